@@ -1,0 +1,124 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every LabelPark target shares: Swift 6 language mode plus the upcoming features that keep
+/// module boundaries honest.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "labelpark",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "labelpark", targets: ["labelpark"]),
+        .library(name: "LabelParkCore", targets: ["LabelParkCore"]),
+        .library(name: "LabelParkStore", targets: ["LabelParkStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Pure domain: no I/O, no dependencies.
+        .target(name: "LabelParkCore", swiftSettings: swiftSettings),
+        // The storage port and an in-memory reference store.
+        .target(
+            name: "LabelParkStore",
+            dependencies: ["LabelParkCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LabelParkSQLite",
+            dependencies: [
+                "LabelParkCore",
+                "LabelParkStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Streaming import/export codecs: bytes in, values out (and back). No I/O policy.
+        .target(
+            name: "LabelParkFormats",
+            dependencies: ["LabelParkCore", "LabelParkStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LabelParkHTTP",
+            dependencies: [
+                "LabelParkCore",
+                "LabelParkStore",
+                "LabelParkFormats",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "labelpark",
+            dependencies: [
+                "LabelParkCore",
+                "LabelParkStore",
+                "LabelParkSQLite",
+                "LabelParkHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Builders, a deterministic clock and the store contract suite shared by every engine's tests.
+        .target(
+            name: "LabelParkTestSupport",
+            dependencies: ["LabelParkCore", "LabelParkStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LabelParkCoreTests",
+            dependencies: ["LabelParkCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LabelParkFormatsTests",
+            dependencies: ["LabelParkCore", "LabelParkStore", "LabelParkFormats"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LabelParkStoreTests",
+            dependencies: ["LabelParkCore", "LabelParkStore", "LabelParkSQLite", "LabelParkTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LabelParkHTTPTests",
+            dependencies: [
+                "LabelParkCore",
+                "LabelParkStore",
+                "LabelParkSQLite",
+                "LabelParkHTTP",
+                "LabelParkTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,118 @@
+import Hummingbird
+import LabelParkCore
+import LabelParkStore
+
+/// Sign-in for API tokens, the caller's identity, organizations, workplaces and members.
+struct AccountController {
+    let store: any ParkStore
+    let passwords: PasswordHasher
+
+    func addPublicRoutes(to group: RouterGroup<ParkRequestContext>) {
+        group.post("tokens", use: createToken)
+    }
+
+    func addRoutes(to group: RouterGroup<ParkRequestContext>) {
+        group.get("me", use: me)
+        group.get("organizations", use: listOrganizations)
+        group.post("organizations", use: createOrganization)
+        group.get("organizations/:id/workplaces", use: listWorkplaces)
+        group.post("organizations/:id/workplaces", use: createWorkplace)
+        group.get("organizations/:id/members", use: listMembers)
+        group.post("organizations/:id/members", use: createMember)
+    }
+
+    /// `POST /api/v1/tokens {email, password, name?}`: exchanges credentials for a new API token.
+    @Sendable func createToken(request: Request, context: ParkRequestContext) async throws -> Response {
+        let body = try await JSONRequest.read(request)
+        let email = try body.nonEmptyString("email", maxLength: 320)
+        let password = try body.string("password", maxLength: 1_000)
+        let name = try body.optionalString("name", maxLength: 200) ?? "api"
+        guard let credential = try await store.passwordCredential(forEmail: email),
+            try await passwords.verify(password, against: credential.passwordHash)
+        else { throw APIError.badCredentials }
+        let token = APIToken.generate()
+        try await store.storeToken(hash: APIToken.hash(token), for: credential.userID, name: name)
+        return JSONResponse.make(.object(["token": .string(token), "user_id": .integer(credential.userID.rawValue)]), status: .created)
+    }
+
+    @Sendable func me(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let organizations = try await store.organizations(visibleTo: principal)
+        return JSONResponse.make(
+            .object([
+                "user_id": .integer(principal.userID.rawValue),
+                "organizations": .array(organizations.map { Rendering.organization($0, role: principal.role(in: $0.id)) }),
+            ]))
+    }
+
+    @Sendable func listOrganizations(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let organizations = try await store.organizations(visibleTo: principal)
+        return JSONResponse.make(
+            .object(["organizations": .array(organizations.map { Rendering.organization($0, role: principal.role(in: $0.id)) })]))
+    }
+
+    @Sendable func createOrganization(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let body = try await JSONRequest.read(request)
+        let name = try body.nonEmptyString("name")
+        let kindText = try body.string("kind", maxLength: 20)
+        guard let kind = OrganizationKind(rawValue: kindText), kind != .operator else {
+            throw ValidationError(field: "kind", message: "must be \"client\" or \"vendor\"")
+        }
+        let organization = try await store.createOrganization(name: name, kind: kind, by: principal)
+        return JSONResponse.make(Rendering.organization(organization, role: nil), status: .created)
+    }
+
+    @Sendable func listWorkplaces(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let workplaces = try await store.workplaces(in: try context.pathID("id"), by: principal)
+        return JSONResponse.make(.object(["workplaces": .array(workplaces.map(Rendering.workplace))]))
+    }
+
+    @Sendable func createWorkplace(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let organization: OrganizationID = try context.pathID("id")
+        let body = try await JSONRequest.read(request)
+        let workplace = try await store.createWorkplace(
+            name: try body.nonEmptyString("name"), county: try body.nonEmptyString("county"), in: organization,
+            by: principal)
+        return JSONResponse.make(Rendering.workplace(workplace), status: .created)
+    }
+
+    @Sendable func listMembers(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let members = try await store.members(of: try context.pathID("id"), by: principal)
+        return JSONResponse.make(.object(["members": .array(members.map(Rendering.member))]))
+    }
+
+    /// `POST /api/v1/organizations/{id}/members {email, name, password, role, workplace_id?}`.
+    @Sendable func createMember(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let organization: OrganizationID = try context.pathID("id")
+        let body = try await JSONRequest.read(request)
+        let email = try Self.validatedEmail(try body.nonEmptyString("email", maxLength: 320))
+        let name = try body.optionalString("name", maxLength: 200) ?? email
+        let password = try body.string("password", maxLength: 1_000)
+        guard password.count >= PasswordHasher.minimumLength else {
+            throw ValidationError(field: "password", message: "at least \(PasswordHasher.minimumLength) characters")
+        }
+        guard let role = Role(rawValue: try body.string("role", maxLength: 20)) else {
+            throw ValidationError(field: "role", message: "must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let workplace = try body.optionalInt("workplace_id", range: 1...Int.max).map { WorkplaceID(Int64($0)) }
+        let member = try await store.createMember(
+            email: email, displayName: name, passwordHash: try await passwords.hash(password), role: role,
+            workplace: workplace, in: organization, by: principal)
+        return JSONResponse.make(Rendering.member(member), status: .created)
+    }
+
+    /// A deliberately loose check (one `@`, a dot in the domain, no spaces): mail servers decide the rest.
+    static func validatedEmail(_ email: String) throws -> String {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !email.contains(where: \.isWhitespace) else {
+            throw ValidationError(field: "email", message: "is not an email address")
+        }
+        return email
+    }
+}

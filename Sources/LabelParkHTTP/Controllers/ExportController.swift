@@ -1,0 +1,51 @@
+import Hummingbird
+import LabelParkCore
+import LabelParkFormats
+import LabelParkStore
+import NIOCore
+
+/// Streamed exports of a project's tasks and annotations.
+struct ExportController {
+    let store: any ParkStore
+
+    func addRoutes(to group: RouterGroup<ParkRequestContext>) {
+        group.get("projects/:id/export", use: export)
+    }
+
+    /// `GET /api/v1/projects/{id}/export?format=jsonl|csv`, streamed from one database snapshot.
+    @Sendable func export(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let access = try await store.projectAccess(try context.pathID("id"), by: principal)
+        guard access.canManage else { throw StoreError.forbidden("only the project's managers export") }
+        let formatName = request.query("format") ?? ExportFormat.jsonl.rawValue
+        guard let format = ExportFormat(rawValue: formatName) else {
+            throw ValidationError(field: "format", message: "must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let encoder = ExportEncoder(format: format, schema: access.project.schema)
+        let store = store
+        let project = access.project
+        var headers: HTTPFields = [:]
+        headers[.contentType] = format.contentType
+        headers[.contentDisposition] = "attachment; filename=\"project-\(project.id)-export.\(format.rawValue)\""
+        let body = ResponseBody { writer in
+            let pipe = ExportPipe()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { pipe.finish() }
+                    let chunker = ExportChunker(encoder: encoder, pipe: pipe)
+                    try await store.exportTasks(of: project.id, by: principal) { task in try chunker.add(task) }
+                    try chunker.flush()
+                }
+                do {
+                    while let chunk = await pipe.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                } catch {
+                    pipe.cancel()
+                    throw error
+                }
+                try await group.waitForAll()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}

@@ -1,0 +1,22 @@
+import Hummingbird
+import LabelParkCore
+import NIOCore
+import Prometheus
+
+/// Liveness and Prometheus metrics.
+struct HealthController {
+    let metrics: PrometheusCollectorRegistry?
+
+    func addRoutes(to router: Router<ParkRequestContext>) {
+        router.get("healthz") { _, _ in JSONResponse.make(.object(["status": .string("ok")])) }
+        if let metrics {
+            router.get("metrics") { _, _ in
+                var bytes: [UInt8] = []
+                metrics.emit(into: &bytes)
+                var headers: HTTPFields = [:]
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import LabelParkCore
+import LabelParkStore
+
+/// The public JSON shapes of stored objects (contract v1); one function per noun.
+enum Rendering {
+    static func organization(_ organization: Organization, role: Role?) -> JSONValue {
+        var members: [JSONMember] = [
+            JSONMember("id", .integer(organization.id.rawValue)),
+            JSONMember("name", .string(organization.name)),
+            JSONMember("kind", .string(organization.kind.rawValue)),
+            JSONMember("created_at", .string(organization.createdAt.iso8601)),
+        ]
+        if let role { members.append(JSONMember("role", .string(role.rawValue))) }
+        return .object(members)
+    }
+
+    static func workplace(_ workplace: Workplace) -> JSONValue {
+        .object([
+            "id": .integer(workplace.id.rawValue),
+            "organization_id": .integer(workplace.organizationID.rawValue),
+            "name": .string(workplace.name),
+            "county": .string(workplace.county),
+            "created_at": .string(workplace.createdAt.iso8601),
+        ])
+    }
+
+    static func member(_ member: Member) -> JSONValue {
+        .object([
+            "id": .integer(member.user.id.rawValue),
+            "email": .string(member.user.email),
+            "name": .string(member.user.displayName),
+            "organization_id": .integer(member.organizationID.rawValue),
+            "role": .string(member.role.rawValue),
+            "workplace_id": member.workplaceID.map { .integer($0.rawValue) } ?? .null,
+        ])
+    }
+
+    static func project(_ access: ProjectAccess) -> JSONValue {
+        let project = access.project
+        return .object([
+            "id": .integer(project.id.rawValue),
+            "organization_id": .integer(project.organizationID.rawValue),
+            "name": .string(project.name),
+            "description": .string(project.description),
+            "schema": project.schema.json,
+            "overlap": .integer(project.overlap),
+            "lease_seconds": .integer(project.leaseSeconds),
+            "created_at": .string(project.createdAt.iso8601),
+            "your_role": .string(access.role.rawValue),
+            "can_manage": .bool(access.canManage),
+        ])
+    }
+
+    static func progress(_ progress: ProjectProgress) -> JSONValue {
+        .object([
+            "tasks": .integer(progress.tasks),
+            "completed_tasks": .integer(progress.completedTasks),
+            "slots": .object([
+                "total": .integer(progress.slots),
+                "open": .integer(progress.openSlots),
+                "leased": .integer(progress.leasedSlots),
+                "submitted": .integer(progress.submittedSlots),
+            ]),
+            "annotations": .integer(progress.annotations),
+            "late_annotations": .integer(progress.lateAnnotations),
+            "annotators": .array(
+                progress.annotators.map {
+                    .object([
+                        "user_id": .integer($0.userID.rawValue),
+                        "name": .string($0.displayName),
+                        "annotations": .integer($0.annotations),
+                        "late": .integer($0.late),
+                    ])
+                }),
+        ])
+    }
+
+    /// Stored JSON text back to a value; stored texts were produced by `JSONValue`, so this cannot fail
+    /// short of a hand-edited database, which then shows as `null` rather than a crash.
+    static func storedJSON(_ text: String) -> JSONValue {
+        (try? JSONParser(maxDepth: 128).parse(text)) ?? .null
+    }
+
+    static func task(_ task: TaskRecord) -> JSONValue {
+        .object([
+            "id": .integer(task.id.rawValue),
+            "project_id": .integer(task.projectID.rawValue),
+            "data": storedJSON(task.dataJSON),
+            "priority": .integer(task.priority),
+            "created_at": .string(task.createdAt.iso8601),
+        ])
+    }
+
+    static func claim(_ claim: Claim) -> JSONValue {
+        .object([
+            "task": .object([
+                "id": .integer(claim.task.id.rawValue),
+                "project_id": .integer(claim.task.projectID.rawValue),
+                "data": storedJSON(claim.task.dataJSON),
+            ]),
+            "lease": .object([
+                "token": .string(claim.token.rawValue),
+                "expires_at": .string(claim.expiresAt.iso8601),
+            ]),
+        ])
+    }
+
+    static func annotation(_ annotation: Annotation) -> JSONValue {
+        .object([
+            "id": .integer(annotation.id.rawValue),
+            "task_id": .integer(annotation.taskID.rawValue),
+            "project_id": .integer(annotation.projectID.rawValue),
+            "annotator_id": .integer(annotation.annotatorID.rawValue),
+            "result": storedJSON(annotation.resultJSON),
+            "version": .integer(annotation.version),
+            "status": .string(annotation.status.rawValue),
+            "late": .bool(annotation.isLate),
+            "lead_time_ms": annotation.leadTimeMilliseconds.map { .integer($0) } ?? .null,
+            "created_at": .string(annotation.createdAt.iso8601),
+            "updated_at": .string(annotation.updatedAt.iso8601),
+        ])
+    }
+
+    static func revision(_ revision: AnnotationRevision) -> JSONValue {
+        .object([
+            "version": .integer(revision.version),
+            "result": storedJSON(revision.resultJSON),
+            "lead_time_ms": revision.leadTimeMilliseconds.map { .integer($0) } ?? .null,
+            "created_at": .string(revision.createdAt.iso8601),
+        ])
+    }
+}

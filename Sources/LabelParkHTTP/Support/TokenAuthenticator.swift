@@ -1,0 +1,27 @@
+import Hummingbird
+import LabelParkCore
+import Logging
+import LabelParkStore
+
+/// Resolves `Authorization: Bearer …` to a principal, or answers 401.
+struct TokenAuthenticator: RouterMiddleware {
+    typealias Context = ParkRequestContext
+    let store: any ParkStore
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let header = request.headers[.authorization] else { throw APIError.unauthenticated }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", parts[1].utf8.count <= 256 else {
+            throw APIError.unauthenticated
+        }
+        guard let principal = try await store.principal(forTokenHash: APIToken.hash(String(parts[1]))) else {
+            throw APIError.unauthenticated
+        }
+        var context = context
+        context.principal = principal
+        context.logger[metadataKey: "user"] = "\(principal.userID)"
+        return try await next(request, context)
+    }
+}

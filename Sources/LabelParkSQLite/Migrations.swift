@@ -1,0 +1,165 @@
+import GRDB
+
+/// The SQLite schema, as migrations that never change once shipped.
+///
+/// The schema owns the invariants: one row per slot with a primary key on (task, slot index), at most
+/// one slot per (task, annotator), one annotation per (task, annotator), one per idempotency key, and
+/// composite foreign keys that carry the organization id so no row can point across tenants.
+enum Migrations {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 accounts, projects, queue, annotations") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    static let v1 = """
+        CREATE TABLE organization (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+            kind TEXT NOT NULL CHECK (kind IN ('operator', 'client', 'vendor')),
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE workplace (
+            id INTEGER PRIMARY KEY,
+            organization_id INTEGER NOT NULL REFERENCES organization(id),
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            county TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (organization_id, name),
+            UNIQUE (organization_id, id)
+        );
+
+        CREATE TABLE account (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE membership (
+            organization_id INTEGER NOT NULL REFERENCES organization(id),
+            account_id INTEGER NOT NULL REFERENCES account(id),
+            role TEXT NOT NULL CHECK (role IN ('annotator', 'reviewer', 'trainer', 'manager', 'admin')),
+            workplace_id INTEGER,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (organization_id, account_id),
+            FOREIGN KEY (organization_id, workplace_id) REFERENCES workplace(organization_id, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX membership_account ON membership(account_id);
+
+        CREATE TABLE api_token (
+            token_hash TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES account(id),
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        ) WITHOUT ROWID;
+
+        CREATE TABLE project (
+            id INTEGER PRIMARY KEY,
+            organization_id INTEGER NOT NULL REFERENCES organization(id),
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            description TEXT NOT NULL DEFAULT '',
+            schema TEXT NOT NULL,
+            overlap INTEGER NOT NULL CHECK (overlap BETWEEN 1 AND 100),
+            lease_seconds INTEGER NOT NULL CHECK (lease_seconds BETWEEN 10 AND 86400),
+            -- Bumped whenever a slot becomes open again, so a claim can tell that nothing changed since
+            -- an annotator last found the queue empty.
+            queue_generation INTEGER NOT NULL DEFAULT 0,
+            created_by INTEGER NOT NULL REFERENCES account(id),
+            created_at INTEGER NOT NULL,
+            UNIQUE (organization_id, id)
+        );
+
+        CREATE TABLE project_grant (
+            project_id INTEGER NOT NULL REFERENCES project(id),
+            organization_id INTEGER NOT NULL REFERENCES organization(id),
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (project_id, organization_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX project_grant_organization ON project_grant(organization_id);
+
+        CREATE TABLE task (
+            id INTEGER PRIMARY KEY,
+            organization_id INTEGER NOT NULL,
+            project_id INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            gold TEXT,
+            priority INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            FOREIGN KEY (organization_id, project_id) REFERENCES project(organization_id, id)
+        );
+        CREATE INDEX task_project ON task(project_id, id);
+
+        -- One row per overlap place. state: 0 open, 1 leased, 2 submitted.
+        CREATE TABLE slot (
+            task_id INTEGER NOT NULL REFERENCES task(id),
+            slot_index INTEGER NOT NULL CHECK (slot_index BETWEEN 0 AND 99),
+            project_id INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
+            annotator_id INTEGER REFERENCES account(id),
+            lease_token TEXT,
+            lease_expires_at INTEGER,
+            PRIMARY KEY (task_id, slot_index),
+            CHECK ((state = 0) = (annotator_id IS NULL)),
+            CHECK ((state = 1) = (lease_expires_at IS NOT NULL))
+        ) WITHOUT ROWID;
+        -- The queue: open slots in hand-out order (priority, then breadth-first, then task order).
+        CREATE INDEX slot_queue ON slot(project_id, priority DESC, slot_index, task_id) WHERE state = 0;
+        CREATE INDEX slot_lease_expiry ON slot(project_id, lease_expires_at) WHERE state = 1;
+        -- Invariant 1: nobody holds two slots of one task.
+        CREATE UNIQUE INDEX slot_holder ON slot(task_id, annotator_id) WHERE annotator_id IS NOT NULL;
+
+        -- Every lease ever issued; lets a late submission prove it once held the task.
+        CREATE TABLE lease (
+            token TEXT PRIMARY KEY,
+            task_id INTEGER NOT NULL,
+            slot_index INTEGER NOT NULL,
+            annotator_id INTEGER NOT NULL,
+            claimed_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        -- Remembers that an annotator found nothing to claim at a queue generation.
+        CREATE TABLE queue_exhaustion (
+            project_id INTEGER NOT NULL,
+            annotator_id INTEGER NOT NULL,
+            generation INTEGER NOT NULL,
+            PRIMARY KEY (project_id, annotator_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE annotation (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES task(id),
+            project_id INTEGER NOT NULL REFERENCES project(id),
+            annotator_id INTEGER NOT NULL REFERENCES account(id),
+            result TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+            status TEXT NOT NULL DEFAULT 'submitted' CHECK (status IN ('submitted', 'accepted', 'rejected')),
+            late INTEGER NOT NULL CHECK (late IN (0, 1)),
+            lease_token TEXT NOT NULL,
+            idempotency_key TEXT,
+            lead_time_ms INTEGER CHECK (lead_time_ms >= 0),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (task_id, annotator_id)
+        );
+        CREATE UNIQUE INDEX annotation_idempotency ON annotation(annotator_id, idempotency_key)
+            WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX annotation_project_annotator ON annotation(project_id, annotator_id);
+        CREATE INDEX annotation_annotator ON annotation(annotator_id, id);
+
+        CREATE TABLE annotation_revision (
+            annotation_id INTEGER NOT NULL REFERENCES annotation(id),
+            version INTEGER NOT NULL,
+            result TEXT NOT NULL,
+            lead_time_ms INTEGER,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (annotation_id, version)
+        ) WITHOUT ROWID;
+        """
+}

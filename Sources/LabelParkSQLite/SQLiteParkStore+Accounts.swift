@@ -1,0 +1,273 @@
+import GRDB
+import LabelParkCore
+import LabelParkStore
+
+extension SQLiteParkStore {
+    public func ensureOrganization(named name: String, kind: OrganizationKind) async throws -> Organization {
+        try await batcher.write { db in
+            if let existing = try Row.fetchOne(
+                db, sql: "SELECT id, name, kind, created_at FROM organization WHERE name = ?", arguments: [name])
+            {
+                return try Self.organization(from: existing)
+            }
+            return try self.insertOrganization(name: name, kind: kind, in: db)
+        }
+    }
+
+    public func createOrganization(name: String, kind: OrganizationKind, by principal: Principal) async throws
+        -> Organization
+    {
+        guard principal.memberships.contains(where: { $0.organizationKind == .operator && $0.role == .admin }) else {
+            throw StoreError.forbidden("only the park operator's admins create organizations")
+        }
+        return try await batcher.write { db in
+            do {
+                return try self.insertOrganization(name: name, kind: kind, in: db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.conflict(.duplicateName(name))
+            }
+        }
+    }
+
+    private func insertOrganization(name: String, kind: OrganizationKind, in db: Database) throws -> Organization {
+        let now = clock.now()
+        try db.execute(
+            sql: "INSERT INTO organization (name, kind, created_at) VALUES (?, ?, ?)",
+            arguments: [name, kind.rawValue, now.rawValue])
+        return Organization(id: OrganizationID(db.lastInsertedRowID), name: name, kind: kind, createdAt: now)
+    }
+
+    public func createUser(
+        email: String, displayName: String, passwordHash: String, organization: OrganizationID, role: Role,
+        workplace: WorkplaceID?
+    ) async throws -> User {
+        try await batcher.write { db in
+            try self.insertMember(
+                email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
+                organization: organization, in: db
+            ).user
+        }
+    }
+
+    public func ensureWorkplace(named name: String, county: String, in organization: OrganizationID) async throws
+        -> Workplace
+    {
+        try await batcher.write { db in
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT id, organization_id, name, county, created_at FROM workplace WHERE organization_id = ? AND name = ?",
+                arguments: [organization.rawValue, name])
+            {
+                return Self.workplace(from: row)
+            }
+            return try self.insertWorkplace(name: name, county: county, organization: organization, in: db)
+        }
+    }
+
+    public func createWorkplace(
+        name: String, county: String, in organization: OrganizationID, by principal: Principal
+    ) async throws -> Workplace {
+        try requireAdmin(of: organization, principal)
+        return try await batcher.write { db in
+            do {
+                return try self.insertWorkplace(name: name, county: county, organization: organization, in: db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.conflict(.duplicateName(name))
+            }
+        }
+    }
+
+    private func insertWorkplace(
+        name: String, county: String, organization: OrganizationID, in db: Database
+    ) throws -> Workplace {
+        let now = clock.now()
+        try db.execute(
+            sql: "INSERT INTO workplace (organization_id, name, county, created_at) VALUES (?, ?, ?, ?)",
+            arguments: [organization.rawValue, name, county, now.rawValue])
+        return Workplace(
+            id: WorkplaceID(db.lastInsertedRowID), organizationID: organization, name: name, county: county, createdAt: now)
+    }
+
+    public func workplaces(in organization: OrganizationID, by principal: Principal) async throws -> [Workplace] {
+        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, organization_id, name, county, created_at FROM workplace WHERE organization_id = ? ORDER BY name",
+                arguments: [organization.rawValue]
+            ).map(Self.workplace(from:))
+        }
+    }
+
+    public func createMember(
+        email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
+        in organization: OrganizationID, by principal: Principal
+    ) async throws -> Member {
+        try requireAdmin(of: organization, principal)
+        return try await batcher.write { db in
+            try self.insertMember(
+                email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
+                organization: organization, in: db)
+        }
+    }
+
+    private func insertMember(
+        email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
+        organization: OrganizationID, in db: Database
+    ) throws -> Member {
+        let now = clock.now()
+        if let workplace {
+            let belongs = try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM workplace WHERE id = ? AND organization_id = ?",
+                arguments: [workplace.rawValue, organization.rawValue]) ?? false
+            guard belongs else { throw StoreError.notFound(.workplace) }
+        }
+        do {
+            try db.execute(
+                sql: "INSERT INTO account (email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [email, displayName, passwordHash, now.rawValue])
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.conflict(.duplicateEmail(email))
+        }
+        let user = User(id: UserID(db.lastInsertedRowID), email: email, displayName: displayName, createdAt: now)
+        do {
+            try db.execute(
+                sql: "INSERT INTO membership (organization_id, account_id, role, workplace_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [organization.rawValue, user.id.rawValue, role.rawValue, workplace?.rawValue, now.rawValue])
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            throw StoreError.notFound(.organization)
+        }
+        return Member(user: user, organizationID: organization, role: role, workplaceID: workplace)
+    }
+
+    public func members(of organization: OrganizationID, by principal: Principal) async throws -> [Member] {
+        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id, a.email, a.display_name, a.created_at, m.role, m.workplace_id
+                    FROM membership m JOIN account a ON a.id = m.account_id
+                    WHERE m.organization_id = ? ORDER BY a.email
+                    """,
+                arguments: [organization.rawValue]
+            ).map { row in
+                Member(
+                    user: Self.user(from: row), organizationID: organization,
+                    role: Role(rawValue: row["role"]) ?? .annotator,
+                    workplaceID: (row["workplace_id"] as Int64?).map { WorkplaceID($0) })
+            }
+        }
+    }
+
+    public func user(withEmail email: String) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT id, email, display_name, created_at FROM account WHERE email = ?", arguments: [email]
+            ).map(Self.user(from:))
+        }
+    }
+
+    public func passwordCredential(forEmail email: String) async throws -> PasswordCredential? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, password_hash FROM account WHERE email = ?", arguments: [email]).map {
+                PasswordCredential(userID: UserID($0["id"]), passwordHash: $0["password_hash"])
+            }
+        }
+    }
+
+    public func storeToken(hash: [UInt8], for user: UserID, name: String) async throws {
+        let now = clock.now()
+        try await batcher.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_token (token_hash, account_id, name, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [Self.hex(hash), user.rawValue, name, now.rawValue])
+        }
+    }
+
+    public func principal(forTokenHash hash: [UInt8]) async throws -> Principal? {
+        try await pool.read { db in
+            guard let account = try Int64.fetchOne(
+                db, sql: "SELECT account_id FROM api_token WHERE token_hash = ? AND revoked_at IS NULL",
+                arguments: [Self.hex(hash)])
+            else { return nil }
+            return try Self.principal(for: UserID(account), in: db)
+        }
+    }
+
+    public func principal(for user: UserID) async throws -> Principal? {
+        try await pool.read { db in try Self.principal(for: user, in: db) }
+    }
+
+    static func principal(for user: UserID, in db: Database) throws -> Principal? {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [user.rawValue]) == true else {
+            return nil
+        }
+        let memberships = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT m.organization_id, o.kind, m.role FROM membership m JOIN organization o ON o.id = m.organization_id
+                WHERE m.account_id = ? ORDER BY m.organization_id
+                """,
+            arguments: [user.rawValue]
+        ).compactMap { row -> Membership? in
+            guard let kind = OrganizationKind(rawValue: row["kind"]), let role = Role(rawValue: row["role"]) else {
+                return nil
+            }
+            return Membership(organizationID: OrganizationID(row["organization_id"]), organizationKind: kind, role: role)
+        }
+        return Principal(userID: user, memberships: memberships)
+    }
+
+    public func organizations(visibleTo principal: Principal) async throws -> [Organization] {
+        let ids = principal.organizationIDs.map(\.rawValue)
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, name, kind, created_at FROM organization WHERE id IN \(Self.placeholders(ids.count)) ORDER BY name",
+                arguments: StatementArguments(ids)
+            ).map(Self.organization(from:))
+        }
+    }
+
+    func requireAdmin(of organization: OrganizationID, _ principal: Principal) throws {
+        guard let role = principal.role(in: organization) else { throw StoreError.notFound(.organization) }
+        guard role.managesOrganization else { throw StoreError.forbidden("only the organization's admins may do this") }
+    }
+}
+
+// MARK: - Row mapping
+
+extension SQLiteParkStore {
+    static func organization(from row: Row) throws -> Organization {
+        Organization(
+            id: OrganizationID(row["id"]), name: row["name"], kind: OrganizationKind(rawValue: row["kind"]) ?? .client,
+            createdAt: Timestamp(rawValue: row["created_at"]))
+    }
+
+    static func workplace(from row: Row) -> Workplace {
+        Workplace(
+            id: WorkplaceID(row["id"]), organizationID: OrganizationID(row["organization_id"]), name: row["name"],
+            county: row["county"], createdAt: Timestamp(rawValue: row["created_at"]))
+    }
+
+    static func user(from row: Row) -> User {
+        User(
+            id: UserID(row["id"]), email: row["email"], displayName: row["display_name"],
+            createdAt: Timestamp(rawValue: row["created_at"]))
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `(?, ?, …)` with `count` placeholders, for `IN` lists of bound values.
+    static func placeholders(_ count: Int) -> String {
+        "(" + Array(repeating: "?", count: count).joined(separator: ", ") + ")"
+    }
+}

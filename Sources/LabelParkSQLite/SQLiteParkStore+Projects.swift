@@ -1,0 +1,216 @@
+import GRDB
+import LabelParkCore
+import LabelParkStore
+import Synchronization
+
+extension SQLiteParkStore {
+    public func createProject(
+        name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
+        in organization: OrganizationID, by principal: Principal
+    ) async throws -> Project {
+        guard let role = principal.role(in: organization) else { throw StoreError.notFound(.organization) }
+        guard role.managesProjects else { throw StoreError.forbidden("only managers and admins create projects") }
+        let now = clock.now()
+        let project = try await batcher.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO project (organization_id, name, description, schema, overlap, lease_seconds, created_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    organization.rawValue, name, description, schema.json.jsonText, overlap, leaseSeconds,
+                    principal.userID.rawValue, now.rawValue,
+                ])
+            return Project(
+                id: ProjectID(db.lastInsertedRowID), organizationID: organization, name: name, description: description,
+                schema: schema, overlap: overlap, leaseSeconds: leaseSeconds, createdBy: principal.userID, createdAt: now)
+        }
+        projectCache.withLock { $0[project.id] = project }
+        return project
+    }
+
+    public func projectAccess(_ project: ProjectID, by principal: Principal) async throws -> ProjectAccess {
+        try await pool.read { db in try self.projectAccess(project, by: principal, in: db) }
+    }
+
+    /// Resolves the principal's access to a project inside an open transaction; `notFound` if it has none.
+    func projectAccess(_ id: ProjectID, by principal: Principal, in db: Database) throws -> ProjectAccess {
+        guard let project = try cachedProject(id, in: db) else { throw StoreError.notFound(.project) }
+        if let role = principal.role(in: project.organizationID) {
+            return ProjectAccess(project: project, role: role, isOwner: true)
+        }
+        let ids = principal.organizationIDs.map(\.rawValue)
+        guard !ids.isEmpty else { throw StoreError.notFound(.project) }
+        let granted = try Int64.fetchOne(
+            db,
+            sql: "SELECT organization_id FROM project_grant WHERE project_id = ? AND organization_id IN \(Self.placeholders(ids.count)) LIMIT 1",
+            arguments: StatementArguments([id.rawValue] + ids))
+        guard let granted, let role = principal.role(in: OrganizationID(granted)) else {
+            throw StoreError.notFound(.project)
+        }
+        return ProjectAccess(project: project, role: role, isOwner: false)
+    }
+
+    private func cachedProject(_ id: ProjectID, in db: Database) throws -> Project? {
+        if let cached = projectCache.withLock({ $0[id] }) { return cached }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM project WHERE id = ?", arguments: [id.rawValue]) else {
+            return nil
+        }
+        let project = try Self.project(from: row)
+        projectCache.withLock { $0[id] = project }
+        return project
+    }
+
+    static func project(from row: Row) throws -> Project {
+        let schemaText: String = row["schema"]
+        // Stored schemas were validated on create; failing here means the file was edited by hand.
+        let schema = try ProjectSchema(json: try JSONParser().parse(schemaText))
+        return Project(
+            id: ProjectID(row["id"]), organizationID: OrganizationID(row["organization_id"]), name: row["name"],
+            description: row["description"], schema: schema, overlap: row["overlap"], leaseSeconds: row["lease_seconds"],
+            createdBy: UserID(row["created_by"]), createdAt: Timestamp(rawValue: row["created_at"]))
+    }
+
+    public func projects(visibleTo principal: Principal) async throws -> [ProjectAccess] {
+        let ids = principal.organizationIDs.map(\.rawValue)
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            let list = Self.placeholders(ids.count)
+            let projectIDs = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM project WHERE organization_id IN \(list)
+                    UNION SELECT project_id FROM project_grant WHERE organization_id IN \(list)
+                    ORDER BY 1 DESC
+                    """,
+                arguments: StatementArguments(ids + ids))
+            return try projectIDs.map { try self.projectAccess(ProjectID($0), by: principal, in: db) }
+        }
+    }
+
+    public func grantProject(_ project: ProjectID, to vendor: OrganizationID, by principal: Principal) async throws {
+        let now = clock.now()
+        try await batcher.write { db in
+            let access = try self.projectAccess(project, by: principal, in: db)
+            guard access.canManage else { throw StoreError.forbidden("only the project's managers grant access") }
+            let kind = try String.fetchOne(
+                db, sql: "SELECT kind FROM organization WHERE id = ?", arguments: [vendor.rawValue])
+            guard kind == OrganizationKind.vendor.rawValue else { throw StoreError.notFound(.organization) }
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO project_grant (project_id, organization_id, created_at) VALUES (?, ?, ?)",
+                arguments: [project.rawValue, vendor.rawValue, now.rawValue])
+        }
+    }
+
+    public func progress(of project: ProjectID, by principal: Principal) async throws -> ProjectProgress {
+        try await pool.read { db in
+            let access = try self.projectAccess(project, by: principal, in: db)
+            guard access.canManage else { throw StoreError.forbidden("only the project's managers see its progress") }
+            let id = project.rawValue
+            let tasks = try Int.fetchOne(db, sql: "SELECT count(*) FROM task WHERE project_id = ?", arguments: [id]) ?? 0
+            let open = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0",
+                arguments: [id]) ?? 0
+            let leased = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM slot INDEXED BY slot_lease_expiry WHERE project_id = ? AND state = 1",
+                arguments: [id]) ?? 0
+            let unfinished = try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM (
+                        SELECT task_id FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0
+                        UNION SELECT task_id FROM slot INDEXED BY slot_lease_expiry WHERE project_id = ? AND state = 1)
+                    """,
+                arguments: [id, id]) ?? 0
+            let annotators = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.annotator_id, acc.display_name, count(*) AS n, sum(a.late) AS late
+                    FROM annotation a JOIN account acc ON acc.id = a.annotator_id
+                    WHERE a.project_id = ? GROUP BY a.annotator_id ORDER BY n DESC, a.annotator_id
+                    """,
+                arguments: [id]
+            ).map { row in
+                AnnotatorCount(
+                    userID: UserID(row["annotator_id"]), displayName: row["display_name"], annotations: row["n"],
+                    late: row["late"])
+            }
+            // Every task gets `overlap` slots at import, so the slot total needs no scan.
+            let slots = tasks * access.project.overlap
+            return ProjectProgress(
+                tasks: tasks, slots: slots, openSlots: open, leasedSlots: leased, submittedSlots: slots - open - leased,
+                annotations: annotators.reduce(0) { $0 + $1.annotations }, lateAnnotations: annotators.reduce(0) { $0 + $1.late },
+                completedTasks: tasks - unfinished, annotators: annotators)
+        }
+    }
+
+    public func importTasks(
+        into project: ProjectID, by principal: Principal,
+        produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
+    ) async throws -> Int {
+        let access = try await projectAccess(project, by: principal)
+        guard access.canManage else { throw StoreError.forbidden("only the project's managers import tasks") }
+        let now = clock.now()
+        let overlap = access.project.overlap
+        let organization = access.project.organizationID.rawValue
+        // An import is one large transaction of its own: batching it with claims would hold them all back.
+        return try await withoutActuallyEscaping(produce) { produce in
+            try await pool.write { db in
+                let insertTask = try db.cachedStatement(
+                    sql: "INSERT INTO task (organization_id, project_id, data, gold, priority, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                let insertSlot = try db.cachedStatement(
+                    sql: "INSERT INTO slot (task_id, slot_index, project_id, priority) VALUES (?, ?, ?, ?)")
+                var count = 0
+                try produce { task in
+                    try insertTask.execute(arguments: [
+                        organization, project.rawValue, task.dataJSON, task.goldJSON, task.priority, now.rawValue,
+                    ])
+                    let taskID = db.lastInsertedRowID
+                    for index in 0..<overlap {
+                        try insertSlot.execute(arguments: [taskID, index, project.rawValue, task.priority])
+                    }
+                    count += 1
+                }
+                if count > 0 {
+                    try db.execute(
+                        sql: "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = ?",
+                        arguments: [project.rawValue])
+                }
+                return count
+            }
+        }
+    }
+
+    public func task(_ task: TaskID, by principal: Principal) async throws -> (TaskRecord, ProjectAccess) {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?", arguments: [task.rawValue])
+            else { throw StoreError.notFound(.task) }
+            let record = Self.task(from: row)
+            let access: ProjectAccess
+            do {
+                access = try self.projectAccess(record.projectID, by: principal, in: db)
+            } catch StoreError.notFound {
+                throw StoreError.notFound(.task)
+            }
+            // Annotators see only the tasks they hold or answered: client data stays need-to-know.
+            if !access.canManage {
+                let touched = try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM slot WHERE task_id = ?1 AND annotator_id = ?2)
+                            OR EXISTS (SELECT 1 FROM annotation WHERE task_id = ?1 AND annotator_id = ?2)
+                        """,
+                    arguments: [task.rawValue, principal.userID.rawValue]) ?? false
+                guard touched else { throw StoreError.notFound(.task) }
+            }
+            return (record, access)
+        }
+    }
+
+    static func task(from row: Row) -> TaskRecord {
+        TaskRecord(
+            id: TaskID(row["id"]), projectID: ProjectID(row["project_id"]), dataJSON: row["data"], priority: row["priority"],
+            createdAt: Timestamp(rawValue: row["created_at"]))
+    }
+}

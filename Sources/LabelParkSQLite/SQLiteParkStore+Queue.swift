@@ -1,0 +1,302 @@
+import GRDB
+import LabelParkCore
+import LabelParkStore
+
+extension SQLiteParkStore {
+    public func claimNextSlot(in project: ProjectID, by principal: Principal) async throws -> Claim? {
+        let access = try await projectAccess(project, by: principal)
+        let leaseMilliseconds = Int64(access.project.leaseSeconds) * 1000
+        let annotator = principal.userID.rawValue
+        let projectID = project.rawValue
+        return try await batcher.write { db in
+            let now = self.clock.now()
+            var generation = try Int64.fetchOne(
+                db, sql: "SELECT queue_generation FROM project WHERE id = ?", arguments: [projectID]) ?? 0
+            generation += try Self.reapExpiredLeases(in: projectID, at: now, db: db)
+            let exhaustedAt = try Int64.fetchOne(
+                db, sql: "SELECT generation FROM queue_exhaustion WHERE project_id = ? AND annotator_id = ?",
+                arguments: [projectID, annotator])
+            if exhaustedAt == generation { return nil }
+
+            // The first open slot in hand-out order whose task this annotator neither holds nor answered.
+            // The partial index keeps this O(log n) in the project's size; see docs/ARCHITECTURE.md.
+            guard let slot = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT s.task_id, s.slot_index FROM slot s INDEXED BY slot_queue
+                    WHERE s.project_id = ?1 AND s.state = 0
+                      AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = ?2)
+                      AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = ?2)
+                    ORDER BY s.priority DESC, s.slot_index, s.task_id
+                    LIMIT 1
+                    """,
+                arguments: [projectID, annotator])
+            else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO queue_exhaustion (project_id, annotator_id, generation) VALUES (?1, ?2, ?3)
+                        ON CONFLICT (project_id, annotator_id) DO UPDATE SET generation = ?3
+                        """,
+                    arguments: [projectID, annotator, generation])
+                return nil
+            }
+            let taskID: Int64 = slot["task_id"]
+            let slotIndex: Int = slot["slot_index"]
+            let token = self.tokens.next()
+            let expiresAt = now.adding(milliseconds: leaseMilliseconds)
+            try db.execute(
+                sql: """
+                    UPDATE slot SET state = 1, annotator_id = ?, lease_token = ?, lease_expires_at = ?
+                    WHERE task_id = ? AND slot_index = ?
+                    """,
+                arguments: [annotator, token.rawValue, expiresAt.rawValue, taskID, slotIndex])
+            try db.execute(
+                sql: "INSERT INTO lease (token, task_id, slot_index, annotator_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [token.rawValue, taskID, slotIndex, annotator, now.rawValue])
+            let taskRow = try Row.fetchOne(
+                db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?", arguments: [taskID])!
+            return Claim(task: Self.task(from: taskRow), token: token, expiresAt: expiresAt)
+        }
+    }
+
+    /// Returns expired leases of a project to the queue; returns 1 when it reopened any (and bumped the
+    /// project's queue generation), 0 otherwise.
+    private static func reapExpiredLeases(in project: Int64, at now: Timestamp, db: Database) throws -> Int64 {
+        try db.execute(
+            sql: """
+                UPDATE slot SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
+                WHERE project_id = ? AND state = 1 AND lease_expires_at <= ?
+                """,
+            arguments: [project, now.rawValue])
+        guard db.changesCount > 0 else { return 0 }
+        try bumpQueueGeneration(of: project, db: db)
+        return 1
+    }
+
+    private static func bumpQueueGeneration(of project: Int64, db: Database) throws {
+        try db.execute(sql: "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = ?", arguments: [project])
+    }
+
+    /// The lease a token names, with whether its slot still carries it.
+    private static func leaseRecord(_ token: LeaseToken, db: Database) throws -> LeaseRecord? {
+        guard let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT l.task_id, l.slot_index, l.annotator_id, s.state, s.lease_token, s.lease_expires_at
+                FROM lease l JOIN slot s ON s.task_id = l.task_id AND s.slot_index = l.slot_index
+                WHERE l.token = ?
+                """,
+            arguments: [token.rawValue])
+        else { return nil }
+        let isCurrent = (row["state"] as Int) == 1 && (row["lease_token"] as String?) == token.rawValue
+        return LeaseRecord(
+            token: token, taskID: TaskID(row["task_id"]), slotIndex: row["slot_index"], annotatorID: UserID(row["annotator_id"]),
+            isCurrent: isCurrent, expiresAt: Timestamp(rawValue: (row["lease_expires_at"] as Int64?) ?? 0))
+    }
+
+    public func leasedTask(_ token: LeaseToken, by principal: Principal) async throws -> (TaskRecord, Project) {
+        try await pool.read { db in
+            guard let lease = try Self.leaseRecord(token, db: db), lease.annotatorID == principal.userID,
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
+                    arguments: [lease.taskID.rawValue])
+            else { throw StoreError.notFound(.lease) }
+            let task = Self.task(from: row)
+            let project = try self.projectAccess(task.projectID, by: principal, in: db).project
+            return (task, project)
+        }
+    }
+
+    public func renewLease(_ token: LeaseToken, by principal: Principal) async throws -> Timestamp {
+        try await batcher.write { db in
+            let now = self.clock.now()
+            let lease = try Self.leaseRecord(token, db: db)
+            switch LeaseRules.renewal(of: lease, by: principal.userID, at: now) {
+            case .rejectUnknownLease: throw StoreError.notFound(.lease)
+            case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
+            case .proceed: break
+            }
+            let leaseSeconds = try Int.fetchOne(
+                db, sql: "SELECT p.lease_seconds FROM task t JOIN project p ON p.id = t.project_id WHERE t.id = ?",
+                arguments: [lease!.taskID.rawValue]) ?? 0
+            let expiresAt = now.adding(seconds: leaseSeconds)
+            try db.execute(
+                sql: "UPDATE slot SET lease_expires_at = ? WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
+                arguments: [expiresAt.rawValue, lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
+            return expiresAt
+        }
+    }
+
+    public func releaseLease(_ token: LeaseToken, by principal: Principal) async throws {
+        try await batcher.write { db in
+            let lease = try Self.leaseRecord(token, db: db)
+            switch LeaseRules.release(of: lease, by: principal.userID) {
+            case .rejectUnknownLease: throw StoreError.notFound(.lease)
+            case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
+            case .proceed: break
+            }
+            try db.execute(
+                sql: """
+                    UPDATE slot SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
+                    WHERE task_id = ? AND slot_index = ? AND lease_token = ?
+                    """,
+                arguments: [lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
+            let project = try Int64.fetchOne(
+                db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [lease!.taskID.rawValue])!
+            try Self.bumpQueueGeneration(of: project, db: db)
+        }
+    }
+
+    public func submit(_ submission: NewSubmission, by principal: Principal) async throws -> SubmissionReceipt {
+        try await batcher.write { db in
+            let now = self.clock.now()
+            let annotator = principal.userID.rawValue
+            if let key = submission.idempotencyKey,
+                let previous = try Self.fetchAnnotation(
+                    db, where: "annotator_id = ? AND idempotency_key = ?", arguments: [annotator, key])
+            {
+                guard previous.taskID == submission.taskID else { throw StoreError.conflict(.idempotencyKeyReused) }
+                return SubmissionReceipt(annotation: previous, isReplay: true)
+            }
+            let lease = try Self.leaseRecord(submission.leaseToken, db: db)
+            let decision = LeaseRules.submission(
+                presenting: lease, for: submission.taskID, by: principal.userID, at: now)
+            if case .rejectUnknownLease = decision { throw StoreError.notFound(.lease) }
+            if let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM annotation WHERE task_id = ? AND annotator_id = ?",
+                arguments: [submission.taskID.rawValue, annotator])
+            {
+                throw StoreError.conflict(.alreadyAnnotated(AnnotationID(existing)))
+            }
+            let isLate: Bool
+            switch decision {
+            case .fillSlot:
+                isLate = false
+                try db.execute(
+                    sql: "UPDATE slot SET state = 2, lease_expires_at = NULL WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
+                    arguments: [submission.taskID.rawValue, lease!.slotIndex, submission.leaseToken.rawValue])
+            case .storeLate:
+                isLate = true
+            case .rejectUnknownLease:
+                throw StoreError.notFound(.lease)
+            }
+            let projectID = try Int64.fetchOne(
+                db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [submission.taskID.rawValue])!
+            try db.execute(
+                sql: """
+                    INSERT INTO annotation (task_id, project_id, annotator_id, result, late, lease_token, idempotency_key,
+                                            lead_time_ms, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    submission.taskID.rawValue, projectID, annotator, submission.resultJSON, isLate,
+                    submission.leaseToken.rawValue, submission.idempotencyKey, submission.leadTimeMilliseconds,
+                    now.rawValue, now.rawValue,
+                ])
+            let annotation = Annotation(
+                id: AnnotationID(db.lastInsertedRowID), taskID: submission.taskID, projectID: ProjectID(projectID),
+                annotatorID: principal.userID, resultJSON: submission.resultJSON, version: 1, status: .submitted,
+                isLate: isLate, leadTimeMilliseconds: submission.leadTimeMilliseconds, createdAt: now, updatedAt: now)
+            return SubmissionReceipt(annotation: annotation, isReplay: false)
+        }
+    }
+
+    public func editAnnotation(
+        _ id: AnnotationID, resultJSON: String, expectedVersion: Int, leadTimeMilliseconds: Int64?,
+        by principal: Principal
+    ) async throws -> Annotation {
+        try await batcher.write { db in
+            let now = self.clock.now()
+            guard var annotation = try Self.fetchAnnotation(
+                db, where: "id = ? AND annotator_id = ?", arguments: [id.rawValue, principal.userID.rawValue])
+            else { throw StoreError.notFound(.annotation) }
+            guard annotation.version == expectedVersion else {
+                throw StoreError.conflict(.staleVersion(current: annotation.version))
+            }
+            try db.execute(
+                sql: "INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    id.rawValue, annotation.version, annotation.resultJSON, annotation.leadTimeMilliseconds,
+                    annotation.updatedAt.rawValue,
+                ])
+            try db.execute(
+                sql: "UPDATE annotation SET result = ?, version = version + 1, lead_time_ms = ?, updated_at = ? WHERE id = ?",
+                arguments: [resultJSON, leadTimeMilliseconds, now.rawValue, id.rawValue])
+            annotation.resultJSON = resultJSON
+            annotation.version += 1
+            annotation.leadTimeMilliseconds = leadTimeMilliseconds
+            annotation.updatedAt = now
+            return annotation
+        }
+    }
+
+    public func annotation(_ id: AnnotationID, by principal: Principal) async throws -> Annotation {
+        try await pool.read { db in try self.visibleAnnotation(id, by: principal, in: db) }
+    }
+
+    /// An annotation the principal may read: their own, or one in a project they manage.
+    private func visibleAnnotation(_ id: AnnotationID, by principal: Principal, in db: Database) throws -> Annotation {
+        guard let annotation = try Self.fetchAnnotation(db, where: "id = ?", arguments: [id.rawValue]) else {
+            throw StoreError.notFound(.annotation)
+        }
+        if annotation.annotatorID == principal.userID { return annotation }
+        let access = try? projectAccess(annotation.projectID, by: principal, in: db)
+        guard access?.canManage == true else { throw StoreError.notFound(.annotation) }
+        return annotation
+    }
+
+    public func revisions(of id: AnnotationID, by principal: Principal) async throws -> [AnnotationRevision] {
+        try await pool.read { db in
+            _ = try self.visibleAnnotation(id, by: principal, in: db)
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT version, result, lead_time_ms, created_at FROM annotation_revision WHERE annotation_id = ? ORDER BY version",
+                arguments: [id.rawValue]
+            ).map { row in
+                AnnotationRevision(
+                    version: row["version"], resultJSON: row["result"], leadTimeMilliseconds: row["lead_time_ms"],
+                    createdAt: Timestamp(rawValue: row["created_at"]))
+            }
+        }
+    }
+
+    public func annotations(
+        by principal: Principal, in project: ProjectID?, before cursor: AnnotationID?, limit: Int
+    ) async throws -> [Annotation] {
+        try await pool.read { db in
+            var conditions = ["annotator_id = ?"]
+            var arguments: [any DatabaseValueConvertible] = [principal.userID.rawValue]
+            if let project {
+                conditions.append("project_id = ?")
+                arguments.append(project.rawValue)
+            }
+            if let cursor {
+                conditions.append("id < ?")
+                arguments.append(cursor.rawValue)
+            }
+            return try Self.fetchAnnotations(
+                db, where: conditions.joined(separator: " AND ") + " ORDER BY id DESC LIMIT \(max(1, min(limit, 500)))",
+                arguments: StatementArguments(arguments))
+        }
+    }
+
+    static let annotationColumns = """
+        id, task_id, project_id, annotator_id, result, version, status, late, lead_time_ms, created_at, updated_at
+        """
+
+    static func fetchAnnotation(_ db: Database, where condition: String, arguments: StatementArguments) throws -> Annotation? {
+        try fetchAnnotations(db, where: condition + " LIMIT 1", arguments: arguments).first
+    }
+
+    static func fetchAnnotations(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [Annotation] {
+        try Row.fetchAll(db, sql: "SELECT \(annotationColumns) FROM annotation WHERE \(condition)", arguments: arguments).map {
+            row in
+            Annotation(
+                id: AnnotationID(row["id"]), taskID: TaskID(row["task_id"]), projectID: ProjectID(row["project_id"]),
+                annotatorID: UserID(row["annotator_id"]), resultJSON: row["result"], version: row["version"],
+                status: AnnotationStatus(rawValue: row["status"]) ?? .submitted, isLate: row["late"],
+                leadTimeMilliseconds: row["lead_time_ms"], createdAt: Timestamp(rawValue: row["created_at"]),
+                updatedAt: Timestamp(rawValue: row["updated_at"]))
+        }
+    }
+}

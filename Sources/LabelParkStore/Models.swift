@@ -1,0 +1,334 @@
+import LabelParkCore
+
+/// A tenant of the park.
+public struct Organization: Sendable, Hashable {
+    public var id: OrganizationID
+    public var name: String
+    public var kind: OrganizationKind
+    public var createdAt: Timestamp
+
+    public init(id: OrganizationID, name: String, kind: OrganizationKind, createdAt: Timestamp) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.createdAt = createdAt
+    }
+}
+
+/// A vendor's site in one county, where its annotators work.
+public struct Workplace: Sendable, Hashable {
+    public var id: WorkplaceID
+    public var organizationID: OrganizationID
+    public var name: String
+    public var county: String
+    public var createdAt: Timestamp
+
+    public init(id: WorkplaceID, organizationID: OrganizationID, name: String, county: String, createdAt: Timestamp) {
+        self.id = id
+        self.organizationID = organizationID
+        self.name = name
+        self.county = county
+        self.createdAt = createdAt
+    }
+}
+
+/// A person with an account.
+public struct User: Sendable, Hashable {
+    public var id: UserID
+    public var email: String
+    public var displayName: String
+    public var createdAt: Timestamp
+
+    public init(id: UserID, email: String, displayName: String, createdAt: Timestamp) {
+        self.id = id
+        self.email = email
+        self.displayName = displayName
+        self.createdAt = createdAt
+    }
+}
+
+/// A person as a member of one organization.
+public struct Member: Sendable, Hashable {
+    public var user: User
+    public var organizationID: OrganizationID
+    public var role: Role
+    public var workplaceID: WorkplaceID?
+
+    public init(user: User, organizationID: OrganizationID, role: Role, workplaceID: WorkplaceID?) {
+        self.user = user
+        self.organizationID = organizationID
+        self.role = role
+        self.workplaceID = workplaceID
+    }
+}
+
+/// What sign-in needs to check a password.
+public struct PasswordCredential: Sendable, Hashable {
+    public var userID: UserID
+    public var passwordHash: String
+
+    public init(userID: UserID, passwordHash: String) {
+        self.userID = userID
+        self.passwordHash = passwordHash
+    }
+}
+
+/// A client organization's labelling project.
+public struct Project: Sendable, Hashable {
+    public var id: ProjectID
+    public var organizationID: OrganizationID
+    public var name: String
+    public var description: String
+    public var schema: ProjectSchema
+    public var overlap: Int
+    public var leaseSeconds: Int
+    public var createdBy: UserID
+    public var createdAt: Timestamp
+
+    public init(
+        id: ProjectID, organizationID: OrganizationID, name: String, description: String, schema: ProjectSchema,
+        overlap: Int, leaseSeconds: Int, createdBy: UserID, createdAt: Timestamp
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.name = name
+        self.description = description
+        self.schema = schema
+        self.overlap = overlap
+        self.leaseSeconds = leaseSeconds
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+    }
+}
+
+/// A project together with what the acting principal may do with it.
+public struct ProjectAccess: Sendable, Hashable {
+    public var project: Project
+    /// The role that gives access: the principal's role in the owning organization, or in a granted vendor.
+    public var role: Role
+    /// Whether access comes from owning the project (as opposed to a grant to the principal's vendor).
+    public var isOwner: Bool
+
+    public init(project: Project, role: Role, isOwner: Bool) {
+        self.project = project
+        self.role = role
+        self.isOwner = isOwner
+    }
+
+    /// Whether the principal may change the project, import tasks and export results.
+    public var canManage: Bool { isOwner && role.managesProjects }
+}
+
+/// Counts that show how far a project has come.
+public struct ProjectProgress: Sendable, Hashable {
+    public var tasks: Int
+    public var slots: Int
+    public var openSlots: Int
+    public var leasedSlots: Int
+    public var submittedSlots: Int
+    public var annotations: Int
+    public var lateAnnotations: Int
+    /// Tasks whose every slot is submitted.
+    public var completedTasks: Int
+    public var annotators: [AnnotatorCount]
+
+    public init(
+        tasks: Int, slots: Int, openSlots: Int, leasedSlots: Int, submittedSlots: Int, annotations: Int,
+        lateAnnotations: Int, completedTasks: Int, annotators: [AnnotatorCount]
+    ) {
+        self.tasks = tasks
+        self.slots = slots
+        self.openSlots = openSlots
+        self.leasedSlots = leasedSlots
+        self.submittedSlots = submittedSlots
+        self.annotations = annotations
+        self.lateAnnotations = lateAnnotations
+        self.completedTasks = completedTasks
+        self.annotators = annotators
+    }
+}
+
+/// How many annotations one annotator made in a project.
+public struct AnnotatorCount: Sendable, Hashable {
+    public var userID: UserID
+    public var displayName: String
+    public var annotations: Int
+    public var late: Int
+
+    public init(userID: UserID, displayName: String, annotations: Int, late: Int) {
+        self.userID = userID
+        self.displayName = displayName
+        self.annotations = annotations
+        self.late = late
+    }
+}
+
+/// One task to import, already validated against the project's schema.
+public struct NewTask: Sendable, Hashable {
+    /// The compact JSON text of the task's data object.
+    public var dataJSON: String
+    /// The compact JSON text of the known answer, for gold tasks.
+    public var goldJSON: String?
+    public var priority: Int
+
+    public init(dataJSON: String, goldJSON: String? = nil, priority: Int = 0) {
+        self.dataJSON = dataJSON
+        self.goldJSON = goldJSON
+        self.priority = priority
+    }
+}
+
+/// A stored task as its project's members see it (gold answers are never part of it).
+public struct TaskRecord: Sendable, Hashable {
+    public var id: TaskID
+    public var projectID: ProjectID
+    public var dataJSON: String
+    public var priority: Int
+    public var createdAt: Timestamp
+
+    public init(id: TaskID, projectID: ProjectID, dataJSON: String, priority: Int, createdAt: Timestamp) {
+        self.id = id
+        self.projectID = projectID
+        self.dataJSON = dataJSON
+        self.priority = priority
+        self.createdAt = createdAt
+    }
+}
+
+/// A slot handed to an annotator: the task to work on and the lease that holds it.
+public struct Claim: Sendable, Hashable {
+    public var task: TaskRecord
+    public var token: LeaseToken
+    public var expiresAt: Timestamp
+
+    public init(task: TaskRecord, token: LeaseToken, expiresAt: Timestamp) {
+        self.task = task
+        self.token = token
+        self.expiresAt = expiresAt
+    }
+}
+
+/// An annotator's answer for a task, at its latest revision.
+public struct Annotation: Sendable, Hashable {
+    public var id: AnnotationID
+    public var taskID: TaskID
+    public var projectID: ProjectID
+    public var annotatorID: UserID
+    public var resultJSON: String
+    public var version: Int
+    public var status: AnnotationStatus
+    /// Stored after its lease lapsed; it did not fill a slot.
+    public var isLate: Bool
+    public var leadTimeMilliseconds: Int64?
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: AnnotationID, taskID: TaskID, projectID: ProjectID, annotatorID: UserID, resultJSON: String, version: Int,
+        status: AnnotationStatus, isLate: Bool, leadTimeMilliseconds: Int64?, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.taskID = taskID
+        self.projectID = projectID
+        self.annotatorID = annotatorID
+        self.resultJSON = resultJSON
+        self.version = version
+        self.status = status
+        self.isLate = isLate
+        self.leadTimeMilliseconds = leadTimeMilliseconds
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A superseded version of an annotation, kept when it was edited.
+public struct AnnotationRevision: Sendable, Hashable {
+    public var version: Int
+    public var resultJSON: String
+    public var leadTimeMilliseconds: Int64?
+    public var createdAt: Timestamp
+
+    public init(version: Int, resultJSON: String, leadTimeMilliseconds: Int64?, createdAt: Timestamp) {
+        self.version = version
+        self.resultJSON = resultJSON
+        self.leadTimeMilliseconds = leadTimeMilliseconds
+        self.createdAt = createdAt
+    }
+}
+
+/// A submission as the annotator sent it, its result already validated.
+public struct NewSubmission: Sendable, Hashable {
+    public var taskID: TaskID
+    public var leaseToken: LeaseToken
+    public var resultJSON: String
+    public var idempotencyKey: String?
+    public var leadTimeMilliseconds: Int64?
+
+    public init(
+        taskID: TaskID, leaseToken: LeaseToken, resultJSON: String, idempotencyKey: String?,
+        leadTimeMilliseconds: Int64?
+    ) {
+        self.taskID = taskID
+        self.leaseToken = leaseToken
+        self.resultJSON = resultJSON
+        self.idempotencyKey = idempotencyKey
+        self.leadTimeMilliseconds = leadTimeMilliseconds
+    }
+}
+
+/// What a submission did.
+public struct SubmissionReceipt: Sendable, Hashable {
+    public var annotation: Annotation
+    /// The same idempotency key was seen before; `annotation` is what that first request stored.
+    public var isReplay: Bool
+
+    public init(annotation: Annotation, isReplay: Bool) {
+        self.annotation = annotation
+        self.isReplay = isReplay
+    }
+}
+
+/// One annotation as an export writes it.
+public struct ExportedAnnotation: Sendable, Hashable {
+    public var id: AnnotationID
+    public var annotatorID: UserID
+    public var annotatorEmail: String
+    public var resultJSON: String
+    public var version: Int
+    public var status: AnnotationStatus
+    public var isLate: Bool
+    public var leadTimeMilliseconds: Int64?
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: AnnotationID, annotatorID: UserID, annotatorEmail: String, resultJSON: String, version: Int,
+        status: AnnotationStatus, isLate: Bool, leadTimeMilliseconds: Int64?, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.annotatorID = annotatorID
+        self.annotatorEmail = annotatorEmail
+        self.resultJSON = resultJSON
+        self.version = version
+        self.status = status
+        self.isLate = isLate
+        self.leadTimeMilliseconds = leadTimeMilliseconds
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One task with all its annotations, as an export writes it.
+public struct ExportedTask: Sendable, Hashable {
+    public var id: TaskID
+    public var dataJSON: String
+    public var priority: Int
+    public var annotations: [ExportedAnnotation]
+
+    public init(id: TaskID, dataJSON: String, priority: Int, annotations: [ExportedAnnotation]) {
+        self.id = id
+        self.dataJSON = dataJSON
+        self.priority = priority
+        self.annotations = annotations
+    }
+}

@@ -1,0 +1,133 @@
+import LabelParkCore
+
+/// The storage port: every operation LabelPark performs on its database, each one transaction.
+///
+/// Every method that touches tenant data takes the acting `Principal` and scopes to it, so an object of
+/// another organization is `StoreError.notFound`, exactly as if it did not exist. The few methods without
+/// a principal are the operator's bootstrap path (the CLI and first start), named as such.
+public protocol ParkStore: AccountStore, ProjectStore, QueueStore, ExportStore {}
+
+/// Organizations, workplaces, people, memberships and API tokens.
+public protocol AccountStore: Sendable {
+    /// Returns the organization with this name, creating it with `kind` when there is none (bootstrap).
+    func ensureOrganization(named name: String, kind: OrganizationKind) async throws -> Organization
+
+    /// Creates a user with a membership, for the CLI and the demo (bootstrap).
+    func createUser(
+        email: String, displayName: String, passwordHash: String, organization: OrganizationID, role: Role,
+        workplace: WorkplaceID?
+    ) async throws -> User
+
+    /// Creates a workplace in an organization (bootstrap); an existing one of the same name is returned.
+    func ensureWorkplace(named name: String, county: String, in organization: OrganizationID) async throws -> Workplace
+
+    func user(withEmail email: String) async throws -> User?
+
+    /// The stored password hash for sign-in; `nil` for an unknown email.
+    func passwordCredential(forEmail email: String) async throws -> PasswordCredential?
+
+    /// Stores the hash of a new API token for a user.
+    func storeToken(hash: [UInt8], for user: UserID, name: String) async throws
+
+    /// The principal an API token authenticates, or `nil` for an unknown or revoked token.
+    func principal(forTokenHash hash: [UInt8]) async throws -> Principal?
+
+    func principal(for user: UserID) async throws -> Principal?
+
+    /// The organizations the principal belongs to.
+    func organizations(visibleTo principal: Principal) async throws -> [Organization]
+
+    /// Creates an organization; only the operator's admins may.
+    func createOrganization(name: String, kind: OrganizationKind, by principal: Principal) async throws -> Organization
+
+    func createWorkplace(
+        name: String, county: String, in organization: OrganizationID, by principal: Principal
+    ) async throws -> Workplace
+
+    func workplaces(in organization: OrganizationID, by principal: Principal) async throws -> [Workplace]
+
+    /// Adds a new person to an organization; only its admins may.
+    func createMember(
+        email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
+        in organization: OrganizationID, by principal: Principal
+    ) async throws -> Member
+
+    func members(of organization: OrganizationID, by principal: Principal) async throws -> [Member]
+}
+
+/// Projects and their tasks.
+public protocol ProjectStore: Sendable {
+    func createProject(
+        name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
+        in organization: OrganizationID, by principal: Principal
+    ) async throws -> Project
+
+    /// The project and the principal's access to it; `notFound` when it cannot see it.
+    func projectAccess(_ project: ProjectID, by principal: Principal) async throws -> ProjectAccess
+
+    /// Every project the principal can see, owned or granted, newest first.
+    func projects(visibleTo principal: Principal) async throws -> [ProjectAccess]
+
+    /// Lets a vendor organization's members work on a project; the owner's managers may.
+    func grantProject(_ project: ProjectID, to vendor: OrganizationID, by principal: Principal) async throws
+
+    func progress(of project: ProjectID, by principal: Principal) async throws -> ProjectProgress
+
+    /// Inserts tasks in one transaction: all of them or, if `produce` throws, none.
+    ///
+    /// `produce` is called once inside the transaction and hands each task to `insert`; it reads local
+    /// (already received and validated) input, never the network.
+    func importTasks(
+        into project: ProjectID, by principal: Principal,
+        produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
+    ) async throws -> Int
+
+    /// A task of a project the principal can see (without its gold answer).
+    func task(_ task: TaskID, by principal: Principal) async throws -> (TaskRecord, ProjectAccess)
+}
+
+/// Claims, leases and annotations.
+public protocol QueueStore: Sendable {
+    /// Leases the next slot for the principal in a project, or returns `nil` when none is left for them.
+    func claimNextSlot(in project: ProjectID, by principal: Principal) async throws -> Claim?
+
+    /// The task a lease was issued for, with its project, if the lease was the principal's (live or not).
+    func leasedTask(_ token: LeaseToken, by principal: Principal) async throws -> (TaskRecord, Project)
+
+    /// Extends a live lease by the project's lease length and returns the new expiry.
+    func renewLease(_ token: LeaseToken, by principal: Principal) async throws -> Timestamp
+
+    /// Gives a leased slot back to the queue.
+    func releaseLease(_ token: LeaseToken, by principal: Principal) async throws
+
+    /// Stores a submission durably: in its slot if the lease is live, marked late otherwise.
+    func submit(_ submission: NewSubmission, by principal: Principal) async throws -> SubmissionReceipt
+
+    /// Replaces the result of one's own annotation if `expectedVersion` is current, keeping the old revision.
+    func editAnnotation(
+        _ annotation: AnnotationID, resultJSON: String, expectedVersion: Int, leadTimeMilliseconds: Int64?,
+        by principal: Principal
+    ) async throws -> Annotation
+
+    /// An annotation visible to the principal: their own, or any in a project they manage.
+    func annotation(_ annotation: AnnotationID, by principal: Principal) async throws -> Annotation
+
+    /// The superseded revisions of an annotation, oldest first.
+    func revisions(of annotation: AnnotationID, by principal: Principal) async throws -> [AnnotationRevision]
+
+    /// The principal's own annotations, newest first, optionally within one project.
+    func annotations(
+        by principal: Principal, in project: ProjectID?, before cursor: AnnotationID?, limit: Int
+    ) async throws -> [Annotation]
+}
+
+/// Consistent, streamed exports.
+public protocol ExportStore: Sendable {
+    /// Calls `consume` for every task of the project in id order with all its annotations, reading one
+    /// snapshot: what it sees is the database at one instant.
+    ///
+    /// `consume` runs synchronously inside the read transaction and may block to apply backpressure.
+    func exportTasks(
+        of project: ProjectID, by principal: Principal, consume: @Sendable (ExportedTask) throws -> Void
+    ) async throws
+}

@@ -1,0 +1,54 @@
+import LabelParkCore
+
+/// The ways a store operation can refuse, independent of the engine.
+///
+/// Engines translate their own errors (constraint violations, busy timeouts) into these cases, so the
+/// HTTP layer maps exactly one closed set to status codes.
+public enum StoreError: Error, Sendable, Hashable {
+    /// The object does not exist or belongs to a tenant the principal cannot see; both look the same.
+    case notFound(Entity)
+    /// The principal can see the object but its role does not allow the action.
+    case forbidden(String)
+    /// The action conflicts with the current state (a duplicate, a stale version, a lapsed lease).
+    case conflict(Conflict)
+    /// The input is well-formed but not acceptable here.
+    case invalid(ValidationError)
+
+    /// What was not found.
+    public enum Entity: String, Sendable, Hashable {
+        case organization, workplace, user, project, task, lease, annotation
+    }
+
+    /// Which conflict occurred; `code` values are part of the public error contract.
+    public enum Conflict: Sendable, Hashable {
+        case duplicateEmail(String)
+        case duplicateName(String)
+        case alreadyAnnotated(AnnotationID)
+        case idempotencyKeyReused
+        case staleVersion(current: Int)
+        case leaseLapsed(LateReason)
+
+        public var code: String {
+            switch self {
+            case .duplicateEmail: "duplicate_email"
+            case .duplicateName: "duplicate_name"
+            case .alreadyAnnotated: "already_annotated"
+            case .idempotencyKeyReused: "idempotency_key_reused"
+            case .staleVersion: "stale_version"
+            case .leaseLapsed: "lease_lapsed"
+            }
+        }
+
+        public var message: String {
+            switch self {
+            case .duplicateEmail(let email): "a user with email \(email) already exists"
+            case .duplicateName(let name): "\"\(name)\" already exists"
+            case .alreadyAnnotated(let id): "you already annotated this task (annotation \(id)); edit it instead"
+            case .idempotencyKeyReused: "this idempotency key was used for another task"
+            case .staleVersion(let current): "the annotation changed since you read it; its current version is \(current)"
+            case .leaseLapsed(.expired): "the lease expired"
+            case .leaseLapsed(.superseded): "the lease was released or handed to someone else"
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import LabelParkCore
+import LabelParkHTTP
+import LabelParkStore
+
+/// Seeds, once, a small park that shows LabelPark to a newcomer: the operator, a client with three
+/// projects in the reference park's domains, and a vendor whose annotators work from two counties.
+struct DemoPark {
+    let store: any ParkStore
+    let passwords: PasswordHasher
+
+    static let password = "labelpark-demo"
+    static let domain = "demo.labelpark"
+
+    /// The people the demo creates: email, display name, organization, role, workplace.
+    private static let people: [(email: String, name: String, organization: Organization.Key, role: Role, workplace: String?)] = [
+        ("admin@\(domain)", "园区管理员 Park Admin", .park, .admin, nil),
+        ("manager@\(domain)", "王经理 Wang (client manager)", .client, .manager, nil),
+        ("vendor-admin@\(domain)", "李主管 Li (vendor admin)", .vendor, .admin, nil),
+        ("reviewer@\(domain)", "赵审核 Zhao (reviewer)", .vendor, .reviewer, "平城区标注基地 Pingcheng workplace"),
+        ("annotator1@\(domain)", "张敏 Zhang Min", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
+        ("annotator2@\(domain)", "刘洋 Liu Yang", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
+        ("annotator3@\(domain)", "陈静 Chen Jing", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
+        ("annotator4@\(domain)", "杨帆 Yang Fan", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
+    ]
+
+    private static let workplaces = [
+        ("平城区标注基地 Pingcheng workplace", "平城区 Pingcheng District"),
+        ("阳高县标注基地 Yanggao workplace", "阳高县 Yanggao County"),
+    ]
+
+    func seedIfNeeded() async throws {
+        if try await store.user(withEmail: Self.people[0].email) != nil {
+            print("Demo park already seeded.")
+            printSignIn()
+            return
+        }
+        let park = try await store.ensureOrganization(named: ParkDefaults.operatorName, kind: .operator)
+        let client = try await store.ensureOrganization(named: "大同智能数据集团 Datong Smart Data Group", kind: .client)
+        let vendor = try await store.ensureOrganization(named: "平城数据标注服务 Pingcheng Annotation Services", kind: .vendor)
+        var workplaceIDs: [String: WorkplaceID] = [:]
+        for (name, county) in Self.workplaces {
+            workplaceIDs[name] = try await store.ensureWorkplace(named: name, county: county, in: vendor.id).id
+        }
+        let passwordHash = try await passwords.hash(Self.password)
+        var managerID: UserID?
+        for person in Self.people {
+            let organization = switch person.organization {
+            case .park: park
+            case .client: client
+            case .vendor: vendor
+            }
+            let user = try await store.createUser(
+                email: person.email, displayName: person.name, passwordHash: passwordHash, organization: organization.id,
+                role: person.role, workplace: person.workplace.flatMap { workplaceIDs[$0] })
+            if person.role == .manager { managerID = user.id }
+        }
+        guard let managerID, let manager = try await store.principal(for: managerID) else { return }
+
+        for project in DemoProjects.all {
+            let schema = try ProjectSchema(json: try JSONParser().parse(project.schemaJSON))
+            let created = try await store.createProject(
+                name: project.name, description: project.description, schema: schema, overlap: project.overlap,
+                leaseSeconds: 900, in: client.id, by: manager)
+            let tasks = project.tasks()
+            _ = try await store.importTasks(into: created.id, by: manager) { insert in
+                for task in tasks { try insert(task) }
+            }
+            try await store.grantProject(created.id, to: vendor.id, by: manager)
+        }
+        print("Seeded the demo park.")
+        printSignIn()
+    }
+
+    private func printSignIn() {
+        print("Demo sign-in (password for everyone: \(Self.password)):")
+        for person in Self.people {
+            print("  \(person.email.padding(toLength: 28, withPad: " ", startingAt: 0)) \(person.role.rawValue)  \(person.name)")
+        }
+        print("Get an API token: curl -s -X POST localhost:8080/api/v1/tokens -d '{\"email\":\"manager@\(Self.domain)\",\"password\":\"\(Self.password)\"}'")
+    }
+}
+
+extension Organization {
+    /// Which of the demo's organizations a person belongs to.
+    enum Key { case park, client, vendor }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LabelParkCore
+import LabelParkHTTP
+import LabelParkSQLite
+import LabelParkStore
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// `labelpark serve`: runs the park server until SIGTERM or SIGINT, then drains in-flight requests.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the park server.")
+
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "The address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "The port to listen on.") var port: Int = 8080
+    @Flag(help: "Seed a demo park on first start and print its sign-in details.") var demo = false
+    @Option(help: "The largest import body, in bytes.") var maxImportBytes: Int = 1 << 30
+    @Option(help: "bcrypt cost for new passwords (4–31).") var bcryptCost: UInt8 = 12
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "labelpark")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let store = try storage.openStore(logger: logger)
+        _ = try await store.ensureOrganization(named: ParkDefaults.operatorName, kind: .operator)
+        let passwords = PasswordHasher(cost: bcryptCost)
+        if demo {
+            try await DemoPark(store: store, passwords: passwords).seedIfNeeded()
+        }
+
+        let router = buildRouter(
+            ParkServerDependencies(
+                store: store, passwords: passwords, importLimits: ImportLimits(maxBodyBytes: maxImportBytes),
+                spoolDirectory: storage.dataDirectory.appendingPathComponent("spool"), metrics: registry))
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "LabelPark"),
+            onServerRunning: { channel in
+                logger.notice("LabelPark is listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
+        try store.close()
+        logger.notice("LabelPark stopped")
+    }
+}

@@ -66,7 +66,7 @@ enum Migrations {
             description TEXT NOT NULL DEFAULT '',
             schema TEXT NOT NULL,
             overlap INTEGER NOT NULL CHECK (overlap BETWEEN 1 AND 100),
-            lease_seconds INTEGER NOT NULL CHECK (lease_seconds BETWEEN 10 AND 86400),
+            lease_seconds INTEGER NOT NULL CHECK (lease_seconds BETWEEN 1 AND 86400),
             -- Bumped whenever a slot becomes open again, so a claim can tell that nothing changed since
             -- an annotator last found the queue empty.
             queue_generation INTEGER NOT NULL DEFAULT 0,

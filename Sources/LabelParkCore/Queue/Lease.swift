@@ -103,7 +103,7 @@ public enum LeaseRules {
     }
 
     /// The lease length a project may set, in seconds.
-    public static let leaseSecondsRange = 10...86_400
+    public static let leaseSecondsRange = 1...86_400
     /// The overlap a project may set.
     public static let overlapRange = 1...100
 }

@@ -326,7 +326,7 @@ extension DemoCorpus {
             ]
         ),
         HazardKind(
-            label: "火灾", teams: ["通风队", "防灭火队", "运输队", "机电队", "综采一队"],
+            label: "火灾", teams: ["通风队", "防灭火队", "通风区防火班"],
             places: ["{panel}综采工作面采空区", "{panel}综采工作面回风隅角", "{panel}运输顺槽胶带机机头", "主斜井胶带输送机", "中央变电所",
                      "{panel}工作面后部采空区密闭", "井下爆炸材料库", "{panel}回风顺槽"],
             findings: [
@@ -417,7 +417,7 @@ extension DemoCorpus {
 
     fileprivate static let coalResponses = [
         ["已责令当班整改", "班组长现场组织整改，已复查合格", "下达隐患整改通知单，要求当班处理完毕", "由区队自行整改，跟班队长负责落实",
-         "已现场处理并录入隐患排查系统", "安检员当场督促整改完毕"],
+         "当班处理完毕，跟班队长已复查", "安检员当场督促整改完毕"],
         ["已停止该区域作业，报矿调度室", "矿调度室通知相关区队停产整改，限期{2-5}日", "由分管副矿长牵头制定整改方案，实行挂牌督办",
          "暂停该工作面生产，整改验收合格后方可恢复", "设置警戒并报告值班矿领导"],
         ["矿井立即停产撤人，并上报集团公司及大同市应急管理局", "启动矿井应急预案，按重大事故隐患挂牌督办", "责令停产整顿，由矿长组织制定专项整改方案",
@@ -573,8 +573,8 @@ extension DemoCorpus {
         "age": Pool(["六十七", "七十二", "68", "75", "六十九"]),
         "oldAge": Pool(["八十二", "86", "九十", "81"]),
         "retireAge": Pool(["60", "55", "50", "六十"]),
-        "rent": Pool(["800", "1200", "950", "1500", "一千出头"]),
-        "income": Pool(["3000", "两千五", "4000"]),
+        "rent": Pool(["800", "1200", "950", "1500", "1100"]),
+        "income": Pool(["3000", "2500", "4000"]),
         "area": Pool(["89", "96", "112", "75", "128"]),
         "shop": Pool(["小饭馆", "面馆", "奶茶店", "便利店", "理发店", "刀削面馆", "水果店", "烧麦馆", "五金店", "花店", "兔头店"]),
         "months": Pool(["三", "四", "五", "两"]),
@@ -629,8 +629,9 @@ extension DemoCorpus {
                    "Fahua Temple"], label: "LANDMARK"),
         "H": Pool(["Huayan Temple", "Shanhua Temple", "Nine-Dragon Screen", "Drum Tower", "Datong City Wall", "Guandi Temple",
                    "Daiwang Mansion", "Fahua Temple", "Yungang Grottoes"], label: "LANDMARK"),
-        "D": Pool(["Pingcheng District", "Pingcheng District", "Pingcheng District", "Yungang District", "Yungang District",
-                   "Pingcheng District", "Yungang District", "Yunzhou District",
+        // Weighted towards the two urban districts, where most of the streets and landmarks are.
+        "D": Pool(["Pingcheng District", "Pingcheng District", "Pingcheng District", "Pingcheng District", "Pingcheng District",
+                   "Yungang District", "Yungang District", "Yungang District", "Yunzhou District",
                    "Xinrong District", "Zuoyun County", "Hunyuan County", "Yanggao County", "Tianzhen County", "Guangling County",
                    "Lingqiu County"], label: "DISTRICT"),
         "since": Pool(["since Monday", "since last night", "for three days now", "since the weekend", "for over a week",

@@ -1,3 +1,4 @@
+import Metrics
 import GRDB
 import Synchronization
 
@@ -13,6 +14,8 @@ final class WriteBatcher: Sendable {
     private let state = Mutex(State())
     /// Caps one batch so a burst cannot make a single transaction (and everyone's wait) unbounded.
     private let maxBatchSize: Int
+    private let batchSizes = Recorder(label: "labelpark_sqlite_write_batch_size")
+    private let commitDurations = Timer(label: "labelpark_sqlite_batch_commit_seconds")
 
     private struct State {
         var pending: [any BatchedWrite] = []
@@ -51,6 +54,9 @@ final class WriteBatcher: Sendable {
         }
         var commitError: (any Error)?
         if !batch.isEmpty {
+            batchSizes.record(batch.count)
+            let started = ContinuousClock.now
+            defer { commitDurations.record(duration: ContinuousClock.now - started) }
             do {
                 try await pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {

@@ -24,8 +24,6 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 
     func run() async throws {
-        // Line-buffered, so the demo's sign-in details show up at once even when stdout is a pipe.
-        setvbuf(stdout, nil, _IOLBF, 0)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -41,6 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
         let passwords = PasswordHasher(cost: bcryptCost)
         if demo {
             try await DemoPark(store: store, passwords: passwords).seedIfNeeded()
+            // Flush now: stdout is block-buffered when piped, and the sign-in details matter at start-up.
+            fflush(nil)
         }
 
         let router = buildRouter(

@@ -42,7 +42,9 @@ struct RandomJSONValues {
         } else {
             text += String(Int.random(in: 1...9, using: &generator)) + digits(upTo: 25)
         }
-        if Bool.random(using: &generator) { text += "." + String(Int.random(in: 0...9, using: &generator)) + digits(upTo: 10) }
+        if Bool.random(using: &generator) {
+            text += "." + String(Int.random(in: 0...9, using: &generator)) + digits(upTo: 10)
+        }
         if Bool.random(using: &generator) {
             text += ["e", "E", "e+", "e-", "E-"].randomElement(using: &generator)!
             text += String(Int.random(in: 0...9, using: &generator)) + digits(upTo: 3)
@@ -51,7 +53,9 @@ struct RandomJSONValues {
     }
 
     private mutating func digits(upTo count: Int) -> String {
-        String((0..<Int.random(in: 0...count, using: &generator)).map { _ in "0123456789".randomElement(using: &generator)! })
+        String(
+            (0..<Int.random(in: 0...count, using: &generator)).map { _ in "0123456789".randomElement(using: &generator)!
+            })
     }
 
     mutating func string() -> String {
@@ -107,7 +111,8 @@ struct JSONWriterTests {
     func controlCharacters() {
         #expect(JSONValue.string("\"\\").jsonText == #""\"\\""#)
         #expect(JSONValue.string("\n\r\t").jsonText == #""\n\r\t""#)
-        #expect(JSONValue.string("\u{0}\u{1}\u{8}\u{C}\u{1B}\u{1F}").jsonText == #""\u0000\u0001\u0008\u000c\u001b\u001f""#)
+        #expect(
+            JSONValue.string("\u{0}\u{1}\u{8}\u{C}\u{1B}\u{1F}").jsonText == #""\u0000\u0001\u0008\u000c\u001b\u001f""#)
         for byte in UInt8(0)..<0x20 {
             let text = JSONValue.string(String(UnicodeScalar(byte))).jsonText
             #expect(text.utf8.allSatisfy { $0 >= 0x20 }, "U+\(byte) written raw")
@@ -131,7 +136,8 @@ struct JSONWriterTests {
     @Test(
         "round-trips hand-picked values",
         arguments: [
-            JSONValue.null, .bool(true), .bool(false), .number("0"), .number("-0.5e-3"), .number("12345678901234567890"),
+            JSONValue.null, .bool(true), .bool(false), .number("0"), .number("-0.5e-3"),
+            .number("12345678901234567890"),
             .string(""), .string("中文 <script>alert('x')</script> & 😀"), .string("\u{0}\u{1F}\u{7F}\u{2028}"),
             .string("e\u{301} vs \u{E9}"), .string("🇨🇳👍🏽👨‍👩‍👧"), .array([]), .object([JSONMember]()),
             .object(["z": .integer(1), "a": .array([.null, .object(["": .string("empty key")])])]),
@@ -150,7 +156,10 @@ struct JSONWriterTests {
             let value = values.value()
             var bytes: [UInt8] = []
             value.write(to: &bytes)
-            #expect(!bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") })
+            #expect(
+                !bytes.contains {
+                    $0 < 0x20 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&")
+                })
             let parsed = try parser.parse(bytes)
             #expect(parsed == value)
             // Byte equality of the rewritten text also catches differences `==` forgives (canonical equivalence).

@@ -89,7 +89,9 @@ class RetryOutcome:
 
 
 @dataclass
-class Annotator:
+class Account:
+    """A user the round created, with an API token."""
+
     email: str
     user_id: int
     token: str
@@ -105,11 +107,13 @@ class Deadline:
     def remaining(self) -> float:
         return self.ends_at - time.monotonic()
 
-    def cap(self, seconds: float) -> float:
-        left = self.remaining()
-        if left <= 0:
+    def check(self) -> None:
+        if self.remaining() <= 0:
             raise RoundFailure(f"the round exceeded its {self.seconds:.0f} s budget")
-        return min(seconds, left)
+
+    def cap(self, seconds: float) -> float:
+        self.check()
+        return min(seconds, self.remaining())
 
 
 class Server:
@@ -196,10 +200,10 @@ class RoundState:
 class SubmittingClient(threading.Thread):
     """Claims and submits until its connection fails, then retries its in-flight submission after the restart."""
 
-    def __init__(self, index: int, annotator: Annotator, state: RoundState, seed: int, deadline: Deadline):
+    def __init__(self, index: int, account: Account, state: RoundState, seed: int, deadline: Deadline):
         super().__init__(name=f"client-{index}", daemon=True)
         self.index = index
-        self.annotator = annotator
+        self.account = account
         self.state = state
         self.random = random.Random(seed)
         self.deadline = deadline
@@ -215,7 +219,7 @@ class SubmittingClient(threading.Thread):
     def work_until_connection_fails(self) -> Submission | None:
         """Returns the submission whose outcome is unknown, if the failure hit one."""
         state = self.state
-        client = ParkClient(state.base_url, self.annotator.token)
+        client = ParkClient(state.base_url, self.account.token)
         sequence = 0
         try:
             while not state.abort.is_set():
@@ -234,7 +238,7 @@ class SubmittingClient(threading.Thread):
                     idempotency_key=f"crash-r{state.round_number}-c{self.index}-{sequence}",
                     lease_token=body["lease"]["token"],
                     label=self.random.choice(("a", "b")),
-                    annotator_id=self.annotator.user_id,
+                    annotator_id=self.account.user_id,
                 )
                 try:
                     response = submit(client, submission)
@@ -244,11 +248,13 @@ class SubmittingClient(threading.Thread):
                         if not state.killed.is_set():
                             state.unknown_before_kill += 1
                     return submission
-                if response.status != 201:
+                if not 200 <= response.status < 300:
                     state.violation(
                         f"client {self.index}: submission {submission.idempotency_key} answered "
                         f"{response.status} before the kill: {response.text()[:200]}")
                     return None
+                if response.status != 201:
+                    state.violation(f"client {self.index}: submission answered {response.status}, the contract says 201")
                 annotation = response.json()
                 if annotation.get("task_id") != submission.task_id or annotation.get("annotator_id") != submission.annotator_id:
                     state.violation(f"client {self.index}: 201 for {submission.idempotency_key} names the wrong task or annotator: {annotation}")
@@ -267,7 +273,7 @@ class SubmittingClient(threading.Thread):
                 return
         if state.abort.is_set():
             return
-        client = ParkClient(state.base_url, self.annotator.token)
+        client = ParkClient(state.base_url, self.account.token)
         try:
             for attempt in range(1, RETRY_ATTEMPTS + 1):
                 try:
@@ -314,7 +320,7 @@ def run_cli(binary: str, arguments: list[str], deadline: Deadline) -> str:
     return finished.stdout
 
 
-def create_account(binary: str, data_dir: Path, email: str, role: str, deadline: Deadline) -> Annotator:
+def create_account(binary: str, data_dir: Path, email: str, role: str, deadline: Deadline) -> Account:
     """Creates a user in the client organization and a token for them."""
     output = run_cli(binary, ["user", "create", "--data-dir", str(data_dir), "--email", email, "--password", PASSWORD,
                               "--role", role, "--org", ORGANIZATION, "--org-kind", "client"], deadline)
@@ -324,7 +330,7 @@ def create_account(binary: str, data_dir: Path, email: str, role: str, deadline:
     token = run_cli(binary, ["token", "create", "--data-dir", str(data_dir), "--email", email], deadline).strip()
     if not token:
         raise RoundFailure(f"`token create` printed no token for {email}")
-    return Annotator(email=email, user_id=int(match.group(1)), token=token)
+    return Account(email=email, user_id=int(match.group(1)), token=token)
 
 
 @dataclass
@@ -333,6 +339,29 @@ class RoundReport:
     violations: list[str] = field(default_factory=list)
     summary: str = ""
     elapsed: float = 0.0
+    kill_at: float | None = None
+    kill_delay: float | None = None
+    acknowledged_at_kill: int | None = None
+    exported_annotations: int | None = None
+
+
+def summarise(report: RoundReport, state: "RoundState") -> str:
+    """The round's numbers, as far as it got."""
+    retried_ok = [r for r in state.retries if r.status == 201]
+    parts = [
+        f"acknowledged={len(state.acknowledgements)}",
+        f"unknown={len(state.unknown)} (before kill {state.unknown_before_kill})",
+        f"retried={len(state.retries)} (ok {len(retried_ok)}, replayed {sum(r.replayed for r in retried_ok)}, "
+        f"lease gone {len(state.retries) - len(retried_ok)})",
+    ]
+    if report.kill_at is not None:
+        parts.append(f"kill at {report.kill_at:.2f} s of load (delay {report.kill_delay:.2f} s, "
+                     f"{report.acknowledged_at_kill} acknowledged by then)")
+    if report.exported_annotations is not None:
+        parts.append(f"exported annotations={report.exported_annotations}")
+    if state.notes:
+        parts.append(f"notes: {'; '.join(sorted(set(state.notes))[:3])}")
+    return " ".join(parts)
 
 
 def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
@@ -378,7 +407,7 @@ def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
             if time.monotonic() - load_started > 20.0 or not any(c.is_alive() for c in clients):
                 raise RoundFailure(f"only {state.acknowledged_count()} acknowledgements after "
                                    f"{time.monotonic() - load_started:.1f} s of load; {state.violations[:3]}")
-            deadline.cap(0)
+            deadline.check()
             time.sleep(0.01)
         kill_delay = rng.uniform(*KILL_DELAY_RANGE_SECONDS)
         time.sleep(deadline.cap(kill_delay))
@@ -386,8 +415,9 @@ def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
             raise RoundFailure(f"the server exited on its own (code {first.process.returncode}) before the kill\n{first.log_tail()}")
         state.killed.set()
         first.kill()
-        kill_at = time.monotonic() - load_started
-        acknowledged_at_kill = state.acknowledged_count()
+        report.kill_at = time.monotonic() - load_started
+        report.kill_delay = kill_delay
+        report.acknowledged_at_kill = state.acknowledged_count()
 
         second = Server(args.binary, data_dir, port, work_dir / "server-2.log")
         servers.append(second)
@@ -401,7 +431,6 @@ def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
         admin = ParkClient(second.base_url, manager.token)
         exported = admin.get(f"/api/v1/projects/{project_id}/export?format=jsonl", expect=(200,)).json_lines()
         admin.close()
-        report.violations += state.violations
         report.violations += check_export(exported, state, args.tasks)
 
         exit_code = second.terminate(deadline.cap(GRACEFUL_EXIT_SECONDS))
@@ -416,21 +445,11 @@ def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
             report.violations.append(f"PRAGMA integrity_check said {verdict!r}, expected 'ok'")
         report.violations += check_idempotency_rows(database, state)
 
-        retried_ok = [r for r in state.retries if r.status == 201]
-        replayed = sum(r.replayed for r in retried_ok)
-        gone = len(state.retries) - len(retried_ok)
-        exported_annotations = sum(len(task["annotations"]) for task in exported)
-        report.summary = (
-            f"acknowledged={len(state.acknowledgements)} (at kill {acknowledged_at_kill}) "
-            f"unknown={len(state.unknown)} (before kill {state.unknown_before_kill}) "
-            f"retried={len(state.retries)} ok={len(retried_ok)} replayed={replayed} gone={gone} "
-            f"kill_at={kill_at:.2f}s (delay {kill_delay:.2f}s) exported_annotations={exported_annotations}")
-        if state.notes:
-            report.summary += f" notes: {'; '.join(sorted(set(state.notes))[:3])}"
+        report.exported_annotations = sum(len(task["annotations"]) for task in exported)
     except (RoundFailure, UnexpectedStatus, TransportFailure) as error:
         report.violations.append(str(error))
-        if state is not None:
-            report.violations += state.violations
+    except Exception as error:  # a malformed answer must fail the round, not end the run
+        report.violations.append(f"{type(error).__name__}: {error}")
     finally:
         if state is not None:
             state.abort.set()
@@ -441,6 +460,10 @@ def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
             print(f"  kept {work_dir}")
         else:
             shutil.rmtree(work_dir, ignore_errors=True)
+    if state is not None:
+        with state.lock:
+            report.violations[:0] = state.violations
+            report.summary = summarise(report, state)
     report.elapsed = time.monotonic() - started
     if report.elapsed > ROUND_BUDGET_SECONDS:
         report.violations.append(f"the round took {report.elapsed:.1f} s, more than {ROUND_BUDGET_SECONDS:.0f} s")
@@ -582,6 +605,8 @@ def parse_arguments() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_arguments()
+    # A CI timeout sends SIGTERM: unwind through the rounds' `finally` so no server outlives the test.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     print(f"crash test: binary={args.binary} rounds={args.rounds} clients={args.clients} "
           f"tasks={args.tasks} seed={args.seed}", flush=True)
     passed = failed = 0
@@ -589,7 +614,7 @@ def main() -> int:
         report = run_round(number, args, seed=args.seed * 1000 + number)
         if report.violations:
             failed += 1
-            print(f"round {number}: FAILED after {report.elapsed:.1f} s {report.summary}", flush=True)
+            print(f"round {number}: FAILED after {report.elapsed:.1f} s: {report.summary}", flush=True)
             for violation in report.violations[:20]:
                 print(f"  violation: {violation}", flush=True)
             if len(report.violations) > 20:

@@ -8,8 +8,13 @@ extension SQLiteParkStore {
         name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
         in organization: OrganizationID, by principal: Principal
     ) async throws -> Project {
-        guard let role = principal.role(in: organization) else { throw StoreError.notFound(.organization) }
-        guard role.managesProjects else { throw StoreError.forbidden("only managers and admins create projects") }
+        guard let membership = principal.memberships.first(where: { $0.organizationID == organization }) else {
+            throw StoreError.notFound(.organization)
+        }
+        guard membership.role.managesProjects else { throw StoreError.forbidden("only managers and admins create projects") }
+        guard membership.organizationKind != .vendor else {
+            throw StoreError.forbidden("vendors work on projects they are granted; clients and the operator own projects")
+        }
         let now = clock.now()
         let project = try await batcher.write { db in
             try db.execute(

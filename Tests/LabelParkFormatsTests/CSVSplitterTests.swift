@@ -157,10 +157,7 @@ struct CSVSplitterTests {
     }
 
     @Test(
-        "keeps reading records after stray quotes in two fields of one record",
-        .disabled(
-            "bug: CSVSplitter stops filling `field` once `failure` is set, so a later quote mid-field looks like an opening quote and swallows the following records"
-        )
+        "keeps reading records after stray quotes in two fields of one record"
     )
     func recordWithTwoStrayQuotes() {
         #expect(
@@ -173,9 +170,9 @@ struct CSVSplitterTests {
                     .csv(line: 3, fields: ["2", "ok", "ok"]), .csv(line: 4, fields: ["3", "ok", "ok"]),
                 ])
         #expect(
-            rows("xxxxxxxxxx,ab\"c\nnext,1\nmore,2\n", maxRecordBytes: 5)
+            rows("xxxxxxxxxx,ab\"c\nnext,1\nmore,2\n", maxRecordBytes: 8)
                 == [
-                    .malformed(line: 1, message: "record is longer than 5 bytes"),
+                    .malformed(line: 1, message: "record is longer than 8 bytes"),
                     .csv(line: 2, fields: ["next", "1"]),
                     .csv(line: 3, fields: ["more", "2"]),
                 ])

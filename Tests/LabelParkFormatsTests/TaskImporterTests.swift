@@ -254,9 +254,7 @@ struct TaskImporterTests {
     }
 
     @Test(
-        "never produces task data with duplicate keys from a CSV header naming a column twice",
-        .disabled(
-            "bug: TaskImporter keeps a header with duplicate columns, so later rows become objects with duplicate keys")
+        "never produces task data with duplicate keys from a CSV header naming a column twice"
     )
     func csvDuplicateHeaderRows() throws {
         let results = try outcomes(.csv, "text,text\na,b\n")

@@ -151,8 +151,7 @@ struct ProjectRouteTests {
     }
 
     @Test(
-        "A vendor's manager cannot make the vendor own a project by naming it",
-        .disabled("bug: an explicit organization_id skips the client-only rule that the default applies"))
+        "A vendor's manager cannot make the vendor own a project by naming it")
     func vendorsOwnNoProjects() async throws {
         try await withTestPark { park in
             let vendorManager = try await park.makePerson("manager@v.test", in: park.fixture.vendor, role: .manager)

@@ -102,7 +102,9 @@ extension JSONParser {
             guard depth <= maxDepth else { throw error("JSON nested deeper than \(maxDepth) levels") }
             position += 1
             var members: [JSONMember] = []
-            var keys = Set<String>()
+            // Compared as bytes: RFC 8259 keys are code point sequences, and String's == would treat
+            // canonically equivalent spellings ("é" and "e\u{301}") as the same key.
+            var keys = Set<[UInt8]>()
             skipWhitespace()
             if current == UInt8(ascii: "}") {
                 position += 1
@@ -113,7 +115,7 @@ extension JSONParser {
                 guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
                 let keyOffset = position
                 let key = try readString()
-                guard keys.insert(key).inserted else {
+                guard keys.insert(Array(key.utf8)).inserted else {
                     throw JSONSyntaxError(message: "duplicate key \"\(key)\"", offset: keyOffset)
                 }
                 skipWhitespace()

@@ -5,6 +5,8 @@ public struct CSVSplitter: RecordSplitter {
     public let maxRecordBytes: Int
     private var fields: [String] = []
     private var field: [UInt8] = []
+    /// Whether the current field has any byte, kept even when a failed record stops storing them.
+    private var fieldHasContent = false
     private var recordBytes = 0
     private var inQuotes = false
     /// The previous byte was a quote inside a quoted field: either an escaped quote or the closing one.
@@ -41,7 +43,7 @@ public struct CSVSplitter: RecordSplitter {
             try emit(.malformed(line: recordStartLine, message: "unterminated quoted field"))
             return
         }
-        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { try endRecord(emit: emit) }
+        if fieldHasContent || !fields.isEmpty || fieldWasQuoted { try endRecord(emit: emit) }
     }
 
     private mutating func consume(_ byte: UInt8, emit: (ImportRecord) throws -> Void) rethrows {
@@ -76,7 +78,7 @@ public struct CSVSplitter: RecordSplitter {
         case 0x0D where fieldWasQuoted:
             break
         case UInt8(ascii: "\""):
-            if field.isEmpty && !fieldWasQuoted {
+            if !fieldHasContent && !fieldWasQuoted {
                 inQuotes = true
                 fieldWasQuoted = true
             } else if failure == nil {
@@ -89,6 +91,7 @@ public struct CSVSplitter: RecordSplitter {
     }
 
     private mutating func appendToField(_ byte: UInt8) {
+        fieldHasContent = true
         if failure == nil { field.append(byte) }
     }
 
@@ -101,6 +104,7 @@ public struct CSVSplitter: RecordSplitter {
             }
         }
         field.removeAll(keepingCapacity: true)
+        fieldHasContent = false
         fieldWasQuoted = false
     }
 

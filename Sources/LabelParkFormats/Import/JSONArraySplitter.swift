@@ -4,7 +4,8 @@
 /// element is then parsed on its own with the depth limit of `JSONParser`.
 public struct JSONArraySplitter: RecordSplitter {
     public let maxElementBytes: Int
-    private enum Phase { case beforeArray, betweenElements, inElement, afterArray, failed }
+    /// `afterOpening`: just after `[`, an element or `]` may follow; `afterComma`: an element must follow.
+    private enum Phase { case beforeArray, afterOpening, afterComma, inElement, afterArray, failed }
     private var phase = Phase.beforeArray
     private var element: [UInt8] = []
     private var depth = 0
@@ -27,7 +28,7 @@ public struct JSONArraySplitter: RecordSplitter {
             case .beforeArray:
                 if isWhitespace(byte) { continue }
                 if byte == UInt8(ascii: "[") {
-                    phase = .betweenElements
+                    phase = .afterOpening
                 } else {
                     phase = .failed
                     try emit(.malformed(line: lineNumber, message: "a JSON import must be an array of tasks"))
@@ -37,11 +38,17 @@ public struct JSONArraySplitter: RecordSplitter {
                     phase = .failed
                     try emit(.malformed(line: lineNumber, message: "unexpected content after the closing ']'"))
                 }
-            case .betweenElements:
-                if isWhitespace(byte) || byte == UInt8(ascii: ",") { continue }
-                if byte == UInt8(ascii: "]") {
+            case .afterOpening, .afterComma:
+                if isWhitespace(byte) { continue }
+                if byte == UInt8(ascii: "]") && phase == .afterOpening {
                     phase = .afterArray
                     continue
+                }
+                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") {
+                    phase = .failed
+                    let problem = byte == UInt8(ascii: ",") ? "an empty element (a comma with nothing before it)" : "a trailing comma before ']'"
+                    try emit(.malformed(line: lineNumber, message: problem))
+                    return
                 }
                 phase = .inElement
                 elementLine = lineNumber
@@ -56,7 +63,7 @@ public struct JSONArraySplitter: RecordSplitter {
         switch phase {
         case .afterArray, .failed: return
         case .beforeArray: try emit(.malformed(line: lineNumber, message: "empty body: expected a JSON array"))
-        case .betweenElements, .inElement: try emit(.malformed(line: lineNumber, message: "the array is not closed with ']'"))
+        case .afterOpening, .afterComma, .inElement: try emit(.malformed(line: lineNumber, message: "the array is not closed with ']'"))
         }
     }
 
@@ -85,7 +92,7 @@ public struct JSONArraySplitter: RecordSplitter {
             return
         case UInt8(ascii: ",") where depth == 0:
             try endElement(emit: emit)
-            phase = .betweenElements
+            phase = .afterComma
             return
         default:
             break

@@ -16,7 +16,9 @@ public struct LineSplitter: RecordSplitter {
         while start < bytes.count {
             guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
                 append(UnsafeBufferPointer(rebasing: bytes[start...]))
-                if discarding == false && buffer.count > maxLineBytes {
+                // A trailing CR may be the first half of a CRLF split across chunks; it does not count.
+                let length = buffer.last == 0x0D ? buffer.count - 1 : buffer.count
+                if discarding == false && length > maxLineBytes {
                     try emit(.malformed(line: lineNumber, message: "line is longer than \(maxLineBytes) bytes"))
                     buffer.removeAll(keepingCapacity: false)
                     discarding = true

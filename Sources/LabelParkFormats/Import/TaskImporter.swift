@@ -18,6 +18,8 @@ public struct TaskImporter {
     public let schema: ProjectSchema
     private var splitter: any RecordSplitter
     private var csvHeader: [String]?
+    /// Why the CSV header cannot be used; every row under it is refused with this reason.
+    private var csvHeaderProblem: String?
     private let parser = JSONParser(maxDepth: 64)
 
     public init(format: ImportFormat, schema: ProjectSchema, maxRecordBytes: Int) {
@@ -56,9 +58,14 @@ public struct TaskImporter {
             guard let header = csvHeader else {
                 csvHeader = fields
                 if let duplicate = Self.firstDuplicate(fields) {
-                    return .failure(LineError(line: line, message: "the header names column \"\(duplicate)\" twice"))
+                    let problem = "the header names column \"\(duplicate)\" twice"
+                    csvHeaderProblem = problem
+                    return .failure(LineError(line: line, message: problem))
                 }
                 return nil
+            }
+            if let problem = csvHeaderProblem {
+                return .failure(LineError(line: line, message: "not imported: \(problem) (line 1)"))
             }
             return Result { () throws(LineError) in try task(fromCSV: fields, header: header, line: line) }
         }

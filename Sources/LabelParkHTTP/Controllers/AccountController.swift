@@ -27,9 +27,13 @@ struct AccountController {
         let email = try body.nonEmptyString("email", maxLength: 320)
         let password = try body.string("password", maxLength: 1_000)
         let name = try body.optionalString("name", maxLength: 200) ?? "api"
-        guard let credential = try await store.passwordCredential(forEmail: email),
-            try await passwords.verify(password, against: credential.passwordHash)
-        else { throw APIError.badCredentials }
+        guard let credential = try await store.passwordCredential(forEmail: email) else {
+            try await passwords.verifyNothing()
+            throw APIError.badCredentials
+        }
+        guard try await passwords.verify(password, against: credential.passwordHash) else {
+            throw APIError.badCredentials
+        }
         let token = APIToken.generate()
         try await store.storeToken(hash: APIToken.hash(token), for: credential.userID, name: name)
         return JSONResponse.make(.object(["token": .string(token), "user_id": .integer(credential.userID.rawValue)]), status: .created)

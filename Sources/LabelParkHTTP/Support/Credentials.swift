@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import HummingbirdBcrypt
 import LabelParkCore
 import NIOPosix
@@ -14,11 +15,26 @@ public struct PasswordHasher: Sendable {
 
     public func hash(_ password: String) async throws -> String {
         let cost = cost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        let input = Self.bcryptInput(password)
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(input, cost: cost) }
     }
 
     public func verify(_ password: String, against hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        let input = Self.bcryptInput(password)
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(input, hash: hash) }
+    }
+
+    /// Spends the same work as a real check, so a sign-in with an unknown email takes as long as one
+    /// with a wrong password and response times do not reveal which emails exist.
+    public func verifyNothing() async throws {
+        let cost = cost
+        _ = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash("timing-equaliser", cost: cost) }
+    }
+
+    /// bcrypt reads a C string and only its first 72 bytes, so a password is first reduced to the base64 of
+    /// its SHA-256: every byte counts, NUL included, and the input is always 44 bytes.
+    static func bcryptInput(_ password: String) -> String {
+        Data(SHA256.hash(data: Array(password.utf8))).base64EncodedString()
     }
 
     /// Passwords shorter than this are refused.

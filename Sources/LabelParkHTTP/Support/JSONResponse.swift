@@ -52,7 +52,8 @@ struct JSONRequest {
     func optionalString(_ key: String, maxLength: Int = 10_000) throws -> String? {
         guard let json = value[key], !json.isNull else { return nil }
         guard let text = json.stringValue else { throw ValidationError(field: key, message: "must be a string") }
-        guard text.count <= maxLength else {
+        // Counted in code points, as SQLite's length() and PostgreSQL's char_length() count them.
+        guard text.unicodeScalars.count <= maxLength else {
             throw ValidationError(field: key, message: "at most \(maxLength) characters")
         }
         return text

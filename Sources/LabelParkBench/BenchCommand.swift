@@ -39,14 +39,17 @@ struct BenchCommand: AsyncParsableCommand {
         let client = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: .init(
-                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: annotators + 4)))
+                connectionPool: .init(
+                    idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: annotators + 4)))
         do {
             try await server.waitUntilHealthy(using: client)
             let api = BenchAPI(client: client, baseURL: server.baseURL)
             var report = BenchReport(machine: MachineInfo.current(), server: server)
 
             let project = try await api.createProject(token: server.managerToken, overlap: overlap)
-            report.add(try await ImportScenario(api: api, server: server, project: project, tasks: tasks, batch: importBatch).run())
+            report.add(
+                try await ImportScenario(api: api, server: server, project: project, tasks: tasks, batch: importBatch)
+                    .run())
             report.add(
                 try await AnnotateScenario(
                     api: api, server: server, project: project, duration: duration, abandon: abandon,

@@ -11,8 +11,10 @@ struct MachineInfo: Codable {
     static func current() -> MachineInfo {
         let info = ProcessInfo.processInfo
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown"
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
+            ?? "unknown"
         return MachineInfo(
             cores: info.activeProcessorCount, memoryGiB: Double(info.physicalMemory) / 1_073_741_824, cpu: model,
             date: ISO8601DateFormatter().string(from: Date()))
@@ -28,21 +30,34 @@ struct BenchReport {
     mutating func add(_ result: ScenarioResult) { results.append(result) }
 
     func printTable() {
-        print("LabelPark bench — \(machine.cores) cores, \(String(format: "%.0f", machine.memoryGiB)) GiB, \(machine.cpu), \(machine.date)")
+        print(
+            "LabelPark bench — \(machine.cores) cores, \(String(format: "%.0f", machine.memoryGiB)) GiB, \(machine.cpu), \(machine.date)"
+        )
         for result in results {
             print("")
-            print("\(result.name): \(result.operations) \(result.unit) in \(format(result.seconds)) s = \(format(result.rate)) /s")
+            print(
+                "\(result.name): \(result.operations) \(result.unit) in \(format(result.seconds)) s = \(format(result.rate)) /s"
+            )
             for (name, histogram) in result.latencies.sorted(by: { $0.key < $1.key }) where histogram.totalCount > 0 {
-                let percentiles = [50.0, 90, 99, 99.9].map { "p\(trim($0))=\(milliseconds(histogram.valueAtPercentile($0)))" }
+                let percentiles = [50.0, 90, 99, 99.9].map {
+                    "p\(trim($0))=\(milliseconds(histogram.valueAtPercentile($0)))"
+                }
                 print("  \(name) latency ms: \(percentiles.joined(separator: " ")) max=\(milliseconds(histogram.max))")
             }
-            let errors = result.errors.isEmpty ? "none" : result.errors.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
+            let errors =
+                result.errors.isEmpty
+                ? "none"
+                : result.errors.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
             print("  errors: \(errors)")
             print(
                 "  server: cpu \(format(result.cpuSeconds)) s (\(format(result.cpuSeconds / max(result.seconds, 0.001) * 100))%), "
-                    + "rss \(mebibytes(result.rssBeforeBytes)) → peak \(mebibytes(result.rssPeakBytes)) → \(mebibytes(result.rssAfterBytes)) MiB")
+                    + "rss \(mebibytes(result.rssBeforeBytes)) → peak \(mebibytes(result.rssPeakBytes)) → \(mebibytes(result.rssAfterBytes)) MiB"
+            )
             if !result.notes.isEmpty {
-                print("  " + result.notes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+                print(
+                    "  "
+                        + result.notes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                )
             }
         }
     }
@@ -58,7 +73,8 @@ struct BenchReport {
                 ]
             }
             return [
-                "name": result.name, "operations": result.operations, "seconds": result.seconds, "rate_per_second": result.rate,
+                "name": result.name, "operations": result.operations, "seconds": result.seconds,
+                "rate_per_second": result.rate,
                 "unit": result.unit, "latencies": latencies,
                 "errors": Dictionary(uniqueKeysWithValues: result.errors.map { (String($0.key), $0.value) }),
                 "server_cpu_seconds": result.cpuSeconds, "server_rss_before_bytes": result.rssBeforeBytes,
@@ -69,7 +85,8 @@ struct BenchReport {
         let machine: [String: Any] = [
             "cores": machine.cores, "memory_gib": machine.memoryGiB, "cpu": machine.cpu, "date": machine.date,
         ]
-        return try JSONSerialization.data(withJSONObject: ["machine": machine, "scenarios": scenarios], options: [.prettyPrinted, .sortedKeys])
+        return try JSONSerialization.data(
+            withJSONObject: ["machine": machine, "scenarios": scenarios], options: [.prettyPrinted, .sortedKeys])
     }
 
     private func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }

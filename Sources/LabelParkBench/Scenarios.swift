@@ -85,7 +85,8 @@ struct ImportScenario {
                 var body = ByteBuffer()
                 body.reserveCapacity(count * 64)
                 for index in next..<(next + count) {
-                    body.writeString("{\"text\":\"benchmark task \(index): the shift supervisor reported a routine check\"}\n")
+                    body.writeString(
+                        "{\"text\":\"benchmark task \(index): the shift supervisor reported a routine check\"}\n")
                 }
                 let reply = try await api.send(
                     .POST, "/api/v1/projects/\(project)/tasks", token: server.managerToken, body: body,
@@ -176,9 +177,11 @@ struct AnnotateScenario {
             if Double(random.next() % 10_000) / 10_000 < abandon { continue }
             if thinkMilliseconds > 0 { try await Task.sleep(for: .milliseconds(thinkMilliseconds)) }
             sequence += 1
-            let body = #"{"lease_token":"\#(lease)","idempotency_key":"bench-\#(seed)-\#(sequence)","result":{"sentiment":"pos"},"lead_time_ms":1200}"#
+            let body =
+                #"{"lease_token":"\#(lease)","idempotency_key":"bench-\#(seed)-\#(sequence)","result":{"sentiment":"pos"},"lead_time_ms":1200}"#
             let submitStart = ContinuousClock.now
-            let submit = try await api.send(.POST, "/api/v1/tasks/\(taskID)/annotations", token: token, body: ByteBuffer(string: body))
+            let submit = try await api.send(
+                .POST, "/api/v1/tasks/\(taskID)/annotations", token: token, body: ByteBuffer(string: body))
             _ = tally.submits.record(UInt64((ContinuousClock.now - submitStart).microseconds))
             if submit.status == 201 { tally.cycles += 1 } else { tally.errors[submit.status, default: 0] += 1 }
         }

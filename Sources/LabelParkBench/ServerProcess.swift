@@ -12,7 +12,8 @@ final class ServerProcess: @unchecked Sendable {
     let managerToken: String
     let annotatorTokens: [String]
 
-    private init(process: Process, dataDirectory: URL, baseURL: String, managerToken: String, annotatorTokens: [String]) {
+    private init(process: Process, dataDirectory: URL, baseURL: String, managerToken: String, annotatorTokens: [String])
+    {
         self.process = process
         self.dataDirectory = dataDirectory
         self.baseURL = baseURL
@@ -21,11 +22,13 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     static func siblingBinary() -> String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("labelpark").path
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("labelpark")
+            .path
     }
 
     static func start(binary: String, annotators: Int) throws -> ServerProcess {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labelpark-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "labelpark-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let dataDir = directory.path
         func cli(_ arguments: [String]) throws -> String {
@@ -76,7 +79,9 @@ final class ServerProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             let request = HTTPClientRequest(url: baseURL + "/healthz")
-            if let response = try? await client.execute(request, timeout: .seconds(1)), response.status == .ok { return }
+            if let response = try? await client.execute(request, timeout: .seconds(1)), response.status == .ok {
+                return
+            }
             guard process.isRunning else { throw BenchError("the server exited during start-up") }
             try await Task.sleep(for: .milliseconds(100))
         }

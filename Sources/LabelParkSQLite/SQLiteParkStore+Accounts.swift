@@ -14,7 +14,9 @@ extension SQLiteParkStore {
         }
     }
 
-    public func createOrganization(name: String, kind: OrganizationKind, by principal: Principal) async throws
+    public func createOrganization(
+        name: String, kind: OrganizationKind, by principal: Principal
+    ) async throws
         -> Organization
     {
         guard principal.memberships.contains(where: { $0.organizationKind == .operator && $0.role == .admin }) else {
@@ -49,12 +51,16 @@ extension SQLiteParkStore {
         }
     }
 
-    public func ensureWorkplace(named name: String, county: String, in organization: OrganizationID) async throws
+    public func ensureWorkplace(
+        named name: String, county: String, in organization: OrganizationID
+    ) async throws
         -> Workplace
     {
         try await batcher.write { db in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT id, organization_id, name, county, created_at FROM workplace WHERE organization_id = ? AND name = ?",
+                db,
+                sql:
+                    "SELECT id, organization_id, name, county, created_at FROM workplace WHERE organization_id = ? AND name = ?",
                 arguments: [organization.rawValue, name])
             {
                 return Self.workplace(from: row)
@@ -84,14 +90,17 @@ extension SQLiteParkStore {
             sql: "INSERT INTO workplace (organization_id, name, county, created_at) VALUES (?, ?, ?, ?)",
             arguments: [organization.rawValue, name, county, now.rawValue])
         return Workplace(
-            id: WorkplaceID(db.lastInsertedRowID), organizationID: organization, name: name, county: county, createdAt: now)
+            id: WorkplaceID(db.lastInsertedRowID), organizationID: organization, name: name, county: county,
+            createdAt: now)
     }
 
     public func workplaces(in organization: OrganizationID, by principal: Principal) async throws -> [Workplace] {
         guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
         return try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, organization_id, name, county, created_at FROM workplace WHERE organization_id = ? ORDER BY name",
+                db,
+                sql:
+                    "SELECT id, organization_id, name, county, created_at FROM workplace WHERE organization_id = ? ORDER BY name",
                 arguments: [organization.rawValue]
             ).map(Self.workplace(from:))
         }
@@ -115,9 +124,10 @@ extension SQLiteParkStore {
     ) throws -> Member {
         let now = clock.now()
         if let workplace {
-            let belongs = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM workplace WHERE id = ? AND organization_id = ?",
-                arguments: [workplace.rawValue, organization.rawValue]) ?? false
+            let belongs =
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM workplace WHERE id = ? AND organization_id = ?",
+                    arguments: [workplace.rawValue, organization.rawValue]) ?? false
             guard belongs else { throw StoreError.notFound(.workplace) }
         }
         do {
@@ -130,7 +140,8 @@ extension SQLiteParkStore {
         let user = User(id: UserID(db.lastInsertedRowID), email: email, displayName: displayName, createdAt: now)
         do {
             try db.execute(
-                sql: "INSERT INTO membership (organization_id, account_id, role, workplace_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO membership (organization_id, account_id, role, workplace_id, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [organization.rawValue, user.id.rawValue, role.rawValue, workplace?.rawValue, now.rawValue])
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
             throw StoreError.notFound(.organization)
@@ -185,9 +196,10 @@ extension SQLiteParkStore {
 
     public func principal(forTokenHash hash: [UInt8]) async throws -> Principal? {
         try await pool.read { db in
-            guard let account = try Int64.fetchOne(
-                db, sql: "SELECT account_id FROM api_token WHERE token_hash = ? AND revoked_at IS NULL",
-                arguments: [Self.hex(hash)])
+            guard
+                let account = try Int64.fetchOne(
+                    db, sql: "SELECT account_id FROM api_token WHERE token_hash = ? AND revoked_at IS NULL",
+                    arguments: [Self.hex(hash)])
             else { return nil }
             return try Self.principal(for: UserID(account), in: db)
         }
@@ -198,10 +210,11 @@ extension SQLiteParkStore {
     }
 
     static func principal(for user: UserID, in db: Database) throws -> Principal? {
-        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [user.rawValue]) == true else {
+        guard try Bool.fetchOneCached(db, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [user.rawValue]) == true
+        else {
             return nil
         }
-        let memberships = try Row.fetchAll(
+        let memberships = try Row.fetchAllCached(
             db,
             sql: """
                 SELECT m.organization_id, o.kind, m.role FROM membership m JOIN organization o ON o.id = m.organization_id
@@ -212,7 +225,8 @@ extension SQLiteParkStore {
             guard let kind = OrganizationKind(rawValue: row["kind"]), let role = Role(rawValue: row["role"]) else {
                 return nil
             }
-            return Membership(organizationID: OrganizationID(row["organization_id"]), organizationKind: kind, role: role)
+            return Membership(
+                organizationID: OrganizationID(row["organization_id"]), organizationKind: kind, role: role)
         }
         return Principal(userID: user, memberships: memberships)
     }
@@ -222,7 +236,9 @@ extension SQLiteParkStore {
         guard !ids.isEmpty else { return [] }
         return try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, name, kind, created_at FROM organization WHERE id IN \(Self.placeholders(ids.count)) ORDER BY name",
+                db,
+                sql:
+                    "SELECT id, name, kind, created_at FROM organization WHERE id IN \(Self.placeholders(ids.count)) ORDER BY name",
                 arguments: StatementArguments(ids)
             ).map(Self.organization(from:))
         }

@@ -11,9 +11,12 @@ extension SQLiteParkStore {
         guard let membership = principal.memberships.first(where: { $0.organizationID == organization }) else {
             throw StoreError.notFound(.organization)
         }
-        guard membership.role.managesProjects else { throw StoreError.forbidden("only managers and admins create projects") }
+        guard membership.role.managesProjects else {
+            throw StoreError.forbidden("only managers and admins create projects")
+        }
         guard membership.organizationKind != .vendor else {
-            throw StoreError.forbidden("vendors work on projects they are granted; clients and the operator own projects")
+            throw StoreError.forbidden(
+                "vendors work on projects they are granted; clients and the operator own projects")
         }
         let now = clock.now()
         let project = try await batcher.write { db in
@@ -28,7 +31,8 @@ extension SQLiteParkStore {
                 ])
             return Project(
                 id: ProjectID(db.lastInsertedRowID), organizationID: organization, name: name, description: description,
-                schema: schema, overlap: overlap, leaseSeconds: leaseSeconds, createdBy: principal.userID, createdAt: now)
+                schema: schema, overlap: overlap, leaseSeconds: leaseSeconds, createdBy: principal.userID,
+                createdAt: now)
         }
         projectCache.withLock { $0[project.id] = project }
         return project
@@ -46,9 +50,10 @@ extension SQLiteParkStore {
         }
         let ids = principal.organizationIDs.map(\.rawValue)
         guard !ids.isEmpty else { throw StoreError.notFound(.project) }
-        let granted = try Int64.fetchOne(
+        let granted = try Int64.fetchOneCached(
             db,
-            sql: "SELECT organization_id FROM project_grant WHERE project_id = ? AND organization_id IN \(Self.placeholders(ids.count)) LIMIT 1",
+            sql:
+                "SELECT organization_id FROM project_grant WHERE project_id = ? AND organization_id IN \(Self.placeholders(ids.count)) LIMIT 1",
             arguments: StatementArguments([id.rawValue] + ids))
         guard let granted, let role = principal.role(in: OrganizationID(granted)) else {
             throw StoreError.notFound(.project)
@@ -72,7 +77,8 @@ extension SQLiteParkStore {
         let schema = try ProjectSchema(json: try JSONParser().parse(schemaText))
         return Project(
             id: ProjectID(row["id"]), organizationID: OrganizationID(row["organization_id"]), name: row["name"],
-            description: row["description"], schema: schema, overlap: row["overlap"], leaseSeconds: row["lease_seconds"],
+            description: row["description"], schema: schema, overlap: row["overlap"],
+            leaseSeconds: row["lease_seconds"],
             createdBy: UserID(row["created_by"]), createdAt: Timestamp(rawValue: row["created_at"]))
     }
 
@@ -112,21 +118,26 @@ extension SQLiteParkStore {
             let access = try self.projectAccess(project, by: principal, in: db)
             guard access.canManage else { throw StoreError.forbidden("only the project's managers see its progress") }
             let id = project.rawValue
-            let tasks = try Int.fetchOne(db, sql: "SELECT count(*) FROM task WHERE project_id = ?", arguments: [id]) ?? 0
-            let open = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0",
-                arguments: [id]) ?? 0
-            let leased = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM slot INDEXED BY slot_lease_expiry WHERE project_id = ? AND state = 1",
-                arguments: [id]) ?? 0
-            let unfinished = try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM (
-                        SELECT task_id FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0
-                        UNION SELECT task_id FROM slot INDEXED BY slot_lease_expiry WHERE project_id = ? AND state = 1)
-                    """,
-                arguments: [id, id]) ?? 0
+            let tasks =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM task WHERE project_id = ?", arguments: [id]) ?? 0
+            let open =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0",
+                    arguments: [id]) ?? 0
+            let leased =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM slot INDEXED BY slot_lease_expiry WHERE project_id = ? AND state = 1",
+                    arguments: [id]) ?? 0
+            let unfinished =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM (
+                            SELECT task_id FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0
+                            UNION SELECT task_id FROM slot INDEXED BY slot_lease_expiry WHERE project_id = ? AND state = 1)
+                        """,
+                    arguments: [id, id]) ?? 0
             let annotators = try Row.fetchAll(
                 db,
                 sql: """
@@ -144,7 +155,8 @@ extension SQLiteParkStore {
             let slots = tasks * access.project.overlap
             return ProjectProgress(
                 tasks: tasks, slots: slots, openSlots: open, leasedSlots: leased, submittedSlots: slots - open - leased,
-                annotations: annotators.reduce(0) { $0 + $1.annotations }, lateAnnotations: annotators.reduce(0) { $0 + $1.late },
+                annotations: annotators.reduce(0) { $0 + $1.annotations },
+                lateAnnotations: annotators.reduce(0) { $0 + $1.late },
                 completedTasks: tasks - unfinished, annotators: annotators)
         }
     }
@@ -162,7 +174,9 @@ extension SQLiteParkStore {
         return try await withoutActuallyEscaping(produce) { produce in
             try await pool.write { db in
                 let insertTask = try db.cachedStatement(
-                    sql: "INSERT INTO task (organization_id, project_id, data, gold, priority, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                    sql:
+                        "INSERT INTO task (organization_id, project_id, data, gold, priority, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                )
                 let insertSlot = try db.cachedStatement(
                     sql: "INSERT INTO slot (task_id, slot_index, project_id, priority) VALUES (?, ?, ?, ?)")
                 var count = 0
@@ -188,8 +202,10 @@ extension SQLiteParkStore {
 
     public func task(_ task: TaskID, by principal: Principal) async throws -> (TaskRecord, ProjectAccess) {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?", arguments: [task.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
+                    arguments: [task.rawValue])
             else { throw StoreError.notFound(.task) }
             let record = Self.task(from: row)
             let access: ProjectAccess
@@ -200,13 +216,14 @@ extension SQLiteParkStore {
             }
             // Annotators see only the tasks they hold or answered: client data stays need-to-know.
             if !access.canManage {
-                let touched = try Bool.fetchOne(
-                    db,
-                    sql: """
-                        SELECT EXISTS (SELECT 1 FROM slot WHERE task_id = ?1 AND annotator_id = ?2)
-                            OR EXISTS (SELECT 1 FROM annotation WHERE task_id = ?1 AND annotator_id = ?2)
-                        """,
-                    arguments: [task.rawValue, principal.userID.rawValue]) ?? false
+                let touched =
+                    try Bool.fetchOne(
+                        db,
+                        sql: """
+                            SELECT EXISTS (SELECT 1 FROM slot WHERE task_id = ?1 AND annotator_id = ?2)
+                                OR EXISTS (SELECT 1 FROM annotation WHERE task_id = ?1 AND annotator_id = ?2)
+                            """,
+                        arguments: [task.rawValue, principal.userID.rawValue]) ?? false
                 guard touched else { throw StoreError.notFound(.task) }
             }
             return (record, access)
@@ -215,7 +232,8 @@ extension SQLiteParkStore {
 
     static func task(from row: Row) -> TaskRecord {
         TaskRecord(
-            id: TaskID(row["id"]), projectID: ProjectID(row["project_id"]), dataJSON: row["data"], priority: row["priority"],
+            id: TaskID(row["id"]), projectID: ProjectID(row["project_id"]), dataJSON: row["data"],
+            priority: row["priority"],
             createdAt: Timestamp(rawValue: row["created_at"]))
     }
 }

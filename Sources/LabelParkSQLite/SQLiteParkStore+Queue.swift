@@ -10,29 +10,31 @@ extension SQLiteParkStore {
         let projectID = project.rawValue
         return try await batcher.write { db in
             let now = self.clock.now()
-            var generation = try Int64.fetchOne(
-                db, sql: "SELECT queue_generation FROM project WHERE id = ?", arguments: [projectID]) ?? 0
+            var generation =
+                try Int64.fetchOneCached(
+                    db, sql: "SELECT queue_generation FROM project WHERE id = ?", arguments: [projectID]) ?? 0
             generation += try Self.reapExpiredLeases(in: projectID, at: now, db: db)
-            let exhaustedAt = try Int64.fetchOne(
+            let exhaustedAt = try Int64.fetchOneCached(
                 db, sql: "SELECT generation FROM queue_exhaustion WHERE project_id = ? AND annotator_id = ?",
                 arguments: [projectID, annotator])
             if exhaustedAt == generation { return nil }
 
             // The first open slot in hand-out order whose task this annotator neither holds nor answered.
             // The partial index keeps this O(log n) in the project's size; see docs/ARCHITECTURE.md.
-            guard let slot = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT s.task_id, s.slot_index FROM slot s INDEXED BY slot_queue
-                    WHERE s.project_id = ?1 AND s.state = 0
-                      AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = ?2)
-                      AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = ?2)
-                    ORDER BY s.priority DESC, s.slot_index, s.task_id
-                    LIMIT 1
-                    """,
-                arguments: [projectID, annotator])
+            guard
+                let slot = try Row.fetchOneCached(
+                    db,
+                    sql: """
+                        SELECT s.task_id, s.slot_index FROM slot s INDEXED BY slot_queue
+                        WHERE s.project_id = ?1 AND s.state = 0
+                          AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = ?2)
+                          AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = ?2)
+                        ORDER BY s.priority DESC, s.slot_index, s.task_id
+                        LIMIT 1
+                        """,
+                    arguments: [projectID, annotator])
             else {
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT INTO queue_exhaustion (project_id, annotator_id, generation) VALUES (?1, ?2, ?3)
                         ON CONFLICT (project_id, annotator_id) DO UPDATE SET generation = ?3
@@ -44,17 +46,18 @@ extension SQLiteParkStore {
             let slotIndex: Int = slot["slot_index"]
             let token = self.tokens.next()
             let expiresAt = now.adding(milliseconds: leaseMilliseconds)
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE slot SET state = 1, annotator_id = ?, lease_token = ?, lease_expires_at = ?
                     WHERE task_id = ? AND slot_index = ?
                     """,
                 arguments: [annotator, token.rawValue, expiresAt.rawValue, taskID, slotIndex])
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO lease (token, task_id, slot_index, annotator_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [token.rawValue, taskID, slotIndex, annotator, now.rawValue])
-            let taskRow = try Row.fetchOne(
-                db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?", arguments: [taskID])!
+            let taskRow = try Row.fetchOneCached(
+                db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?", arguments: [taskID]
+            )!
             return Claim(task: Self.task(from: taskRow), token: token, expiresAt: expiresAt)
         }
     }
@@ -62,7 +65,7 @@ extension SQLiteParkStore {
     /// Returns expired leases of a project to the queue; returns 1 when it reopened any (and bumped the
     /// project's queue generation), 0 otherwise.
     private static func reapExpiredLeases(in project: Int64, at now: Timestamp, db: Database) throws -> Int64 {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE slot SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
                 WHERE project_id = ? AND state = 1 AND lease_expires_at <= ?
@@ -74,30 +77,33 @@ extension SQLiteParkStore {
     }
 
     private static func bumpQueueGeneration(of project: Int64, db: Database) throws {
-        try db.execute(sql: "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = ?", arguments: [project])
+        try db.executeCached(
+            sql: "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = ?", arguments: [project])
     }
 
     /// The lease a token names, with whether its slot still carries it.
     private static func leaseRecord(_ token: LeaseToken, db: Database) throws -> LeaseRecord? {
-        guard let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT l.task_id, l.slot_index, l.annotator_id, s.state, s.lease_token, s.lease_expires_at
-                FROM lease l JOIN slot s ON s.task_id = l.task_id AND s.slot_index = l.slot_index
-                WHERE l.token = ?
-                """,
-            arguments: [token.rawValue])
+        guard
+            let row = try Row.fetchOneCached(
+                db,
+                sql: """
+                    SELECT l.task_id, l.slot_index, l.annotator_id, s.state, s.lease_token, s.lease_expires_at
+                    FROM lease l JOIN slot s ON s.task_id = l.task_id AND s.slot_index = l.slot_index
+                    WHERE l.token = ?
+                    """,
+                arguments: [token.rawValue])
         else { return nil }
         let isCurrent = (row["state"] as Int) == 1 && (row["lease_token"] as String?) == token.rawValue
         return LeaseRecord(
-            token: token, taskID: TaskID(row["task_id"]), slotIndex: row["slot_index"], annotatorID: UserID(row["annotator_id"]),
+            token: token, taskID: TaskID(row["task_id"]), slotIndex: row["slot_index"],
+            annotatorID: UserID(row["annotator_id"]),
             isCurrent: isCurrent, expiresAt: Timestamp(rawValue: (row["lease_expires_at"] as Int64?) ?? 0))
     }
 
     public func leasedTask(_ token: LeaseToken, by principal: Principal) async throws -> (TaskRecord, Project) {
         try await pool.read { db in
             guard let lease = try Self.leaseRecord(token, db: db), lease.annotatorID == principal.userID,
-                let row = try Row.fetchOne(
+                let row = try Row.fetchOneCached(
                     db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
                     arguments: [lease.taskID.rawValue])
             else { throw StoreError.notFound(.lease) }
@@ -116,11 +122,12 @@ extension SQLiteParkStore {
             case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
             case .proceed: break
             }
-            let leaseSeconds = try Int.fetchOne(
-                db, sql: "SELECT p.lease_seconds FROM task t JOIN project p ON p.id = t.project_id WHERE t.id = ?",
-                arguments: [lease!.taskID.rawValue]) ?? 0
+            let leaseSeconds =
+                try Int.fetchOneCached(
+                    db, sql: "SELECT p.lease_seconds FROM task t JOIN project p ON p.id = t.project_id WHERE t.id = ?",
+                    arguments: [lease!.taskID.rawValue]) ?? 0
             let expiresAt = now.adding(seconds: leaseSeconds)
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE slot SET lease_expires_at = ? WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
                 arguments: [expiresAt.rawValue, lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
             return expiresAt
@@ -135,13 +142,13 @@ extension SQLiteParkStore {
             case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
             case .proceed: break
             }
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE slot SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
                     WHERE task_id = ? AND slot_index = ? AND lease_token = ?
                     """,
                 arguments: [lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
-            let project = try Int64.fetchOne(
+            let project = try Int64.fetchOneCached(
                 db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [lease!.taskID.rawValue])!
             try Self.bumpQueueGeneration(of: project, db: db)
         }
@@ -162,7 +169,7 @@ extension SQLiteParkStore {
             let decision = LeaseRules.submission(
                 presenting: lease, for: submission.taskID, by: principal.userID, at: now)
             if case .rejectUnknownLease = decision { throw StoreError.notFound(.lease) }
-            if let existing = try Int64.fetchOne(
+            if let existing = try Int64.fetchOneCached(
                 db, sql: "SELECT id FROM annotation WHERE task_id = ? AND annotator_id = ?",
                 arguments: [submission.taskID.rawValue, annotator])
             {
@@ -172,17 +179,18 @@ extension SQLiteParkStore {
             switch decision {
             case .fillSlot:
                 isLate = false
-                try db.execute(
-                    sql: "UPDATE slot SET state = 2, lease_expires_at = NULL WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
+                try db.executeCached(
+                    sql:
+                        "UPDATE slot SET state = 2, lease_expires_at = NULL WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
                     arguments: [submission.taskID.rawValue, lease!.slotIndex, submission.leaseToken.rawValue])
             case .storeLate:
                 isLate = true
             case .rejectUnknownLease:
                 throw StoreError.notFound(.lease)
             }
-            let projectID = try Int64.fetchOne(
+            let projectID = try Int64.fetchOneCached(
                 db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [submission.taskID.rawValue])!
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO annotation (task_id, project_id, annotator_id, result, late, lease_token, idempotency_key,
                                             lead_time_ms, created_at, updated_at)
@@ -207,20 +215,23 @@ extension SQLiteParkStore {
     ) async throws -> Annotation {
         try await batcher.write { db in
             let now = self.clock.now()
-            guard var annotation = try Self.fetchAnnotation(
-                db, where: "id = ? AND annotator_id = ?", arguments: [id.rawValue, principal.userID.rawValue])
+            guard
+                var annotation = try Self.fetchAnnotation(
+                    db, where: "id = ? AND annotator_id = ?", arguments: [id.rawValue, principal.userID.rawValue])
             else { throw StoreError.notFound(.annotation) }
             guard annotation.version == expectedVersion else {
                 throw StoreError.conflict(.staleVersion(current: annotation.version))
             }
-            try db.execute(
-                sql: "INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at) VALUES (?, ?, ?, ?, ?)",
+            try db.executeCached(
+                sql:
+                    "INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
                     id.rawValue, annotation.version, annotation.resultJSON, annotation.leadTimeMilliseconds,
                     annotation.updatedAt.rawValue,
                 ])
-            try db.execute(
-                sql: "UPDATE annotation SET result = ?, version = version + 1, lead_time_ms = ?, updated_at = ? WHERE id = ?",
+            try db.executeCached(
+                sql:
+                    "UPDATE annotation SET result = ?, version = version + 1, lead_time_ms = ?, updated_at = ? WHERE id = ?",
                 arguments: [resultJSON, leadTimeMilliseconds, now.rawValue, id.rawValue])
             annotation.resultJSON = resultJSON
             annotation.version += 1
@@ -250,7 +261,8 @@ extension SQLiteParkStore {
             _ = try self.visibleAnnotation(id, by: principal, in: db)
             return try Row.fetchAll(
                 db,
-                sql: "SELECT version, result, lead_time_ms, created_at FROM annotation_revision WHERE annotation_id = ? ORDER BY version",
+                sql:
+                    "SELECT version, result, lead_time_ms, created_at FROM annotation_revision WHERE annotation_id = ? ORDER BY version",
                 arguments: [id.rawValue]
             ).map { row in
                 AnnotationRevision(
@@ -284,12 +296,18 @@ extension SQLiteParkStore {
         id, task_id, project_id, annotator_id, result, version, status, late, lead_time_ms, created_at, updated_at
         """
 
-    static func fetchAnnotation(_ db: Database, where condition: String, arguments: StatementArguments) throws -> Annotation? {
+    static func fetchAnnotation(
+        _ db: Database, where condition: String, arguments: StatementArguments
+    ) throws -> Annotation? {
         try fetchAnnotations(db, where: condition + " LIMIT 1", arguments: arguments).first
     }
 
-    static func fetchAnnotations(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [Annotation] {
-        try Row.fetchAll(db, sql: "SELECT \(annotationColumns) FROM annotation WHERE \(condition)", arguments: arguments).map {
+    static func fetchAnnotations(
+        _ db: Database, where condition: String, arguments: StatementArguments
+    ) throws -> [Annotation] {
+        try Row.fetchAllCached(
+            db, sql: "SELECT \(annotationColumns) FROM annotation WHERE \(condition)", arguments: arguments
+        ).map {
             row in
             Annotation(
                 id: AnnotationID(row["id"]), taskID: TaskID(row["task_id"]), projectID: ProjectID(row["project_id"]),

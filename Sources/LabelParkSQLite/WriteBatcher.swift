@@ -1,5 +1,5 @@
-import Metrics
 import GRDB
+import Metrics
 import Synchronization
 
 /// Group commit: concurrent writes share one transaction, so one fsync covers many of them.

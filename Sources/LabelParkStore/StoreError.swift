@@ -45,7 +45,8 @@ public enum StoreError: Error, Sendable, Hashable {
             case .duplicateName(let name): "\"\(name)\" already exists"
             case .alreadyAnnotated(let id): "you already annotated this task (annotation \(id)); edit it instead"
             case .idempotencyKeyReused: "this idempotency key was used for another task"
-            case .staleVersion(let current): "the annotation changed since you read it; its current version is \(current)"
+            case .staleVersion(let current):
+                "the annotation changed since you read it; its current version is \(current)"
             case .leaseLapsed(.expired): "the lease expired"
             case .leaseLapsed(.superseded): "the lease was released or handed to someone else"
             }

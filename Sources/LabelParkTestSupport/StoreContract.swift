@@ -215,7 +215,9 @@ public enum StoreContract {
         let unknown = LeaseToken(rawValue: String(repeating: "0", count: 32))
         await expectStoreError(.notFound(.lease)) { _ = try await store.renewLease(unknown, by: alice) }
         clock.advance(seconds: 11)
-        await expectStoreError(.conflict(.leaseLapsed(.expired))) { _ = try await store.renewLease(claim.token, by: alice) }
+        await expectStoreError(.conflict(.leaseLapsed(.expired))) {
+            _ = try await store.renewLease(claim.token, by: alice)
+        }
         try await store.releaseLease(claim.token, by: alice)
         #expect(try await store.claimNextSlot(in: project.id, by: bob) != nil)
     }
@@ -400,7 +402,9 @@ public enum StoreContract {
         }
         await expectStoreError(.notFound(.task)) { _ = try await store.task(claim.task.id, by: intruder) }
         await expectStoreError(.notFound(.annotation)) { _ = try await store.annotation(annotation.id, by: intruder) }
-        await expectStoreError(.notFound(.annotation)) { _ = try await store.revisions(of: annotation.id, by: intruder) }
+        await expectStoreError(.notFound(.annotation)) {
+            _ = try await store.revisions(of: annotation.id, by: intruder)
+        }
         await expectStoreError(.notFound(.lease)) { _ = try await store.renewLease(openClaim.token, by: intruder) }
         await expectStoreError(.notFound(.lease)) { try await store.releaseLease(openClaim.token, by: intruder) }
         await expectStoreError(.notFound(.lease)) { _ = try await store.leasedTask(openClaim.token, by: intruder) }
@@ -460,13 +464,16 @@ public enum StoreContract {
 
     // MARK: - Helpers
 
-    static func submission(for claim: Claim, key: String? = nil, result: String = ParkFixture.result()) -> NewSubmission {
+    static func submission(for claim: Claim, key: String? = nil, result: String = ParkFixture.result()) -> NewSubmission
+    {
         NewSubmission(
             taskID: claim.task.id, leaseToken: claim.token, resultJSON: result, idempotencyKey: key,
             leadTimeMilliseconds: 1_000)
     }
 
-    static func exportAll(_ store: any ParkStore, _ project: ProjectID, by principal: Principal) async throws
+    static func exportAll(
+        _ store: any ParkStore, _ project: ProjectID, by principal: Principal
+    ) async throws
         -> [ExportedTask]
     {
         let tasks = Mutex<[ExportedTask]>([])

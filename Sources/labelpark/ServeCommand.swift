@@ -51,7 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "LabelPark"),
             onServerRunning: { channel in
-                logger.notice("LabelPark is listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                logger.notice(
+                    "LabelPark is listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
             },
             logger: logger)
         let services = ServiceGroup(

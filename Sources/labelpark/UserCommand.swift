@@ -54,7 +54,9 @@ struct UserCommand: AsyncParsableCommand {
                 let user = try await store.createUser(
                     email: email, displayName: name ?? email, passwordHash: try await PasswordHasher().hash(password),
                     organization: organization.id, role: Role(rawValue: role)!, workplace: workplaceID)
-                print("created user \(user.id) <\(user.email)> as \(role) of \(organization.name) (organization \(organization.id))")
+                print(
+                    "created user \(user.id) <\(user.email)> as \(role) of \(organization.name) (organization \(organization.id))"
+                )
             } catch StoreError.conflict(let conflict) {
                 throw ValidationError(conflict.message)
             }

@@ -22,5 +22,9 @@ import Testing
 /// Numbers the stores one contract check opens, so each gets its own file.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLock {
+            $0 += 1; return $0
+        }
+    }
 }

@@ -52,10 +52,12 @@ extension ProjectSchema {
             switch field.kind {
             case .text:
                 guard let value = data[field.name] else {
-                    throw ValidationError(field: "\(path).\(field.name)", message: "missing (the schema shows this field)")
+                    throw ValidationError(
+                        field: "\(path).\(field.name)", message: "missing (the schema shows this field)")
                 }
                 guard value.stringValue != nil else {
-                    throw ValidationError(field: "\(path).\(field.name)", message: "must be a string, not \(value.typeName)")
+                    throw ValidationError(
+                        field: "\(path).\(field.name)", message: "must be a string, not \(value.typeName)")
                 }
             }
         }
@@ -102,7 +104,9 @@ extension Question {
                 throw ValidationError(field: path, message: "must be from \(low) to \(high), not \(value)")
             }
         case .text(let maxLength):
-            guard let value = answer.stringValue else { throw ValidationError(field: path, message: "must be a string") }
+            guard let value = answer.stringValue else {
+                throw ValidationError(field: path, message: "must be a string")
+            }
             guard value.unicodeScalars.count <= maxLength else {
                 throw ValidationError(field: path, message: "at most \(maxLength) characters")
             }
@@ -143,7 +147,9 @@ extension Question {
                 throw ValidationError(field: "\(spanPath).label", message: "must be a string")
             }
             guard start >= 0 else { throw ValidationError(field: "\(spanPath).start", message: "must not be negative") }
-            guard end > start else { throw ValidationError(field: "\(spanPath).end", message: "must be greater than start") }
+            guard end > start else {
+                throw ValidationError(field: "\(spanPath).end", message: "must be greater than start")
+            }
             guard end <= scalars.count else {
                 throw ValidationError(
                     field: "\(spanPath).end", message: "is past the end of field text (\(scalars.count) characters)")
@@ -157,7 +163,8 @@ extension Question {
                 covered.append(contentsOf: scalars[start..<end])
                 guard quoted.stringValue == String(covered) else {
                     throw ValidationError(
-                        field: "\(spanPath).text", message: "does not match the text at \(start)..<\(end) (offsets are Unicode code points)")
+                        field: "\(spanPath).text",
+                        message: "does not match the text at \(start)..<\(end) (offsets are Unicode code points)")
                 }
             }
             spans.append((index, Span(start: start, end: end, label: label)))

@@ -50,7 +50,8 @@ extension ProjectSchema {
             let questionPath = "\(path).questions[\(index)]"
             let question = try Question(json: questionJSON, path: questionPath)
             guard !questions.contains(where: { $0.name == question.name }) else {
-                throw ValidationError(field: "\(questionPath).name", message: "duplicate question name \"\(question.name)\"")
+                throw ValidationError(
+                    field: "\(questionPath).name", message: "duplicate question name \"\(question.name)\"")
             }
             if case .spans(let fieldName, _, _) = question.kind {
                 guard let target = fields.first(where: { $0.name == fieldName }) else {
@@ -84,7 +85,8 @@ extension Field {
         }
         guard let kind = FieldKind(rawValue: typeName) else {
             let known = FieldKind.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError(field: "\(path).type", message: "unknown field type \"\(typeName)\" (known: \(known))")
+            throw ValidationError(
+                field: "\(path).type", message: "unknown field type \"\(typeName)\" (known: \(known))")
         }
         self.init(name: name, kind: kind, label: try decodeLabel(json["label"], path: "\(path).label"))
     }
@@ -158,7 +160,8 @@ extension Question {
             }
             required = value
         }
-        self.init(name: name, kind: kind, required: required, label: try decodeLabel(json["label"], path: "\(path).label"))
+        self.init(
+            name: name, kind: kind, required: required, label: try decodeLabel(json["label"], path: "\(path).label"))
     }
 
     var json: JSONValue {
@@ -230,7 +233,8 @@ private func decodeOptions(_ json: JSONValue?, path: String) throws(ValidationEr
     for (index, element) in array.enumerated() {
         guard let option = element.stringValue, !option.isEmpty, option.count <= SchemaLimits.maxOptionLength else {
             throw ValidationError(
-                field: "\(path)[\(index)]", message: "must be a non-empty string of at most \(SchemaLimits.maxOptionLength) characters")
+                field: "\(path)[\(index)]",
+                message: "must be a non-empty string of at most \(SchemaLimits.maxOptionLength) characters")
         }
         guard seen.insert(option).inserted else {
             throw ValidationError(field: "\(path)[\(index)]", message: "duplicate entry \"\(option)\"")
@@ -240,10 +244,13 @@ private func decodeOptions(_ json: JSONValue?, path: String) throws(ValidationEr
     return options
 }
 
-private func decodeOptionalInt(_ json: JSONValue?, path: String, range: ClosedRange<Int>) throws(ValidationError) -> Int? {
+private func decodeOptionalInt(
+    _ json: JSONValue?, path: String, range: ClosedRange<Int>
+) throws(ValidationError) -> Int? {
     guard let json else { return nil }
     guard let value = json.intValue, range.contains(value) else {
-        throw ValidationError(field: path, message: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        throw ValidationError(
+            field: path, message: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
     }
     return value
 }

@@ -35,7 +35,10 @@ public struct ExportEncoder: Sendable {
         guard format == .csv else { return }
         let columns =
             ["task_id"] + schema.fields.map { "data.\($0.name)" }
-            + ["annotation_id", "annotator_id", "annotator", "status", "late", "version", "lead_time_ms", "created_at", "updated_at"]
+            + [
+                "annotation_id", "annotator_id", "annotator", "status", "late", "version", "lead_time_ms", "created_at",
+                "updated_at",
+            ]
             + schema.questions.map(\.name) + ["result"]
         writeCSVRow(columns, into: &buffer)
     }
@@ -116,7 +119,9 @@ public struct ExportEncoder: Sendable {
     private func writeCSVRow(_ cells: [String], into buffer: inout [UInt8]) {
         for (index, cell) in cells.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            let needsQuotes = cell.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+            let needsQuotes = cell.utf8.contains {
+                $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D
+            }
             if needsQuotes {
                 buffer.append(UInt8(ascii: "\""))
                 for byte in cell.utf8 {

@@ -38,9 +38,10 @@ public enum ImportFormat: String, Sendable, CaseIterable {
 
     /// The format a `Content-Type` names, ignoring parameters such as `charset`.
     public init?(contentType: String) {
-        let mediaType = contentType.split(separator: ";").first.map {
-            $0.trimmingCharacters(in: " \t").lowercased()
-        } ?? ""
+        let mediaType =
+            contentType.split(separator: ";").first.map {
+                $0.trimmingCharacters(in: " \t").lowercased()
+            } ?? ""
         switch mediaType {
         case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines",
             "application/jsonlines":

@@ -46,7 +46,9 @@ public struct JSONArraySplitter: RecordSplitter {
                 }
                 if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") {
                     phase = .failed
-                    let problem = byte == UInt8(ascii: ",") ? "an empty element (a comma with nothing before it)" : "a trailing comma before ']'"
+                    let problem =
+                        byte == UInt8(ascii: ",")
+                        ? "an empty element (a comma with nothing before it)" : "a trailing comma before ']'"
                     try emit(.malformed(line: lineNumber, message: problem))
                     return
                 }
@@ -63,7 +65,8 @@ public struct JSONArraySplitter: RecordSplitter {
         switch phase {
         case .afterArray, .failed: return
         case .beforeArray: try emit(.malformed(line: lineNumber, message: "empty body: expected a JSON array"))
-        case .afterOpening, .afterComma, .inElement: try emit(.malformed(line: lineNumber, message: "the array is not closed with ']'"))
+        case .afterOpening, .afterComma, .inElement:
+            try emit(.malformed(line: lineNumber, message: "the array is not closed with ']'"))
         }
     }
 
@@ -84,7 +87,8 @@ public struct JSONArraySplitter: RecordSplitter {
             inString = true
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             depth += 1
-        case UInt8(ascii: "}"), UInt8(ascii: "]") where depth > 0:
+        case UInt8(ascii: "}"),
+            UInt8(ascii: "]") where depth > 0:
             depth -= 1
         case UInt8(ascii: "]"):
             try endElement(emit: emit)

@@ -102,13 +102,16 @@ public struct TaskImporter {
 
     private func task(fromCSV fields: [String], header: [String], line: Int) throws(LineError) -> ImportedTask {
         guard fields.count == header.count else {
-            throw LineError(line: line, message: "expected \(header.count) fields as in the header, found \(fields.count)")
+            throw LineError(
+                line: line, message: "expected \(header.count) fields as in the header, found \(fields.count)")
         }
         let data = JSONValue.object(zip(header, fields).map { JSONMember($0, .string($1)) })
         return try validated(data: data, gold: nil, priority: 0, line: line)
     }
 
-    private func validated(data: JSONValue, gold: JSONValue?, priority: Int, line: Int) throws(LineError) -> ImportedTask {
+    private func validated(
+        data: JSONValue, gold: JSONValue?, priority: Int, line: Int
+    ) throws(LineError) -> ImportedTask {
         do {
             try schema.validate(taskData: data)
             if let gold { try schema.validate(result: gold, against: data, requireAnswers: false, path: "gold") }

@@ -36,7 +36,8 @@ struct AccountController {
         }
         let token = APIToken.generate()
         try await store.storeToken(hash: APIToken.hash(token), for: credential.userID, name: name)
-        return JSONResponse.make(.object(["token": .string(token), "user_id": .integer(credential.userID.rawValue)]), status: .created)
+        return JSONResponse.make(
+            .object(["token": .string(token), "user_id": .integer(credential.userID.rawValue)]), status: .created)
     }
 
     @Sendable func me(request: Request, context: ParkRequestContext) async throws -> Response {
@@ -45,7 +46,8 @@ struct AccountController {
         return JSONResponse.make(
             .object([
                 "user_id": .integer(principal.userID.rawValue),
-                "organizations": .array(organizations.map { Rendering.organization($0, role: principal.role(in: $0.id)) }),
+                "organizations": .array(
+                    organizations.map { Rendering.organization($0, role: principal.role(in: $0.id)) }),
             ]))
     }
 
@@ -53,7 +55,10 @@ struct AccountController {
         let principal = try context.requirePrincipal()
         let organizations = try await store.organizations(visibleTo: principal)
         return JSONResponse.make(
-            .object(["organizations": .array(organizations.map { Rendering.organization($0, role: principal.role(in: $0.id)) })]))
+            .object([
+                "organizations": .array(
+                    organizations.map { Rendering.organization($0, role: principal.role(in: $0.id)) })
+            ]))
     }
 
     @Sendable func createOrganization(request: Request, context: ParkRequestContext) async throws -> Response {
@@ -102,7 +107,8 @@ struct AccountController {
             throw ValidationError(field: "password", message: "at least \(PasswordHasher.minimumLength) characters")
         }
         guard let role = Role(rawValue: try body.string("role", maxLength: 20)) else {
-            throw ValidationError(field: "role", message: "must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                field: "role", message: "must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let workplace = try body.optionalInt("workplace_id", range: 1...Int.max).map { WorkplaceID(Int64($0)) }
         let member = try await store.createMember(

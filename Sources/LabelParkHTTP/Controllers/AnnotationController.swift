@@ -66,7 +66,8 @@ struct AnnotationController {
 
     @Sendable func show(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        return JSONResponse.make(Rendering.annotation(try await store.annotation(try context.pathID("id"), by: principal)))
+        return JSONResponse.make(
+            Rendering.annotation(try await store.annotation(try context.pathID("id"), by: principal)))
     }
 
     @Sendable func revisions(request: Request, context: ParkRequestContext) async throws -> Response {

@@ -19,7 +19,9 @@ struct ExportController {
         guard access.canManage else { throw StoreError.forbidden("only the project's managers export") }
         let formatName = request.query("format") ?? ExportFormat.jsonl.rawValue
         guard let format = ExportFormat(rawValue: formatName) else {
-            throw ValidationError(field: "format", message: "must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                field: "format",
+                message: "must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let encoder = ExportEncoder(format: format, schema: access.project.schema)
         let store = store

@@ -57,12 +57,14 @@ struct ProjectController {
 
     @Sendable func show(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        return JSONResponse.make(Rendering.project(try await store.projectAccess(try context.pathID("id"), by: principal)))
+        return JSONResponse.make(
+            Rendering.project(try await store.projectAccess(try context.pathID("id"), by: principal)))
     }
 
     @Sendable func progress(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        return JSONResponse.make(Rendering.progress(try await store.progress(of: try context.pathID("id"), by: principal)))
+        return JSONResponse.make(
+            Rendering.progress(try await store.progress(of: try context.pathID("id"), by: principal)))
     }
 
     /// `POST /api/v1/projects/{id}/grants {organization_id}`: lets a vendor's people work on the project.
@@ -72,6 +74,8 @@ struct ProjectController {
         let body = try await JSONRequest.read(request)
         let vendor = OrganizationID(Int64(try body.int("organization_id", range: 1...Int.max)))
         try await store.grantProject(project, to: vendor, by: principal)
-        return JSONResponse.make(.object(["project_id": .integer(project.rawValue), "organization_id": .integer(vendor.rawValue)]), status: .created)
+        return JSONResponse.make(
+            .object(["project_id": .integer(project.rawValue), "organization_id": .integer(vendor.rawValue)]),
+            status: .created)
     }
 }

@@ -33,7 +33,8 @@ struct ErrorMappingMiddleware: RouterMiddleware {
         case let error as ValidationError:
             return errorResponse(.unprocessableContent, code: "invalid", message: error.message, field: error.field)
         case let error as HTTPError:
-            return errorResponse(error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
+            return errorResponse(
+                error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
         default:
             return errorResponse(.internalServerError, code: "internal", message: "internal error")
         }
@@ -42,7 +43,8 @@ struct ErrorMappingMiddleware: RouterMiddleware {
     private static func response(for error: APIError) -> Response {
         switch error {
         case .unauthenticated:
-            var response = errorResponse(.unauthorized, code: "unauthenticated", message: "sign in or send a valid bearer token")
+            var response = errorResponse(
+                .unauthorized, code: "unauthenticated", message: "sign in or send a valid bearer token")
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         case .badCredentials:
@@ -50,10 +52,12 @@ struct ErrorMappingMiddleware: RouterMiddleware {
         case .unsupportedMediaType(let given, let accepted):
             return errorResponse(
                 .unsupportedMediaType, code: "unsupported_media_type",
-                message: "Content-Type \"\(given)\" is not accepted here; use one of \(accepted.joined(separator: ", "))",
+                message:
+                    "Content-Type \"\(given)\" is not accepted here; use one of \(accepted.joined(separator: ", "))",
                 field: "Content-Type")
         case .payloadTooLarge(let limit):
-            return errorResponse(.contentTooLarge, code: "payload_too_large", message: "the body exceeds \(limit) bytes")
+            return errorResponse(
+                .contentTooLarge, code: "payload_too_large", message: "the body exceeds \(limit) bytes")
         case .invalidJSON(let syntax):
             return errorResponse(.badRequest, code: "invalid_json", message: syntax.description)
         case .badRequest(let field, let message):
@@ -65,7 +69,9 @@ struct ErrorMappingMiddleware: RouterMiddleware {
                 "error_count": .integer(total),
                 "error": .object([
                     "code": .string("invalid_lines"),
-                    "message": .string("\(total) line(s) are invalid; nothing was imported (send ?partial=true to import the valid lines)"),
+                    "message": .string(
+                        "\(total) line(s) are invalid; nothing was imported (send ?partial=true to import the valid lines)"
+                    ),
                     "line": .integer(errors.first?.line ?? 0),
                 ]),
             ])
@@ -83,11 +89,16 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             return errorResponse(.forbidden, code: "forbidden", message: message)
         case .conflict(let conflict):
             var extra: [JSONMember] = []
-            if case .staleVersion(let current) = conflict { extra.append(JSONMember("current_version", .integer(current))) }
-            if case .alreadyAnnotated(let id) = conflict { extra.append(JSONMember("annotation_id", .integer(id.rawValue))) }
+            if case .staleVersion(let current) = conflict {
+                extra.append(JSONMember("current_version", .integer(current)))
+            }
+            if case .alreadyAnnotated(let id) = conflict {
+                extra.append(JSONMember("annotation_id", .integer(id.rawValue)))
+            }
             return errorResponse(.conflict, code: conflict.code, message: conflict.message, extra: extra)
         case .invalid(let validation):
-            return errorResponse(.unprocessableContent, code: "invalid", message: validation.message, field: validation.field)
+            return errorResponse(
+                .unprocessableContent, code: "invalid", message: validation.message, field: validation.field)
         }
     }
 

@@ -80,7 +80,8 @@ final class ImportSpool: @unchecked Sendable {
                 return nil
             }
             return NewTask(
-                dataJSON: String(decoding: data, as: UTF8.self), goldJSON: gold.map { String(decoding: $0, as: UTF8.self) },
+                dataJSON: String(decoding: data, as: UTF8.self),
+                goldJSON: gold.map { String(decoding: $0, as: UTF8.self) },
                 priority: Int(Int32(bitPattern: priority)))
         }
 

@@ -77,7 +77,9 @@ struct JSONRequest {
     }
 
     func int(_ key: String, range: ClosedRange<Int>) throws -> Int {
-        guard let number = try optionalInt(key, range: range) else { throw ValidationError(field: key, message: "is required") }
+        guard let number = try optionalInt(key, range: range) else {
+            throw ValidationError(field: key, message: "is required")
+        }
         return number
     }
 

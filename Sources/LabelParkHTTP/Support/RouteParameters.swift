@@ -3,7 +3,8 @@ import LabelParkCore
 
 extension ParkRequestContext {
     /// A typed id from the path; a malformed id is a 404, the same as a missing object.
-    func pathID<Entity>(_ name: String, as _: EntityID<Entity>.Type = EntityID<Entity>.self) throws -> EntityID<Entity> {
+    func pathID<Entity>(_ name: String, as _: EntityID<Entity>.Type = EntityID<Entity>.self) throws -> EntityID<Entity>
+    {
         guard let text = parameters.get(name), let id = EntityID<Entity>(parsing: Substring(text)) else {
             throw APIError.notFound
         }

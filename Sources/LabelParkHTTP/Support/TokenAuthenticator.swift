@@ -1,7 +1,7 @@
 import Hummingbird
 import LabelParkCore
-import Logging
 import LabelParkStore
+import Logging
 
 /// Resolves `Authorization: Bearer …` to a principal, or answers 401.
 struct TokenAuthenticator: RouterMiddleware {

@@ -13,16 +13,17 @@ struct DemoPark {
     static let domain = "demo.labelpark"
 
     /// The people the demo creates: email, display name, organization, role, workplace.
-    private static let people: [(email: String, name: String, organization: Organization.Key, role: Role, workplace: String?)] = [
-        ("admin@\(domain)", "园区管理员 Park Admin", .park, .admin, nil),
-        ("manager@\(domain)", "王经理 Wang (client manager)", .client, .manager, nil),
-        ("vendor-admin@\(domain)", "李主管 Li (vendor admin)", .vendor, .admin, nil),
-        ("reviewer@\(domain)", "赵审核 Zhao (reviewer)", .vendor, .reviewer, "平城区标注基地 Pingcheng workplace"),
-        ("annotator1@\(domain)", "张敏 Zhang Min", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
-        ("annotator2@\(domain)", "刘洋 Liu Yang", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
-        ("annotator3@\(domain)", "陈静 Chen Jing", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
-        ("annotator4@\(domain)", "杨帆 Yang Fan", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
-    ]
+    private static let people:
+        [(email: String, name: String, organization: Organization.Key, role: Role, workplace: String?)] = [
+            ("admin@\(domain)", "园区管理员 Park Admin", .park, .admin, nil),
+            ("manager@\(domain)", "王经理 Wang (client manager)", .client, .manager, nil),
+            ("vendor-admin@\(domain)", "李主管 Li (vendor admin)", .vendor, .admin, nil),
+            ("reviewer@\(domain)", "赵审核 Zhao (reviewer)", .vendor, .reviewer, "平城区标注基地 Pingcheng workplace"),
+            ("annotator1@\(domain)", "张敏 Zhang Min", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
+            ("annotator2@\(domain)", "刘洋 Liu Yang", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
+            ("annotator3@\(domain)", "陈静 Chen Jing", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
+            ("annotator4@\(domain)", "杨帆 Yang Fan", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
+        ]
 
     private static let workplaces = [
         ("平城区标注基地 Pingcheng workplace", "平城区 Pingcheng District"),
@@ -45,13 +46,15 @@ struct DemoPark {
         let passwordHash = try await passwords.hash(Self.password)
         var managerID: UserID?
         for person in Self.people {
-            let organization = switch person.organization {
-            case .park: park
-            case .client: client
-            case .vendor: vendor
-            }
+            let organization =
+                switch person.organization {
+                case .park: park
+                case .client: client
+                case .vendor: vendor
+                }
             let user = try await store.createUser(
-                email: person.email, displayName: person.name, passwordHash: passwordHash, organization: organization.id,
+                email: person.email, displayName: person.name, passwordHash: passwordHash,
+                organization: organization.id,
                 role: person.role, workplace: person.workplace.flatMap { workplaceIDs[$0] })
             if person.role == .manager { managerID = user.id }
         }
@@ -75,9 +78,13 @@ struct DemoPark {
     private func printSignIn() {
         print("Demo sign-in (password for everyone: \(Self.password)):")
         for person in Self.people {
-            print("  \(person.email.padding(toLength: 28, withPad: " ", startingAt: 0)) \(person.role.rawValue)  \(person.name)")
+            print(
+                "  \(person.email.padding(toLength: 28, withPad: " ", startingAt: 0)) \(person.role.rawValue)  \(person.name)"
+            )
         }
-        print("Get an API token: curl -s -X POST localhost:8080/api/v1/tokens -d '{\"email\":\"manager@\(Self.domain)\",\"password\":\"\(Self.password)\"}'")
+        print(
+            "Get an API token: curl -s -X POST localhost:8080/api/v1/tokens -d '{\"email\":\"manager@\(Self.domain)\",\"password\":\"\(Self.password)\"}'"
+        )
     }
 }
 

@@ -23,7 +23,8 @@ enum DemoProjects {
     static let all: [DemoProject] = [coalMine, governmentService, smartCity]
 
     static func spansJSON(_ spans: [DemoSpan]) -> JSONValue {
-        .array(spans.map { .object(["start": .integer($0.start), "end": .integer($0.end), "label": .string($0.label)]) })
+        .array(
+            spans.map { .object(["start": .integer($0.start), "end": .integer($0.end), "label": .string($0.label)]) })
     }
 
     static func stringArray(_ values: [String]) -> String {

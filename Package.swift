@@ -96,6 +96,7 @@ let package = Package(
         .executableTarget(
             name: "LabelParkBench",
             dependencies: [
+                "LabelParkCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

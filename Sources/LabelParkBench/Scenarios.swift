@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Histogram
+import LabelParkCore
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -158,7 +159,7 @@ struct AnnotateScenario {
 
     private func annotate(token: String, seed: UInt64, until deadline: ContinuousClock.Instant) async throws -> Tally {
         var tally = Tally()
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var sequence = 0
         while ContinuousClock.now < deadline {
             let claimStart = ContinuousClock.now
@@ -229,19 +230,6 @@ struct ExportScenario {
             rssBeforeBytes: before.residentBytes, rssPeakBytes: peak, rssAfterBytes: after.residentBytes,
             cpuSeconds: after.cpuSeconds - before.cpuSeconds,
             notes: ["tasks": String(lines), "bytes": String(bytes)])
-    }
-}
-
-/// A reproducible random source for abandon decisions.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

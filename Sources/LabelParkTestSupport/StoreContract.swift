@@ -42,7 +42,7 @@ public enum StoreContract {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, annotator) in annotators.enumerated() {
                 group.addTask {
-                    var random = SeededGenerator(seed: UInt64(index) + 1)
+                    var random = SplitMix64(seed: UInt64(index) + 1)
                     while true {
                         guard let claim = try await store.claimNextSlot(in: project.id, by: annotator) else {
                             let progress = try await store.progress(of: project.id, by: park.managerA)
@@ -171,12 +171,7 @@ public enum StoreContract {
     }
 
     public static func leaseExpiryAndFencing(_ makeStore: StoreFactory) async throws {
-        let clock = ManualClock()
-        let store = try await makeStore(clock)
-        let park = try await ParkFixture.make(in: store)
-        let project = try await park.makeProject(tasks: 1, overlap: 1, leaseSeconds: 30)
-        let pair = try await park.makeAnnotators(2)
-        let (alice, bob) = (pair[0], pair[1])
+        let (clock, store, _, project, alice, bob) = try await oneTaskTwoAnnotators(makeStore)
         let first = try #require(try await store.claimNextSlot(in: project.id, by: alice))
         #expect(try await store.claimNextSlot(in: project.id, by: bob) == nil)
         clock.advance(seconds: 29)
@@ -198,12 +193,7 @@ public enum StoreContract {
     }
 
     public static func renewAndRelease(_ makeStore: StoreFactory) async throws {
-        let clock = ManualClock()
-        let store = try await makeStore(clock)
-        let park = try await ParkFixture.make(in: store)
-        let project = try await park.makeProject(tasks: 1, overlap: 1, leaseSeconds: 30)
-        let pair = try await park.makeAnnotators(2)
-        let (alice, bob) = (pair[0], pair[1])
+        let (clock, store, _, project, alice, bob) = try await oneTaskTwoAnnotators(makeStore)
         let claim = try #require(try await store.claimNextSlot(in: project.id, by: alice))
         clock.advance(seconds: 20)
         let renewed = try await store.renewLease(claim.token, by: alice)
@@ -223,12 +213,7 @@ public enum StoreContract {
     }
 
     public static func lateSubmissions(_ makeStore: StoreFactory) async throws {
-        let clock = ManualClock()
-        let store = try await makeStore(clock)
-        let park = try await ParkFixture.make(in: store)
-        let project = try await park.makeProject(tasks: 1, overlap: 1, leaseSeconds: 30)
-        let pair = try await park.makeAnnotators(2)
-        let (alice, bob) = (pair[0], pair[1])
+        let (clock, store, park, project, alice, bob) = try await oneTaskTwoAnnotators(makeStore)
         let aliceClaim = try #require(try await store.claimNextSlot(in: project.id, by: alice))
         clock.advance(seconds: 31)
         let bobClaim = try #require(try await store.claimNextSlot(in: project.id, by: bob))
@@ -295,12 +280,7 @@ public enum StoreContract {
     }
 
     public static func exhaustionMemo(_ makeStore: StoreFactory) async throws {
-        let clock = ManualClock()
-        let store = try await makeStore(clock)
-        let park = try await ParkFixture.make(in: store)
-        let project = try await park.makeProject(tasks: 1, overlap: 1, leaseSeconds: 30)
-        let pair = try await park.makeAnnotators(2)
-        let (alice, bob) = (pair[0], pair[1])
+        let (clock, store, park, project, alice, bob) = try await oneTaskTwoAnnotators(makeStore)
         let claim = try #require(try await store.claimNextSlot(in: project.id, by: alice))
         #expect(try await store.claimNextSlot(in: project.id, by: bob) == nil)
         #expect(try await store.claimNextSlot(in: project.id, by: bob) == nil)
@@ -463,6 +443,18 @@ public enum StoreContract {
     }
 
     // MARK: - Helpers
+
+    /// A manual clock, a store, one overlap-1 task with 30-second leases, and two annotators of client A.
+    static func oneTaskTwoAnnotators(_ makeStore: StoreFactory) async throws -> (
+        ManualClock, any ParkStore, ParkFixture, Project, alice: Principal, bob: Principal
+    ) {
+        let clock = ManualClock()
+        let store = try await makeStore(clock)
+        let park = try await ParkFixture.make(in: store)
+        let project = try await park.makeProject(tasks: 1, overlap: 1, leaseSeconds: 30)
+        let pair = try await park.makeAnnotators(2)
+        return (clock, store, park, project, pair[0], pair[1])
+    }
 
     static func submission(for claim: Claim, key: String? = nil, result: String = ParkFixture.result()) -> NewSubmission
     {

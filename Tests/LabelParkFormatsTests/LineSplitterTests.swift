@@ -1,20 +1,6 @@
+import LabelParkCore
 import LabelParkFormats
 import Testing
-
-/// SplitMix64: a tiny seeded generator, so random chunkings are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
 
 /// How a body is cut into the chunks a splitter is fed, as a network would deliver it.
 enum Chunking: CustomStringConvertible, Sendable {

@@ -1,3 +1,5 @@
+import LabelParkCore
+
 /// One demo document and the answer the generator knows to be right.
 struct DemoDocument: Sendable, Equatable {
     /// The text shown to the annotator.
@@ -67,37 +69,6 @@ enum DemoCorpus {
 // MARK: - Assembly
 
 extension DemoCorpus {
-    /// SplitMix64: a tiny seeded generator, so demo output never depends on the system generator.
-    fileprivate struct SplitMix64: RandomNumberGenerator, Sendable {
-        private var state: UInt64
-
-        /// Starts one document's stream, so document `i` does not depend on how many are generated.
-        init(seed: UInt64, stream: Int) {
-            state = seed &+ UInt64(truncatingIfNeeded: stream) &* 0xD1B5_4A32_D192_ED03
-            _ = next()
-        }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// A uniform integer in `range`, by multiply-high so results don't depend on the standard library's algorithm.
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            let width = UInt64(range.upperBound - range.lowerBound + 1)
-            return range.lowerBound + Int(width.multipliedFullWidth(by: next()).high)
-        }
-
-        /// One element of a non-empty array.
-        mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
-
-        /// True with the given probability in percent.
-        mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
-    }
-
     /// A phrase pool for one template slot; a labelled pool marks every phrase drawn from it as a span.
     fileprivate struct Pool: Sendable {
         let values: [String]
@@ -1025,4 +996,25 @@ extension DemoCorpus {
         let ordered = cityCategories.filter { categories.contains($0) }
         return DemoDocument(text: draft.text, choices: [:], multiChoices: ["category": ordered], spans: draft.spans)
     }
+}
+
+/// The demo draws from LabelParkCore's generator, so its output never depends on the system generator.
+extension SplitMix64 {
+    /// Starts one document's stream, so document `i` does not depend on how many are generated.
+    fileprivate init(seed: UInt64, stream: Int) {
+        self.init(seed: seed &+ UInt64(truncatingIfNeeded: stream) &* 0xD1B5_4A32_D192_ED03)
+        _ = next()
+    }
+
+    /// A uniform integer in `range`, by multiply-high so results don't depend on the standard library's algorithm.
+    fileprivate mutating func int(_ range: ClosedRange<Int>) -> Int {
+        let width = UInt64(range.upperBound - range.lowerBound + 1)
+        return range.lowerBound + Int(width.multipliedFullWidth(by: next()).high)
+    }
+
+    /// One element of a non-empty array.
+    fileprivate mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
+
+    /// True with the given probability in percent.
+    fileprivate mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
 }

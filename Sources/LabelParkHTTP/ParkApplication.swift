@@ -41,7 +41,7 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
     let accounts = AccountController(store: store, passwords: dependencies.passwords)
     let api = router.group("api/v1")
     accounts.addPublicRoutes(to: api)
-    let authenticated = api.group().add(middleware: TokenAuthenticator(store: store))
+    let authenticated = api.group().add(middleware: TokenAuthenticator(store: store, cache: PrincipalCache()))
     accounts.addRoutes(to: authenticated)
     ProjectController(store: store).addRoutes(to: authenticated)
     TaskController(store: store, limits: dependencies.importLimits, spoolDirectory: dependencies.spoolDirectory)

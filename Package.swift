@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "labelpark-bench", targets: ["LabelParkBench"]),
         .library(name: "LabelParkCore", targets: ["LabelParkCore"]),
         .library(name: "LabelParkStore", targets: ["LabelParkStore"]),
+        .library(name: "LabelParkFormats", targets: ["LabelParkFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -24,8 +24,9 @@ struct MachineInfo: Codable {
 /// Collects scenario results and prints them as a table or JSON.
 struct BenchReport {
     var machine: MachineInfo
-    var server: ServerProcess
     var results: [ScenarioResult] = []
+    /// Facts about the run as a whole (the project id, the warm-up).
+    var notes: [String: String] = [:]
 
     mutating func add(_ result: ScenarioResult) { results.append(result) }
 
@@ -33,6 +34,9 @@ struct BenchReport {
         print(
             "LabelPark bench — \(machine.cores) cores, \(String(format: "%.0f", machine.memoryGiB)) GiB, \(machine.cpu), \(machine.date)"
         )
+        if !notes.isEmpty {
+            print(notes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
         for result in results {
             print("")
             print(
@@ -86,7 +90,7 @@ struct BenchReport {
             "cores": machine.cores, "memory_gib": machine.memoryGiB, "cpu": machine.cpu, "date": machine.date,
         ]
         return try JSONSerialization.data(
-            withJSONObject: ["machine": machine, "scenarios": scenarios], options: [.prettyPrinted, .sortedKeys])
+            withJSONObject: ["machine": machine, "notes": notes, "scenarios": scenarios], options: [.prettyPrinted, .sortedKeys])
     }
 
     private func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }

@@ -25,9 +25,9 @@ struct ScenarioResult: Sendable {
 
 /// Samples the server's RSS while `body` runs, returning the peak seen.
 func sampledPeakRSS<Value: Sendable>(
-    of server: ServerProcess, while body: @escaping @Sendable () async throws -> Value
+    of target: BenchTarget, while body: @escaping @Sendable () async throws -> Value
 ) async throws -> (Value, peak: Int) {
-    let sampler = RSSSampler(server: server)
+    let sampler = RSSSampler(target: target)
     let value = try await withThrowingTaskGroup(of: Value?.self) { group in
         group.addTask {
             await sampler.sampleUntilStopped()
@@ -46,12 +46,12 @@ func sampledPeakRSS<Value: Sendable>(
 
 /// Polls a server's RSS every 20 ms and remembers the highest value.
 final class RSSSampler: Sendable {
-    private let server: ServerProcess
+    private let target: BenchTarget
     private let state = Mutex((peak: 0, stopped: false))
 
-    init(server: ServerProcess) {
-        self.server = server
-        state.withLock { $0.peak = server.usage().residentBytes }
+    init(target: BenchTarget) {
+        self.target = target
+        state.withLock { $0.peak = target.usage().residentBytes }
     }
 
     var peak: Int { state.withLock { $0.peak } }
@@ -60,7 +60,7 @@ final class RSSSampler: Sendable {
 
     func sampleUntilStopped() async {
         while !state.withLock({ $0.stopped }) {
-            let rss = server.usage().residentBytes
+            let rss = target.usage().residentBytes
             state.withLock { $0.peak = max($0.peak, rss) }
             try? await Task.sleep(for: .milliseconds(20))
         }
@@ -70,15 +70,15 @@ final class RSSSampler: Sendable {
 /// Imports short text tasks in batches of NDJSON.
 struct ImportScenario {
     let api: BenchAPI
-    let server: ServerProcess
+    let target: BenchTarget
     let project: Int
     let tasks: Int
     let batch: Int
 
     func run() async throws -> ScenarioResult {
-        let before = server.usage()
+        let before = target.usage()
         let started = ContinuousClock.now
-        let (errors, peak) = try await sampledPeakRSS(of: server) { [self] in
+        let (errors, peak) = try await sampledPeakRSS(of: target) { [self] in
             var errors: [Int: Int] = [:]
             var next = 0
             while next < tasks {
@@ -90,7 +90,7 @@ struct ImportScenario {
                         "{\"text\":\"benchmark task \(index): the shift supervisor reported a routine check\"}\n")
                 }
                 let reply = try await api.send(
-                    .POST, "/api/v1/projects/\(project)/tasks", token: server.managerToken, body: body,
+                    .POST, "/api/v1/projects/\(project)/tasks", token: target.managerToken, body: body,
                     contentType: "application/x-ndjson")
                 if reply.status != 201 { errors[reply.status, default: 0] += 1 }
                 next += count
@@ -98,7 +98,7 @@ struct ImportScenario {
             return errors
         }
         let seconds = (ContinuousClock.now - started).seconds
-        let after = server.usage()
+        let after = target.usage()
         return ScenarioResult(
             name: "import", operations: tasks, seconds: seconds, unit: "tasks", errors: errors,
             rssBeforeBytes: before.residentBytes, rssPeakBytes: peak, rssAfterBytes: after.residentBytes,
@@ -109,15 +109,21 @@ struct ImportScenario {
 /// Virtual annotators loop claim → (think) → submit for a fixed duration.
 struct AnnotateScenario {
     let api: BenchAPI
-    let server: ServerProcess
+    let target: BenchTarget
     let project: Int
     let duration: Double
     let abandon: Double
     let thinkMilliseconds: Int
 
+    /// Runs alongside the annotators and returns notes for the report (the mixed scenario's manager).
+    var background: (@Sendable (_ deadline: ContinuousClock.Instant) async throws -> [String: String])?
+    var name = "annotate"
+
     private struct Tally: Sendable {
         var cycles = 0
         var claims = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var firstAnnotatorClaims = Histogram<UInt64>(
+            highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var submits = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var errors: [Int: Int] = [:]
         var empty = 0
@@ -125,6 +131,7 @@ struct AnnotateScenario {
         mutating func merge(_ other: Tally) {
             cycles += other.cycles
             claims.add(other.claims)
+            firstAnnotatorClaims.add(other.firstAnnotatorClaims)
             submits.add(other.submits)
             errors.merge(other.errors, uniquingKeysWith: +)
             empty += other.empty
@@ -132,39 +139,55 @@ struct AnnotateScenario {
     }
 
     func run() async throws -> ScenarioResult {
-        let before = server.usage()
+        let before = target.usage()
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(duration * 1000))
-        let (tally, peak) = try await sampledPeakRSS(of: server) { [self] in
-            try await withThrowingTaskGroup(of: Tally.self) { group in
-                for (index, token) in server.annotatorTokens.enumerated() {
-                    group.addTask { try await annotate(token: token, seed: UInt64(index + 1), until: deadline) }
+        let (outcome, peak) = try await sampledPeakRSS(of: target) { [self] in
+            try await withThrowingTaskGroup(of: (Tally, [String: String]).self) { group in
+                for (index, token) in target.annotatorTokens.enumerated() {
+                    group.addTask {
+                        (try await annotate(token: token, seed: UInt64(index + 1), until: deadline, isFirst: index == 0), [:])
+                    }
+                }
+                if let background {
+                    group.addTask { (Tally(), try await background(deadline)) }
                 }
                 var total = Tally()
-                for try await tally in group { total.merge(tally) }
-                return total
+                var notes: [String: String] = [:]
+                for try await (tally, extra) in group {
+                    total.merge(tally)
+                    notes.merge(extra) { $1 }
+                }
+                return (total, notes)
             }
         }
+        let tally = outcome.0
         let seconds = (ContinuousClock.now - started).seconds
-        let after = server.usage()
+        let after = target.usage()
+        var latencies = ["claim": tally.claims, "submit": tally.submits]
+        if target.annotatorTokens.count > 1 { latencies["claim (annotator 1)"] = tally.firstAnnotatorClaims }
         var result = ScenarioResult(
-            name: "annotate", operations: tally.cycles, seconds: seconds, unit: "claim+submit cycles",
-            latencies: ["claim": tally.claims, "submit": tally.submits], errors: tally.errors,
+            name: name, operations: tally.cycles, seconds: seconds, unit: "claim+submit cycles",
+            latencies: latencies, errors: tally.errors,
             rssBeforeBytes: before.residentBytes, rssPeakBytes: peak, rssAfterBytes: after.residentBytes,
-            cpuSeconds: after.cpuSeconds - before.cpuSeconds)
-        result.notes["annotators"] = String(server.annotatorTokens.count)
+            cpuSeconds: after.cpuSeconds - before.cpuSeconds, notes: outcome.1)
+        result.notes["annotators"] = String(target.annotatorTokens.count)
         result.notes["empty_claims"] = String(tally.empty)
         return result
     }
 
-    private func annotate(token: String, seed: UInt64, until deadline: ContinuousClock.Instant) async throws -> Tally {
+    private func annotate(
+        token: String, seed: UInt64, until deadline: ContinuousClock.Instant, isFirst: Bool
+    ) async throws -> Tally {
         var tally = Tally()
         var random = SplitMix64(seed: seed)
         var sequence = 0
         while ContinuousClock.now < deadline {
             let claimStart = ContinuousClock.now
             let claim = try await api.send(.POST, "/api/v1/projects/\(project)/next", token: token)
-            _ = tally.claims.record(UInt64((ContinuousClock.now - claimStart).microseconds))
+            let claimMicroseconds = UInt64((ContinuousClock.now - claimStart).microseconds)
+            _ = tally.claims.record(claimMicroseconds)
+            if isFirst { _ = tally.firstAnnotatorClaims.record(claimMicroseconds) }
             if claim.status == 204 {
                 tally.empty += 1
                 break
@@ -190,24 +213,26 @@ struct AnnotateScenario {
     }
 }
 
-/// Downloads the JSONL export and counts what arrived.
+/// Downloads an export and counts what arrived.
 struct ExportScenario {
     let api: BenchAPI
-    let server: ServerProcess
+    let target: BenchTarget
     let project: Int
+    var format = "jsonl"
 
     func run() async throws -> ScenarioResult {
-        let before = server.usage()
+        let before = target.usage()
         let started = ContinuousClock.now
-        let ((bytes, lines, annotations), peak) = try await sampledPeakRSS(of: server) { [self] in
-            var request = HTTPClientRequest(url: api.baseURL + "/api/v1/projects/\(project)/export?format=jsonl")
-            request.headers.add(name: "Authorization", value: "Bearer \(server.managerToken)")
+        let ((bytes, lines, annotations), peak) = try await sampledPeakRSS(of: target) { [self] in
+            var request = HTTPClientRequest(url: api.baseURL + "/api/v1/projects/\(project)/export?format=\(format)")
+            request.headers.add(name: "Authorization", value: "Bearer \(target.managerToken)")
             let response = try await api.client.execute(request, timeout: .seconds(600))
             guard response.status.code == 200 else { throw BenchError("export answered \(response.status.code)") }
             var bytes = 0
             var lines = 0
             var annotations = 0
-            let marker = Array(#""annotator_id":"#.utf8)
+            // JSONL names each annotation's annotator once; CSV has a row per annotation (and per empty task).
+            let marker = Array((format == "csv" ? "@bench.test" : #""annotator_id":"#).utf8)
             var matched = 0
             for try await chunk in response.body {
                 bytes += chunk.readableBytes
@@ -224,12 +249,12 @@ struct ExportScenario {
             return (bytes, lines, annotations)
         }
         let seconds = (ContinuousClock.now - started).seconds
-        let after = server.usage()
+        let after = target.usage()
         return ScenarioResult(
-            name: "export jsonl", operations: annotations, seconds: seconds, unit: "annotations",
+            name: "export \(format)", operations: annotations, seconds: seconds, unit: "annotations",
             rssBeforeBytes: before.residentBytes, rssPeakBytes: peak, rssAfterBytes: after.residentBytes,
             cpuSeconds: after.cpuSeconds - before.cpuSeconds,
-            notes: ["tasks": String(lines), "bytes": String(bytes)])
+            notes: ["lines": String(lines), "bytes": String(bytes)])
     }
 }
 

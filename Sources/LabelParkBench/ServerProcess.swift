@@ -88,9 +88,11 @@ final class ServerProcess: @unchecked Sendable {
         throw BenchError("the server did not become healthy within 30 s")
     }
 
-    /// The server's resident set size and CPU time so far, from /proc.
-    func usage() -> ProcessUsage {
-        ProcessUsage.read(pid: process.processIdentifier)
+    /// What the scenarios need to load this server.
+    var target: BenchTarget {
+        BenchTarget(
+            baseURL: baseURL, managerToken: managerToken, annotatorTokens: annotatorTokens,
+            serverPID: process.processIdentifier)
     }
 
     func stop(keepData: Bool) {
@@ -119,14 +121,25 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-/// A process's memory and CPU at one moment.
+/// What the scenarios load: a base URL, the tokens to act with, and the server's process when known.
+struct BenchTarget: Sendable {
+    var baseURL: String
+    var managerToken: String
+    var annotatorTokens: [String]
+    /// A local server's pid, for its CPU and memory from /proc; `nil` for a server elsewhere.
+    var serverPID: Int32?
+
+    func usage() -> ProcessUsage { serverPID.map(ProcessUsage.read(pid:)) ?? ProcessUsage() }
+}
+
+/// A process's memory and CPU at one moment (zero when unknown).
 struct ProcessUsage {
-    var residentBytes: Int
-    var peakResidentBytes: Int
-    var cpuSeconds: Double
+    var residentBytes = 0
+    var peakResidentBytes = 0
+    var cpuSeconds = 0.0
 
     static func read(pid: Int32) -> ProcessUsage {
-        var usage = ProcessUsage(residentBytes: 0, peakResidentBytes: 0, cpuSeconds: 0)
+        var usage = ProcessUsage()
         if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
             for line in status.split(separator: "\n") {
                 let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })

@@ -12,20 +12,7 @@ extension SQLiteParkStore {
             try await pool.read { db in
                 let access = try self.projectAccess(project, by: principal, in: db)
                 guard access.canManage else { throw StoreError.forbidden("only the project's managers export") }
-                // Ordered by the annotation index (task_id, annotator_id) so SQLite streams without sorting.
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT t.id, t.data, t.priority,
-                               a.id, a.annotator_id, acc.email, a.result, a.version, a.status, a.late, a.lead_time_ms,
-                               a.created_at, a.updated_at
-                        FROM task t
-                        LEFT JOIN annotation a ON a.task_id = t.id
-                        LEFT JOIN account acc ON acc.id = a.annotator_id
-                        WHERE t.project_id = ?
-                        ORDER BY t.id, a.annotator_id
-                        """,
-                    arguments: [project.rawValue])
+                let rows = try Row.fetchCursor(db, sql: Self.exportSQL, arguments: [project.rawValue])
                 var current: ExportedTask?
                 while let row = try rows.next() {
                     let taskID = TaskID(row[0] as Int64)
@@ -47,4 +34,19 @@ extension SQLiteParkStore {
             }
         }
     }
+
+    /// Every task of a project (`?1`) with its annotations, in task order.
+    ///
+    /// Ordered by the annotation index (task_id, annotator_id) so SQLite streams rows without a sort;
+    /// a test reads the query plan to keep it that way.
+    static let exportSQL = """
+        SELECT t.id, t.data, t.priority,
+               a.id, a.annotator_id, acc.email, a.result, a.version, a.status, a.late, a.lead_time_ms,
+               a.created_at, a.updated_at
+        FROM task t
+        LEFT JOIN annotation a ON a.task_id = t.id
+        LEFT JOIN account acc ON acc.id = a.annotator_id
+        WHERE t.project_id = ?
+        ORDER BY t.id, a.annotator_id
+        """
 }

@@ -21,20 +21,7 @@ extension SQLiteParkStore {
                 arguments: [projectID, annotator])
             if exhaustedAt == generation { return nil }
 
-            // The first open slot in hand-out order whose task this annotator neither holds nor answered.
-            // The partial index keeps this O(log n) in the project's size; see docs/ARCHITECTURE.md.
-            guard
-                let slot = try Row.fetchOneCached(
-                    db,
-                    sql: """
-                        SELECT s.task_id, s.slot_index FROM slot s INDEXED BY slot_queue
-                        WHERE s.project_id = ?1 AND s.state = 0
-                          AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = ?2)
-                          AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = ?2)
-                        ORDER BY s.priority DESC, s.slot_index, s.task_id
-                        LIMIT 1
-                        """,
-                    arguments: [projectID, annotator])
+            guard let slot = try Row.fetchOneCached(db, sql: Self.nextOpenSlotSQL, arguments: [projectID, annotator])
             else {
                 try db.executeCached(
                     sql: """
@@ -63,6 +50,19 @@ extension SQLiteParkStore {
             return Claim(task: Self.task(from: taskRow), token: token, expiresAt: expiresAt)
         }
     }
+
+    /// The first open slot in hand-out order whose task the annotator (`?2`) neither holds nor answered.
+    ///
+    /// The partial index keeps this O(log n) in the project's size (docs/ARCHITECTURE.md); a test reads
+    /// its query plan so a schema change cannot quietly turn it into a scan.
+    static let nextOpenSlotSQL = """
+        SELECT s.task_id, s.slot_index FROM slot s INDEXED BY slot_queue
+        WHERE s.project_id = ?1 AND s.state = 0
+          AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = ?2)
+          AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = ?2)
+        ORDER BY s.priority DESC, s.slot_index, s.task_id
+        LIMIT 1
+        """
 
     /// Returns expired leases of a project to the queue; returns 1 when it reopened any (and bumped the
     /// project's queue generation), 0 otherwise.

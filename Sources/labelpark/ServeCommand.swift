@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "labelpark")
+        raiseOpenFileLimit(logger: logger)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
@@ -60,5 +61,16 @@ struct ServeCommand: AsyncParsableCommand {
         try await services.run()
         try store.close()
         logger.notice("LabelPark stopped")
+    }
+}
+
+/// Lifts the soft limit on open files to the hard limit: every client connection is a file descriptor,
+/// and the usual soft default of 1,024 would refuse a park's worth of annotators long before memory does.
+private func raiseOpenFileLimit(logger: Logger) {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+        logger.warning("could not raise the open-file limit", metadata: ["errno": "\(errno)"])
     }
 }

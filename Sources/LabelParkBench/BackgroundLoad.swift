@@ -104,13 +104,18 @@ final class IdleConnections {
         return established
     }
 
-    /// How many of the connections the server still keeps open (a closed one reads as end of file).
+    /// How many of the connections the server still keeps open: reading without waiting drains any
+    /// late bytes of the response and answers end-of-file only for a connection the server closed.
     func stillOpen() -> Int {
         var open = 0
+        var buffer = [UInt8](repeating: 0, count: 4096)
         for descriptor in descriptors {
-            var probe = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&probe, 1, 0)
-            if ready == 0 { open += 1 }
+            while true {
+                let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if count > 0 { continue }
+                if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { open += 1 }
+                break
+            }
         }
         return open
     }

@@ -142,11 +142,18 @@ struct AnnotateScenario {
         let before = target.usage()
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(duration * 1000))
+        // Idempotency keys are per annotator: a fresh prefix per run keeps a second scenario's keys from
+        // colliding with the first's (which the server rightly answers with 409).
+        let run = String(UUID().uuidString.prefix(8))
         let (outcome, peak) = try await sampledPeakRSS(of: target) { [self] in
             try await withThrowingTaskGroup(of: (Tally, [String: String]).self) { group in
                 for (index, token) in target.annotatorTokens.enumerated() {
                     group.addTask {
-                        (try await annotate(token: token, seed: UInt64(index + 1), until: deadline, isFirst: index == 0), [:])
+                        (
+                            try await annotate(
+                                token: token, seed: UInt64(index + 1), run: run, until: deadline, isFirst: index == 0),
+                            [:]
+                        )
                     }
                 }
                 if let background {
@@ -177,7 +184,7 @@ struct AnnotateScenario {
     }
 
     private func annotate(
-        token: String, seed: UInt64, until deadline: ContinuousClock.Instant, isFirst: Bool
+        token: String, seed: UInt64, run: String, until deadline: ContinuousClock.Instant, isFirst: Bool
     ) async throws -> Tally {
         var tally = Tally()
         var random = SplitMix64(seed: seed)
@@ -202,7 +209,7 @@ struct AnnotateScenario {
             if thinkMilliseconds > 0 { try await Task.sleep(for: .milliseconds(thinkMilliseconds)) }
             sequence += 1
             let body =
-                #"{"lease_token":"\#(lease)","idempotency_key":"bench-\#(seed)-\#(sequence)","result":{"sentiment":"pos"},"lead_time_ms":1200}"#
+                #"{"lease_token":"\#(lease)","idempotency_key":"bench-\#(run)-\#(seed)-\#(sequence)","result":{"sentiment":"pos"},"lead_time_ms":1200}"#
             let submitStart = ContinuousClock.now
             let submit = try await api.send(
                 .POST, "/api/v1/tasks/\(taskID)/annotations", token: token, body: ByteBuffer(string: body))

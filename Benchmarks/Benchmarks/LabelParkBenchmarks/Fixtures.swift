@@ -124,14 +124,13 @@ func largeDocument(bytes: Int, seed: UInt64) -> [UInt8] {
     return Array(JSONValue.object(["batch": .string("2026-11-26"), "records": .array(records)]).jsonText.utf8)
 }
 
-/// A long text and a result marking `count` non-overlapping spans in it, each quoting its text.
+/// A task with a long text, and a result marking spans in it.
 struct SpanDocument {
     var data: JSONValue
     var result: JSONValue
-    var textBytes: Int
-    var textScalars: Int
 }
 
+/// A text of about `textBytes` bytes with `count` non-overlapping spans, each quoting its text if `quoteText`.
 func spanDocument(textBytes: Int, spans count: Int, quoteText: Bool, seed: UInt64) -> SpanDocument {
     var generator = TextGenerator(seed: seed)
     let text = generator.text(utf8Bytes: textBytes)
@@ -155,9 +154,7 @@ func spanDocument(textBytes: Int, spans count: Int, quoteText: Bool, seed: UInt6
     }
     return SpanDocument(
         data: taskData(text: text, using: &generator),
-        result: .object(["sentiment": .string("中性"), "entities": .array(spans)]),
-        textBytes: text.utf8.count,
-        textScalars: scalars.count
+        result: .object(["sentiment": .string("中性"), "entities": .array(spans)])
     )
 }
 

@@ -20,16 +20,19 @@ struct TextGenerator {
 
     /// A text of exactly `count` Unicode scalars.
     mutating func text(scalars count: Int) -> String {
-        var scalars = String.UnicodeScalarView()
+        var scalars: [Unicode.Scalar] = []
         while scalars.count < count { appendClause(to: &scalars) }
-        return String(String.UnicodeScalarView(scalars.prefix(count)))
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: scalars.prefix(count))
+        return String(text)
     }
 
     /// A text of at least `bytes` UTF-8 bytes, ending at a clause boundary.
     mutating func text(utf8Bytes bytes: Int) -> String {
         var text = ""
+        var clause: [Unicode.Scalar] = []
         while text.utf8.count < bytes {
-            var clause = String.UnicodeScalarView()
+            clause.removeAll(keepingCapacity: true)
             appendClause(to: &clause)
             text.unicodeScalars.append(contentsOf: clause)
         }
@@ -45,7 +48,7 @@ struct TextGenerator {
     /// True with probability `percent` / 100.
     mutating func chance(percent: Int) -> Bool { int(in: 1...100) <= percent }
 
-    private mutating func appendClause(to scalars: inout String.UnicodeScalarView) {
+    private mutating func appendClause(to scalars: inout [Unicode.Scalar]) {
         if chance(percent: 8) {
             scalars.append(contentsOf: pick(Self.latinFragments).unicodeScalars)
         }

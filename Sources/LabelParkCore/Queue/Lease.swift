@@ -16,10 +16,18 @@ public struct LeaseToken: RawRepresentable, Hashable, Sendable, CustomStringConv
     }
 
     /// Accepts only the shape tokens are minted in, so junk never reaches a query.
-    public init?(parsing text: some StringProtocol) {
-        guard text.utf8.count == 32, text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
-        else { return nil }
-        self.rawValue = String(text)
+    public init?(parsing text: String) {
+        // Concrete String (not `some StringProtocol`): the check specialises to a plain byte loop.
+        guard text.utf8.count == 32, text.utf8.allSatisfy(Self.isLowercaseHexDigit) else { return nil }
+        self.rawValue = text
+    }
+
+    public init?(parsing text: Substring) {
+        self.init(parsing: String(text))
+    }
+
+    private static func isLowercaseHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102)
     }
 
     public var description: String { rawValue }

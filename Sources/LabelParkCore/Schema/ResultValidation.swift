@@ -130,7 +130,8 @@ extension Question {
         var spans: [(index: Int, span: Span)] = []
         spans.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
-            let spanPath = "\(path)[\(index)]"
+            // Built only when an error needs it: a long document's 2,000 spans should not cost 2,000 strings.
+            var spanPath: String { "\(path)[\(index)]" }
             guard let members = element.objectValue else {
                 throw ValidationError(field: spanPath, message: "must be an object {start, end, label}")
             }
@@ -159,9 +160,9 @@ extension Question {
             }
             if let quoted = element["text"] {
                 // A client that counted offsets in UTF-16 or bytes gets caught here instead of storing shifted spans.
-                var covered = String.UnicodeScalarView()
-                covered.append(contentsOf: scalars[start..<end])
-                guard quoted.stringValue == String(covered) else {
+                // Scalars are compared one by one: exact code points, no allocation.
+                guard let quotedText = quoted.stringValue, quotedText.unicodeScalars.elementsEqual(scalars[start..<end])
+                else {
                     throw ValidationError(
                         field: "\(spanPath).text",
                         message: "does not match the text at \(start)..<\(end) (offsets are Unicode code points)")

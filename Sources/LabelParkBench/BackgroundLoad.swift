@@ -33,7 +33,9 @@ struct ManagerLoad: Sendable {
                 if export.status == 200 { exports += 1 } else { failures += 1 }
             }
         }
-        return ["mixed_imported": String(imported), "mixed_exports": String(exports), "mixed_failures": String(failures)]
+        return [
+            "mixed_imported": String(imported), "mixed_exports": String(exports), "mixed_failures": String(failures),
+        ]
     }
 }
 
@@ -57,7 +59,8 @@ struct WarmUp {
                         guard claim.status == 200, let task = BenchAPI.integer(in: claim.body, key: "id"),
                             let lease = BenchAPI.string(in: claim.body, key: "token")
                         else { break }
-                        let body = #"{"lease_token":"\#(lease)","result":{"sentiment":"neu"},"idempotency_key":"warm-\#(worker)-\#(done)"}"#
+                        let body =
+                            #"{"lease_token":"\#(lease)","result":{"sentiment":"neu"},"idempotency_key":"warm-\#(worker)-\#(done)"}"#
                         let submit = try await api.send(
                             .POST, "/api/v1/tasks/\(task)/annotations", token: token, body: ByteBuffer(string: body))
                         guard submit.status == 201 else { break }

@@ -43,7 +43,9 @@ struct BenchCommand: AsyncParsableCommand {
         "import", "warm", "annotate", "mixed", "idle", "export-jsonl", "export-csv",
     ]
 
-    private var scenarioList: [String] { scenarios.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    private var scenarioList: [String] {
+        scenarios.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
 
     func validate() throws {
         guard tasks > 0, importBatch > 0, annotators > 0, duration > 0, duration <= 3_600 else {
@@ -54,7 +56,8 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--idle-connections must be from 0 to 60000 and --warm-tasks not negative")
         }
         for name in scenarioList where !Self.knownScenarios.contains(name) {
-            throw ValidationError("unknown scenario \"\(name)\"; known: \(Self.knownScenarios.sorted().joined(separator: ", "))")
+            throw ValidationError(
+                "unknown scenario \"\(name)\"; known: \(Self.knownScenarios.sorted().joined(separator: ", "))")
         }
         if url != nil && (managerToken == nil || annotatorTokensFile == nil) {
             throw ValidationError("--url needs --manager-token and --annotator-tokens-file")
@@ -72,7 +75,8 @@ struct BenchCommand: AsyncParsableCommand {
                 baseURL: url.hasSuffix("/") ? String(url.dropLast()) : url, managerToken: managerToken!,
                 annotatorTokens: tokens, serverPID: serverPID)
         } else {
-            let started = try ServerProcess.start(binary: binary ?? ServerProcess.siblingBinary(), annotators: annotators)
+            let started = try ServerProcess.start(
+                binary: binary ?? ServerProcess.siblingBinary(), annotators: annotators)
             server = started
             target = started.target
         }
@@ -81,7 +85,8 @@ struct BenchCommand: AsyncParsableCommand {
             eventLoopGroupProvider: .singleton,
             configuration: .init(
                 connectionPool: .init(
-                    idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: target.annotatorTokens.count + 8)))
+                    idleTimeout: .seconds(60),
+                    concurrentHTTP1ConnectionsPerHostSoftLimit: target.annotatorTokens.count + 8)))
         do {
             try await runScenarios(on: target, client: client, waitingFor: server)
         } catch {
@@ -91,7 +96,9 @@ struct BenchCommand: AsyncParsableCommand {
         try await client.shutdown()
     }
 
-    private func runScenarios(on target: BenchTarget, client: HTTPClient, waitingFor server: ServerProcess?) async throws {
+    private func runScenarios(
+        on target: BenchTarget, client: HTTPClient, waitingFor server: ServerProcess?
+    ) async throws {
         try await server?.waitUntilHealthy(using: client)
         let api = BenchAPI(client: client, baseURL: target.baseURL)
         var report = BenchReport(machine: MachineInfo.current())
@@ -103,7 +110,10 @@ struct BenchCommand: AsyncParsableCommand {
                 thinkMilliseconds: thinkMilliseconds)
             switch name {
             case "import":
-                report.add(try await ImportScenario(api: api, target: target, project: project, tasks: tasks, batch: importBatch).run())
+                report.add(
+                    try await ImportScenario(
+                        api: api, target: target, project: project, tasks: tasks, batch: importBatch
+                    ).run())
             case "warm":
                 let started = ContinuousClock.now
                 let done = try await WarmUp(api: api, target: target, project: project, count: warmTasks).run()

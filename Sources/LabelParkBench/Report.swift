@@ -90,7 +90,8 @@ struct BenchReport {
             "cores": machine.cores, "memory_gib": machine.memoryGiB, "cpu": machine.cpu, "date": machine.date,
         ]
         return try JSONSerialization.data(
-            withJSONObject: ["machine": machine, "notes": notes, "scenarios": scenarios], options: [.prettyPrinted, .sortedKeys])
+            withJSONObject: ["machine": machine, "notes": notes, "scenarios": scenarios],
+            options: [.prettyPrinted, .sortedKeys])
     }
 
     private func format(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }

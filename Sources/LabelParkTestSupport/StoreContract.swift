@@ -445,7 +445,9 @@ public enum StoreContract {
     // MARK: - Helpers
 
     /// A manual clock, a store, one overlap-1 task with 30-second leases, and two annotators of client A.
-    static func oneTaskTwoAnnotators(_ makeStore: StoreFactory) async throws -> (
+    static func oneTaskTwoAnnotators(
+        _ makeStore: StoreFactory
+    ) async throws -> (
         ManualClock, any ParkStore, ParkFixture, Project, alice: Principal, bob: Principal
     ) {
         let clock = ManualClock()

@@ -27,8 +27,7 @@ struct JSONRequest {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+        } catch is NIOTooManyBytesError {
             throw APIError.payloadTooLarge(limit: limit)
         }
         do {

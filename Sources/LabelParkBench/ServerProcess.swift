@@ -27,6 +27,9 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     static func start(binary: String, annotators: Int) throws -> ServerProcess {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchError("no labelpark binary at \(binary): build it (swift build -c release) or pass --binary")
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "labelpark-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

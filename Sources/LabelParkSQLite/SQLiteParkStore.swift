@@ -6,8 +6,9 @@ import Synchronization
 
 /// The embedded storage engine: one SQLite file in WAL mode behind one GRDB `DatabasePool`.
 ///
-/// Reads run concurrently on the pool's readers. Every write goes through one `WriteBatcher`, so
-/// concurrent claims and submissions share transactions and fsyncs while SQLite sees a single writer.
+/// Reads run concurrently on the pool's readers. Every write but an import goes through one
+/// `WriteBatcher`, so concurrent claims and submissions share transactions and fsyncs; an import is one
+/// large transaction of its own. SQLite sees a single writer either way.
 public final class SQLiteParkStore: ParkStore {
     let pool: DatabasePool
     let batcher: WriteBatcher

@@ -11,8 +11,6 @@ public enum StoreError: Error, Sendable, Hashable {
     case forbidden(String)
     /// The action conflicts with the current state (a duplicate, a stale version, a lapsed lease).
     case conflict(Conflict)
-    /// The input is well-formed but not acceptable here.
-    case invalid(ValidationError)
 
     /// What was not found.
     public enum Entity: String, Sendable, Hashable {

@@ -1,5 +1,5 @@
 /// The kind of tenant an organization is in a park.
-public enum OrganizationKind: String, Sendable, CaseIterable, Codable {
+public enum OrganizationKind: String, Sendable, CaseIterable {
     /// Runs the park: the platform, the academy and the statistics.
     case `operator`
     /// Owns projects and pays for annotated data.
@@ -9,7 +9,7 @@ public enum OrganizationKind: String, Sendable, CaseIterable, Codable {
 }
 
 /// A person's role within one organization.
-public enum Role: String, Sendable, CaseIterable, Codable, Comparable {
+public enum Role: String, Sendable, CaseIterable {
     case annotator
     case reviewer
     case trainer
@@ -21,18 +21,6 @@ public enum Role: String, Sendable, CaseIterable, Codable, Comparable {
 
     /// Whether this role may manage the organization's members and workplaces.
     public var managesOrganization: Bool { self == .admin }
-
-    private var rank: Int {
-        switch self {
-        case .annotator: 0
-        case .reviewer: 1
-        case .trainer: 2
-        case .manager: 3
-        case .admin: 4
-        }
-    }
-
-    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// One organization a person belongs to, with the role they hold there.

@@ -38,6 +38,7 @@ struct TaskController {
     @Sendable func importTasks(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let access = try await store.projectAccess(try context.pathID("id"), by: principal)
+        // The store checks this too, but only after the whole body has been received and spooled.
         guard access.canManage else { throw StoreError.forbidden("only the project's managers import tasks") }
         let contentType = request.headers[.contentType] ?? ""
         guard let format = ImportFormat(contentType: contentType) else {

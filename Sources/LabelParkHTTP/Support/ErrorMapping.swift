@@ -77,7 +77,7 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             ])
             return JSONResponse.make(body, status: .unprocessableContent)
         case .notFound:
-            return errorResponse(.notFound, code: "not_found", message: "no such route")
+            return errorResponse(.notFound, code: "not_found", message: "not found")
         }
     }
 
@@ -96,9 +96,6 @@ struct ErrorMappingMiddleware: RouterMiddleware {
                 extra.append(JSONMember("annotation_id", .integer(id.rawValue)))
             }
             return errorResponse(.conflict, code: conflict.code, message: conflict.message, extra: extra)
-        case .invalid(let validation):
-            return errorResponse(
-                .unprocessableContent, code: "invalid", message: validation.message, field: validation.field)
         }
     }
 

@@ -13,17 +13,16 @@ struct DemoPark {
     static let domain = "demo.labelpark"
 
     /// The people the demo creates: email, display name, organization, role, workplace.
-    private static let people:
-        [(email: String, name: String, organization: Organization.Key, role: Role, workplace: String?)] = [
-            ("admin@\(domain)", "园区管理员 Park Admin", .park, .admin, nil),
-            ("manager@\(domain)", "王经理 Wang (client manager)", .client, .manager, nil),
-            ("vendor-admin@\(domain)", "李主管 Li (vendor admin)", .vendor, .admin, nil),
-            ("reviewer@\(domain)", "赵审核 Zhao (reviewer)", .vendor, .reviewer, "平城区标注基地 Pingcheng workplace"),
-            ("annotator1@\(domain)", "张敏 Zhang Min", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
-            ("annotator2@\(domain)", "刘洋 Liu Yang", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
-            ("annotator3@\(domain)", "陈静 Chen Jing", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
-            ("annotator4@\(domain)", "杨帆 Yang Fan", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
-        ]
+    private static let people: [(email: String, name: String, organization: Tenant, role: Role, workplace: String?)] = [
+        ("admin@\(domain)", "园区管理员 Park Admin", .park, .admin, nil),
+        ("manager@\(domain)", "王经理 Wang (client manager)", .client, .manager, nil),
+        ("vendor-admin@\(domain)", "李主管 Li (vendor admin)", .vendor, .admin, nil),
+        ("reviewer@\(domain)", "赵审核 Zhao (reviewer)", .vendor, .reviewer, "平城区标注基地 Pingcheng workplace"),
+        ("annotator1@\(domain)", "张敏 Zhang Min", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
+        ("annotator2@\(domain)", "刘洋 Liu Yang", .vendor, .annotator, "平城区标注基地 Pingcheng workplace"),
+        ("annotator3@\(domain)", "陈静 Chen Jing", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
+        ("annotator4@\(domain)", "杨帆 Yang Fan", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
+    ]
 
     private static let workplaces = [
         ("平城区标注基地 Pingcheng workplace", "平城区 Pingcheng District"),
@@ -88,7 +87,5 @@ struct DemoPark {
     }
 }
 
-extension Organization {
-    /// Which of the demo's organizations a person belongs to.
-    enum Key { case park, client, vendor }
-}
+/// Which of the demo's organizations a person belongs to.
+private enum Tenant { case park, client, vendor }

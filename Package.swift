@@ -31,11 +31,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Pure domain: no I/O, no dependencies.
         .target(name: "LabelParkCore", swiftSettings: swiftSettings),
-        // The storage port and an in-memory reference store.
+        // The storage port: protocols, models and errors every engine shares.
         .target(
             name: "LabelParkStore",
             dependencies: ["LabelParkCore"],
@@ -49,6 +51,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LabelParkPostgres",
+            dependencies: [
+                "LabelParkCore",
+                "LabelParkStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -82,6 +97,7 @@ let package = Package(
                 "LabelParkCore",
                 "LabelParkStore",
                 "LabelParkSQLite",
+                "LabelParkPostgres",
                 "LabelParkHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -125,6 +141,18 @@ let package = Package(
         .testTarget(
             name: "LabelParkStoreTests",
             dependencies: ["LabelParkCore", "LabelParkStore", "LabelParkSQLite", "LabelParkTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LabelParkPostgresTests",
+            dependencies: [
+                "LabelParkCore",
+                "LabelParkStore",
+                "LabelParkPostgres",
+                "LabelParkTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,289 @@
+import LabelParkCore
+import LabelParkStore
+import PostgresNIO
+
+extension PostgresParkStore {
+    public func ensureOrganization(named name: String, kind: OrganizationKind) async throws -> Organization {
+        let now = clock.now()
+        return try await transaction { connection in
+            // Insert-or-read in one statement, so two instances bootstrapping together both succeed.
+            try await connection.run(
+                """
+                INSERT INTO organization (name, kind, created_at) VALUES (\(name), \(kind.rawValue), \(now.rawValue))
+                ON CONFLICT (name) DO NOTHING
+                """, logger: self.logger)
+            let row = try await connection.first(
+                "SELECT id, name, kind, created_at FROM organization WHERE name = \(name)", logger: self.logger)
+            return try Self.organization(from: row!)
+        }
+    }
+
+    public func createOrganization(
+        name: String, kind: OrganizationKind, by principal: Principal
+    ) async throws -> Organization {
+        guard principal.memberships.contains(where: { $0.organizationKind == .operator && $0.role == .admin }) else {
+            throw StoreError.forbidden("only the park operator's admins create organizations")
+        }
+        let now = clock.now()
+        do {
+            return try await transaction { connection in
+                let row = try await connection.first(
+                    """
+                    INSERT INTO organization (name, kind, created_at) VALUES (\(name), \(kind.rawValue), \(now.rawValue))
+                    RETURNING id, name, kind, created_at
+                    """, logger: self.logger)
+                return try Self.organization(from: row!)
+            }
+        } catch let error as PSQLError where error.isUniqueViolation() {
+            throw StoreError.conflict(.duplicateName(name))
+        }
+    }
+
+    public func createUser(
+        email: String, displayName: String, passwordHash: String, organization: OrganizationID, role: Role,
+        workplace: WorkplaceID?
+    ) async throws -> User {
+        try await insertMember(
+            email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
+            organization: organization
+        ).user
+    }
+
+    public func ensureWorkplace(
+        named name: String, county: String, in organization: OrganizationID
+    ) async throws -> Workplace {
+        let now = clock.now()
+        return try await transaction { connection in
+            try await connection.run(
+                """
+                INSERT INTO workplace (organization_id, name, county, created_at)
+                VALUES (\(organization.rawValue), \(name), \(county), \(now.rawValue))
+                ON CONFLICT (organization_id, name) DO NOTHING
+                """, logger: self.logger)
+            let row = try await connection.first(
+                """
+                SELECT id, organization_id, name, county, created_at FROM workplace
+                WHERE organization_id = \(organization.rawValue) AND name = \(name)
+                """, logger: self.logger)
+            return try Self.workplace(from: row!)
+        }
+    }
+
+    public func createWorkplace(
+        name: String, county: String, in organization: OrganizationID, by principal: Principal
+    ) async throws -> Workplace {
+        try requireAdmin(of: organization, principal)
+        let now = clock.now()
+        do {
+            return try await transaction { connection in
+                let row = try await connection.first(
+                    """
+                    INSERT INTO workplace (organization_id, name, county, created_at)
+                    VALUES (\(organization.rawValue), \(name), \(county), \(now.rawValue))
+                    RETURNING id, organization_id, name, county, created_at
+                    """, logger: self.logger)
+                return try Self.workplace(from: row!)
+            }
+        } catch let error as PSQLError where error.isUniqueViolation() {
+            throw StoreError.conflict(.duplicateName(name))
+        }
+    }
+
+    public func workplaces(in organization: OrganizationID, by principal: Principal) async throws -> [Workplace] {
+        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+        return try await read { connection in
+            try await connection.run(
+                """
+                SELECT id, organization_id, name, county, created_at FROM workplace
+                WHERE organization_id = \(organization.rawValue) ORDER BY name
+                """, logger: self.logger
+            ).map(Self.workplace(from:))
+        }
+    }
+
+    public func createMember(
+        email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
+        in organization: OrganizationID, by principal: Principal
+    ) async throws -> Member {
+        try requireAdmin(of: organization, principal)
+        return try await insertMember(
+            email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
+            organization: organization)
+    }
+
+    private func insertMember(
+        email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
+        organization: OrganizationID
+    ) async throws -> Member {
+        let now = clock.now()
+        do {
+            return try await transaction { connection in
+                if let workplace {
+                    let belongs = try await connection.first(
+                        """
+                        SELECT 1 FROM workplace WHERE id = \(workplace.rawValue)
+                        AND organization_id = \(organization.rawValue)
+                        """, logger: self.logger)
+                    guard belongs != nil else { throw StoreError.notFound(.workplace) }
+                }
+                let id = try await connection.first(
+                    """
+                    INSERT INTO account (email, display_name, password_hash, created_at)
+                    VALUES (\(email), \(displayName), \(passwordHash), \(now.rawValue)) RETURNING id
+                    """, logger: self.logger)!.decode(Int64.self)
+                try await connection.run(
+                    """
+                    INSERT INTO membership (organization_id, account_id, role, workplace_id, created_at)
+                    VALUES (\(organization.rawValue), \(id), \(role.rawValue), \(workplace?.rawValue), \(now.rawValue))
+                    """, logger: self.logger)
+                let user = User(id: UserID(id), email: email, displayName: displayName, createdAt: now)
+                return Member(user: user, organizationID: organization, role: role, workplaceID: workplace)
+            }
+        } catch let error as PSQLError where error.isUniqueViolation(of: "account_email") {
+            throw StoreError.conflict(.duplicateEmail(email))
+        } catch let error as PSQLError where error.isForeignKeyViolation {
+            throw StoreError.notFound(.organization)
+        }
+    }
+
+    public func members(of organization: OrganizationID, by principal: Principal) async throws -> [Member] {
+        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+        return try await read { connection in
+            try await connection.run(
+                """
+                SELECT a.id, a.email, a.display_name, a.created_at, m.role, m.workplace_id
+                FROM membership m JOIN account a ON a.id = m.account_id
+                WHERE m.organization_id = \(organization.rawValue) ORDER BY a.email
+                """, logger: self.logger
+            ).map { row in
+                let (id, email, name, createdAt, role, workplace) = try row.decode(
+                    (Int64, String, String, Int64, String, Int64?).self)
+                return Member(
+                    user: User(
+                        id: UserID(id), email: email, displayName: name, createdAt: Timestamp(rawValue: createdAt)),
+                    organizationID: organization, role: Role(rawValue: role) ?? .annotator,
+                    workplaceID: workplace.map { WorkplaceID($0) })
+            }
+        }
+    }
+
+    public func user(withEmail email: String) async throws -> User? {
+        try await read { connection in
+            try await connection.first(
+                "SELECT id, email, display_name, created_at FROM account WHERE lower(email) = lower(\(email))",
+                logger: self.logger
+            ).map(Self.user(from:))
+        }
+    }
+
+    public func passwordCredential(forEmail email: String) async throws -> PasswordCredential? {
+        try await read { connection in
+            try await connection.first(
+                "SELECT id, password_hash FROM account WHERE lower(email) = lower(\(email))", logger: self.logger
+            ).map { row in
+                let (id, hash) = try row.decode((Int64, String).self)
+                return PasswordCredential(userID: UserID(id), passwordHash: hash)
+            }
+        }
+    }
+
+    public func storeToken(hash: [UInt8], for user: UserID, name: String) async throws {
+        let now = clock.now()
+        _ = try await transaction { connection in
+            try await connection.run(
+                """
+                INSERT INTO api_token (token_hash, account_id, name, created_at)
+                VALUES (\(TokenHash.hex(hash)), \(user.rawValue), \(name), \(now.rawValue))
+                """, logger: self.logger)
+        }
+    }
+
+    public func principal(forTokenHash hash: [UInt8]) async throws -> Principal? {
+        try await read { connection in
+            guard
+                let account = try await connection.first(
+                    """
+                    SELECT account_id FROM api_token WHERE token_hash = \(TokenHash.hex(hash)) AND revoked_at IS NULL
+                    """, logger: self.logger)?.decode(Int64.self)
+            else { return nil }
+            return try await self.principal(for: UserID(account), on: connection)
+        }
+    }
+
+    public func principal(for user: UserID) async throws -> Principal? {
+        try await read { connection in try await self.principal(for: user, on: connection) }
+    }
+
+    private func principal(for user: UserID, on connection: PostgresConnection) async throws -> Principal? {
+        let rows = try await connection.run(
+            """
+            SELECT m.organization_id, o.kind, m.role
+            FROM account a
+            LEFT JOIN membership m ON m.account_id = a.id
+            LEFT JOIN organization o ON o.id = m.organization_id
+            WHERE a.id = \(user.rawValue) ORDER BY m.organization_id
+            """, logger: logger)
+        guard !rows.isEmpty else { return nil }
+        let memberships = try rows.compactMap { row -> Membership? in
+            let (organization, kind, role) = try row.decode((Int64?, String?, String?).self)
+            guard let organization, let kind = kind.flatMap(OrganizationKind.init(rawValue:)),
+                let role = role.flatMap(Role.init(rawValue:))
+            else { return nil }
+            return Membership(organizationID: OrganizationID(organization), organizationKind: kind, role: role)
+        }
+        return Principal(userID: user, memberships: memberships)
+    }
+
+    public func organizations(visibleTo principal: Principal) async throws -> [Organization] {
+        let ids = principal.organizationIDs.map(\.rawValue)
+        guard !ids.isEmpty else { return [] }
+        return try await read { connection in
+            try await connection.run(
+                "SELECT id, name, kind, created_at FROM organization WHERE id = ANY(\(ids)) ORDER BY name",
+                logger: self.logger
+            ).map(Self.organization(from:))
+        }
+    }
+
+    func requireAdmin(of organization: OrganizationID, _ principal: Principal) throws {
+        guard let role = principal.role(in: organization) else { throw StoreError.notFound(.organization) }
+        guard role.managesOrganization else { throw StoreError.forbidden("only the organization's admins may do this") }
+    }
+}
+
+// MARK: - Row mapping
+
+extension PostgresParkStore {
+    static func organization(from row: PostgresRow) throws -> Organization {
+        let (id, name, kind, createdAt) = try row.decode((Int64, String, String, Int64).self)
+        return Organization(
+            id: OrganizationID(id), name: name, kind: OrganizationKind(rawValue: kind) ?? .client,
+            createdAt: Timestamp(rawValue: createdAt))
+    }
+
+    static func workplace(from row: PostgresRow) throws -> Workplace {
+        let (id, organization, name, county, createdAt) = try row.decode((Int64, Int64, String, String, Int64).self)
+        return Workplace(
+            id: WorkplaceID(id), organizationID: OrganizationID(organization), name: name, county: county,
+            createdAt: Timestamp(rawValue: createdAt))
+    }
+
+    static func user(from row: PostgresRow) throws -> User {
+        let (id, email, name, createdAt) = try row.decode((Int64, String, String, Int64).self)
+        return User(id: UserID(id), email: email, displayName: name, createdAt: Timestamp(rawValue: createdAt))
+    }
+}
+
+/// API token hashes are stored as lowercase hex, the same text in both engines.
+enum TokenHash {
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,264 @@
+import Dispatch
+import LabelParkCore
+import LabelParkStore
+import Logging
+import PostgresNIO
+import Synchronization
+
+extension PostgresParkStore {
+    public func createProject(
+        name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
+        in organization: OrganizationID, by principal: Principal
+    ) async throws -> Project {
+        guard let membership = principal.memberships.first(where: { $0.organizationID == organization }) else {
+            throw StoreError.notFound(.organization)
+        }
+        guard membership.role.managesProjects else {
+            throw StoreError.forbidden("only managers and admins create projects")
+        }
+        guard membership.organizationKind != .vendor else {
+            throw StoreError.forbidden(
+                "vendors work on projects they are granted; clients and the operator own projects")
+        }
+        let now = clock.now()
+        let project = try await transaction { connection in
+            let id = try await connection.first(
+                """
+                INSERT INTO project (organization_id, name, description, schema, overlap, lease_seconds, created_by, created_at)
+                VALUES (\(organization.rawValue), \(name), \(description), \(schema.json.jsonText), \(overlap),
+                        \(leaseSeconds), \(principal.userID.rawValue), \(now.rawValue))
+                RETURNING id
+                """, logger: self.logger)!.decode(Int64.self)
+            return Project(
+                id: ProjectID(id), organizationID: organization, name: name, description: description, schema: schema,
+                overlap: overlap, leaseSeconds: leaseSeconds, createdBy: principal.userID, createdAt: now)
+        }
+        projectCache.withLock { $0[project.id] = project }
+        return project
+    }
+
+    public func projectAccess(_ project: ProjectID, by principal: Principal) async throws -> ProjectAccess {
+        try await read { connection in try await self.projectAccess(project, by: principal, on: connection) }
+    }
+
+    /// Resolves the principal's access to a project on an open connection; `notFound` if it has none.
+    func projectAccess(
+        _ id: ProjectID, by principal: Principal, on connection: PostgresConnection
+    ) async throws -> ProjectAccess {
+        guard let project = try await cachedProject(id, on: connection) else { throw StoreError.notFound(.project) }
+        if let role = principal.role(in: project.organizationID) {
+            return ProjectAccess(project: project, role: role, isOwner: true)
+        }
+        let ids = principal.organizationIDs.map(\.rawValue)
+        guard !ids.isEmpty else { throw StoreError.notFound(.project) }
+        let granted = try await connection.first(
+            """
+            SELECT organization_id FROM project_grant
+            WHERE project_id = \(id.rawValue) AND organization_id = ANY(\(ids)) LIMIT 1
+            """, logger: logger)?.decode(Int64.self)
+        guard let granted, let role = principal.role(in: OrganizationID(granted)) else {
+            throw StoreError.notFound(.project)
+        }
+        return ProjectAccess(project: project, role: role, isOwner: false)
+    }
+
+    private func cachedProject(_ id: ProjectID, on connection: PostgresConnection) async throws -> Project? {
+        if let cached = projectCache.withLock({ $0[id] }) { return cached }
+        guard
+            let row = try await connection.first(
+                """
+                SELECT id, organization_id, name, description, schema, overlap, lease_seconds, created_by, created_at
+                FROM project WHERE id = \(id.rawValue)
+                """, logger: logger)
+        else { return nil }
+        let (projectID, organization, name, description, schemaText, overlap, leaseSeconds, createdBy, createdAt) =
+            try row.decode((Int64, Int64, String, String, String, Int, Int, Int64, Int64).self)
+        // Stored schemas were validated on create; failing here means the row was edited by hand.
+        let schema = try ProjectSchema(json: try JSONParser().parse(schemaText))
+        let project = Project(
+            id: ProjectID(projectID), organizationID: OrganizationID(organization), name: name,
+            description: description, schema: schema, overlap: overlap, leaseSeconds: leaseSeconds,
+            createdBy: UserID(createdBy), createdAt: Timestamp(rawValue: createdAt))
+        projectCache.withLock { $0[id] = project }
+        return project
+    }
+
+    public func projects(visibleTo principal: Principal) async throws -> [ProjectAccess] {
+        let ids = principal.organizationIDs.map(\.rawValue)
+        guard !ids.isEmpty else { return [] }
+        return try await read { connection in
+            let projectIDs = try await connection.run(
+                """
+                SELECT id FROM project WHERE organization_id = ANY(\(ids))
+                UNION SELECT project_id FROM project_grant WHERE organization_id = ANY(\(ids))
+                ORDER BY 1 DESC
+                """, logger: self.logger
+            ).map { try $0.decode(Int64.self) }
+            var visible: [ProjectAccess] = []
+            for id in projectIDs {
+                visible.append(try await self.projectAccess(ProjectID(id), by: principal, on: connection))
+            }
+            return visible
+        }
+    }
+
+    public func grantProject(_ project: ProjectID, to vendor: OrganizationID, by principal: Principal) async throws {
+        let now = clock.now()
+        try await transaction { connection in
+            let access = try await self.projectAccess(project, by: principal, on: connection)
+            guard access.canManage else { throw StoreError.forbidden("only the project's managers grant access") }
+            let kind = try await connection.first(
+                "SELECT kind FROM organization WHERE id = \(vendor.rawValue)", logger: self.logger
+            )?.decode(String.self)
+            guard kind == OrganizationKind.vendor.rawValue else { throw StoreError.notFound(.organization) }
+            try await connection.run(
+                """
+                INSERT INTO project_grant (project_id, organization_id, created_at)
+                VALUES (\(project.rawValue), \(vendor.rawValue), \(now.rawValue)) ON CONFLICT DO NOTHING
+                """, logger: self.logger)
+        }
+    }
+
+    public func progress(of project: ProjectID, by principal: Principal) async throws -> ProjectProgress {
+        try await transaction { connection in
+            // One snapshot for every count, so they add up even while annotators work.
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
+            let access = try await self.projectAccess(project, by: principal, on: connection)
+            guard access.canManage else { throw StoreError.forbidden("only the project's managers see its progress") }
+            let id = project.rawValue
+            let (tasks, open, leased, unfinished) = try await connection.first(
+                """
+                SELECT (SELECT count(*) FROM task WHERE project_id = \(id)),
+                       (SELECT count(*) FROM slot WHERE project_id = \(id) AND state = 0),
+                       (SELECT count(*) FROM slot WHERE project_id = \(id) AND state = 1),
+                       (SELECT count(DISTINCT task_id) FROM slot WHERE project_id = \(id) AND state IN (0, 1))
+                """, logger: self.logger)!.decode((Int, Int, Int, Int).self)
+            let annotators = try await connection.run(
+                """
+                SELECT a.annotator_id, acc.display_name, count(*), count(*) FILTER (WHERE a.late)
+                FROM annotation a JOIN account acc ON acc.id = a.annotator_id
+                WHERE a.project_id = \(id) GROUP BY a.annotator_id, acc.display_name
+                ORDER BY 3 DESC, a.annotator_id
+                """, logger: self.logger
+            ).map { row in
+                let (user, name, count, late) = try row.decode((Int64, String, Int, Int).self)
+                return AnnotatorCount(userID: UserID(user), displayName: name, annotations: count, late: late)
+            }
+            // Every task gets `overlap` slots at import, so the slot total needs no scan.
+            let slots = tasks * access.project.overlap
+            return ProjectProgress(
+                tasks: tasks, slots: slots, openSlots: open, leasedSlots: leased, submittedSlots: slots - open - leased,
+                annotations: annotators.reduce(0) { $0 + $1.annotations },
+                lateAnnotations: annotators.reduce(0) { $0 + $1.late },
+                completedTasks: tasks - unfinished, annotators: annotators)
+        }
+    }
+
+    public func importTasks(
+        into project: ProjectID, by principal: Principal,
+        produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
+    ) async throws -> Int {
+        let access = try await projectAccess(project, by: principal)
+        guard access.canManage else { throw StoreError.forbidden("only the project's managers import tasks") }
+        let now = clock.now()
+        let overlap = access.project.overlap
+        let organization = access.project.organizationID.rawValue
+        let batches = TaskBatchHandoff()
+        return try await withoutActuallyEscaping(produce) { produce in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // `produce` reads the local spool synchronously; it runs on its own thread and hands batches
+                // over, waiting while the database is behind, so memory stays bounded by a few batches.
+                group.addTask {
+                    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                        DispatchQueue.global().async {
+                            batches.produce(using: produce)
+                            done.resume()
+                        }
+                    }
+                }
+                do {
+                    // Not retried: the batches cannot be read twice, and an import conflicts with nothing.
+                    let count = try await transaction(retrying: false) { connection in
+                        var count = 0
+                        while let batch = try await batches.next() {
+                            try await Self.insert(
+                                batch, organization: organization, project: project.rawValue, overlap: overlap,
+                                createdAt: now, on: connection, logger: self.logger)
+                            count += batch.count
+                        }
+                        if count > 0 {
+                            try await connection.run(
+                                "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = \(project.rawValue)",
+                                logger: self.logger)
+                        }
+                        return count
+                    }
+                    try await group.waitForAll()
+                    return count
+                } catch {
+                    // Stop the producer before leaving: `produce` must not outlive this call.
+                    batches.cancel()
+                    try? await group.waitForAll()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Inserts one batch of tasks and their slots in a single statement (arrays bound as parameters).
+    private static func insert(
+        _ batch: [NewTask], organization: Int64, project: Int64, overlap: Int, createdAt: Timestamp,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        // Arrays of optionals cannot be bound, so a task without gold sends '' (never valid JSON) for NULL.
+        let gold = batch.map { $0.goldJSON ?? "" }
+        try await connection.run(
+            """
+            WITH inserted AS (
+                INSERT INTO task (organization_id, project_id, data, gold, priority, created_at)
+                SELECT \(organization), \(project), data, NULLIF(gold, ''), priority, \(createdAt.rawValue)
+                FROM unnest(\(batch.map(\.dataJSON))::text[], \(gold)::text[], \(batch.map(\.priority))::int[])
+                     WITH ORDINALITY AS t(data, gold, priority, position)
+                ORDER BY position
+                RETURNING id, priority)
+            INSERT INTO slot (task_id, slot_index, project_id, priority)
+            SELECT i.id, n, \(project), i.priority
+            FROM inserted i CROSS JOIN generate_series(0, \(overlap - 1)) AS n
+            """, logger: logger)
+    }
+
+    public func task(_ task: TaskID, by principal: Principal) async throws -> (TaskRecord, ProjectAccess) {
+        try await read { connection in
+            guard
+                let row = try await connection.first(
+                    "SELECT id, project_id, data, priority, created_at FROM task WHERE id = \(task.rawValue)",
+                    logger: self.logger)
+            else { throw StoreError.notFound(.task) }
+            let record = try Self.task(from: row)
+            let access: ProjectAccess
+            do {
+                access = try await self.projectAccess(record.projectID, by: principal, on: connection)
+            } catch StoreError.notFound {
+                throw StoreError.notFound(.task)
+            }
+            // Annotators see only the tasks they hold or answered: client data stays need-to-know.
+            if !access.canManage {
+                let user = principal.userID.rawValue
+                let touched = try await connection.first(
+                    """
+                    SELECT EXISTS (SELECT 1 FROM slot WHERE task_id = \(task.rawValue) AND annotator_id = \(user))
+                        OR EXISTS (SELECT 1 FROM annotation WHERE task_id = \(task.rawValue) AND annotator_id = \(user))
+                    """, logger: self.logger)!.decode(Bool.self)
+                guard touched else { throw StoreError.notFound(.task) }
+            }
+            return (record, access)
+        }
+    }
+
+    static func task(from row: PostgresRow) throws -> TaskRecord {
+        let (id, project, data, priority, createdAt) = try row.decode((Int64, Int64, String, Int, Int64).self)
+        return TaskRecord(
+            id: TaskID(id), projectID: ProjectID(project), dataJSON: data, priority: priority,
+            createdAt: Timestamp(rawValue: createdAt))
+    }
+}

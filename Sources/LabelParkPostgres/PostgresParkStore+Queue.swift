@@ -1,0 +1,351 @@
+import LabelParkCore
+import LabelParkStore
+import PostgresNIO
+
+extension PostgresParkStore {
+    public func claimNextSlot(in project: ProjectID, by principal: Principal) async throws -> Claim? {
+        let annotator = principal.userID.rawValue
+        let projectID = project.rawValue
+        return try await transaction { connection in
+            let access = try await self.projectAccess(project, by: principal, on: connection)
+            let now = self.clock.now()
+            // One claim at a time per annotator and project, across every instance: two parallel claims by
+            // one person would otherwise pick two slots of one task and one would fail on `slot_holder`.
+            try await connection.run(
+                "SELECT pg_advisory_xact_lock(\(Self.claimLockKey(project: projectID, annotator: annotator)))",
+                logger: self.logger)
+            let (generation, exhaustedAt) = try await connection.first(
+                Self.reapAndReadGenerationSQL(project: projectID, annotator: annotator, now: now), logger: self.logger
+            )!.decode((Int64, Int64?).self)
+            if exhaustedAt == generation { return nil }
+
+            let token = self.tokens.next()
+            let expiresAt = now.adding(seconds: access.project.leaseSeconds)
+            guard
+                let row = try await connection.first(
+                    Self.claimSQL(
+                        project: projectID, annotator: annotator, token: token, now: now, expiresAt: expiresAt),
+                    logger: self.logger)
+            else {
+                try await connection.run(
+                    """
+                    INSERT INTO queue_exhaustion (project_id, annotator_id, generation)
+                    VALUES (\(projectID), \(annotator), \(generation))
+                    ON CONFLICT (project_id, annotator_id) DO UPDATE SET generation = EXCLUDED.generation
+                    """, logger: self.logger)
+                return nil
+            }
+            return Claim(task: try Self.task(from: row), token: token, expiresAt: expiresAt)
+        }
+    }
+
+    /// Reopens the project's expired leases (skipping any another transaction is reopening), bumps the
+    /// queue generation when it reopened some, and reads the generation and the annotator's exhaustion
+    /// memo — one round trip.
+    static func reapAndReadGenerationSQL(project: Int64, annotator: Int64, now: Timestamp) -> PostgresQuery {
+        """
+        WITH expired AS MATERIALIZED (
+            SELECT task_id, slot_index FROM slot
+            WHERE project_id = \(project) AND state = 1 AND lease_expires_at <= \(now.rawValue)
+            FOR UPDATE SKIP LOCKED),
+        reopened AS (
+            UPDATE slot s SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
+            FROM expired e WHERE s.task_id = e.task_id AND s.slot_index = e.slot_index
+            RETURNING 1),
+        bumped AS (
+            UPDATE project SET queue_generation = queue_generation + 1
+            WHERE id = \(project) AND EXISTS (SELECT 1 FROM reopened)
+            RETURNING queue_generation)
+        SELECT coalesce((SELECT queue_generation FROM bumped),
+                        (SELECT queue_generation FROM project WHERE id = \(project))),
+               (SELECT generation FROM queue_exhaustion
+                WHERE project_id = \(project) AND annotator_id = \(annotator))
+        """
+    }
+
+    /// Leases the first open slot in hand-out order whose task the annotator neither holds nor answered,
+    /// logs the lease and returns the task — one round trip.
+    ///
+    /// The candidate is a materialized CTE locked with `SKIP LOCKED`: it is evaluated exactly once (an
+    /// `IN (subquery)` may be re-run by the planner and lock a second row), and concurrent claims step over
+    /// each other's candidates instead of queueing behind them. The partial index `slot_queue` keeps it
+    /// O(log n) in the project's size; a test reads the plan.
+    static func claimSQL(
+        project: Int64, annotator: Int64, token: LeaseToken, now: Timestamp, expiresAt: Timestamp
+    ) -> PostgresQuery {
+        """
+        WITH candidate AS MATERIALIZED (
+            SELECT s.task_id, s.slot_index FROM slot s
+            WHERE s.project_id = \(project) AND s.state = 0
+              AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = \(annotator))
+              AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = \(annotator))
+            ORDER BY s.priority DESC, s.slot_index, s.task_id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED),
+        claimed AS (
+            UPDATE slot s SET state = 1, annotator_id = \(annotator), lease_token = \(token.rawValue),
+                              lease_expires_at = \(expiresAt.rawValue)
+            FROM candidate c WHERE s.task_id = c.task_id AND s.slot_index = c.slot_index
+            RETURNING s.task_id, s.slot_index),
+        logged AS (
+            INSERT INTO lease (token, task_id, slot_index, annotator_id, claimed_at)
+            SELECT \(token.rawValue), task_id, slot_index, \(annotator), \(now.rawValue) FROM claimed)
+        SELECT t.id, t.project_id, t.data, t.priority, t.created_at FROM task t JOIN claimed c ON c.task_id = t.id
+        """
+    }
+
+    /// The advisory lock that serialises one annotator's claims in one project.
+    static func claimLockKey(project: Int64, annotator: Int64) -> Int64 {
+        // Mix both ids into one 64-bit key; a collision only makes two unrelated claims take turns.
+        var value = UInt64(bitPattern: project) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(bitPattern: annotator)
+        value = (value ^ (value >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        return Int64(bitPattern: value ^ (value >> 29))
+    }
+
+    /// The lease a token names, with whether its slot still carries it, locking that slot row so the
+    /// decision made on it holds until the transaction ends.
+    private func lockedLeaseRecord(
+        _ token: LeaseToken, on connection: PostgresConnection
+    ) async throws -> (LeaseRecord, projectID: Int64)? {
+        guard
+            let row = try await connection.first(
+                """
+                SELECT l.task_id, l.slot_index, l.annotator_id, s.state, s.lease_token, s.lease_expires_at, s.project_id
+                FROM lease l JOIN slot s ON s.task_id = l.task_id AND s.slot_index = l.slot_index
+                WHERE l.token = \(token.rawValue)
+                FOR UPDATE OF s
+                """, logger: logger)
+        else { return nil }
+        let (taskID, slotIndex, annotator, state, currentToken, expiresAt, projectID) = try row.decode(
+            (Int64, Int, Int64, Int, String?, Int64?, Int64).self)
+        let record = LeaseRecord(
+            token: token, taskID: TaskID(taskID), slotIndex: slotIndex, annotatorID: UserID(annotator),
+            isCurrent: state == 1 && currentToken == token.rawValue, expiresAt: Timestamp(rawValue: expiresAt ?? 0))
+        return (record, projectID)
+    }
+
+    public func leasedTask(_ token: LeaseToken, by principal: Principal) async throws -> (TaskRecord, Project) {
+        try await read { connection in
+            guard
+                let row = try await connection.first(
+                    """
+                    SELECT t.id, t.project_id, t.data, t.priority, t.created_at
+                    FROM lease l JOIN task t ON t.id = l.task_id
+                    WHERE l.token = \(token.rawValue) AND l.annotator_id = \(principal.userID.rawValue)
+                    """, logger: self.logger)
+            else { throw StoreError.notFound(.lease) }
+            let task = try Self.task(from: row)
+            let project = try await self.projectAccess(task.projectID, by: principal, on: connection).project
+            return (task, project)
+        }
+    }
+
+    public func renewLease(_ token: LeaseToken, by principal: Principal) async throws -> Timestamp {
+        try await transaction { connection in
+            let now = self.clock.now()
+            let found = try await self.lockedLeaseRecord(token, on: connection)
+            switch LeaseRules.renewal(of: found?.0, by: principal.userID, at: now) {
+            case .rejectUnknownLease: throw StoreError.notFound(.lease)
+            case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
+            case .proceed: break
+            }
+            let (lease, projectID) = found!
+            let leaseSeconds = try await connection.first(
+                "SELECT lease_seconds FROM project WHERE id = \(projectID)", logger: self.logger)!.decode(Int.self)
+            let expiresAt = now.adding(seconds: leaseSeconds)
+            try await connection.run(
+                """
+                UPDATE slot SET lease_expires_at = \(expiresAt.rawValue)
+                WHERE task_id = \(lease.taskID.rawValue) AND slot_index = \(lease.slotIndex)
+                  AND lease_token = \(token.rawValue)
+                """, logger: self.logger)
+            return expiresAt
+        }
+    }
+
+    public func releaseLease(_ token: LeaseToken, by principal: Principal) async throws {
+        try await transaction { connection in
+            let found = try await self.lockedLeaseRecord(token, on: connection)
+            switch LeaseRules.release(of: found?.0, by: principal.userID) {
+            case .rejectUnknownLease: throw StoreError.notFound(.lease)
+            case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
+            case .proceed: break
+            }
+            let (lease, projectID) = found!
+            try await connection.run(
+                """
+                UPDATE slot SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
+                WHERE task_id = \(lease.taskID.rawValue) AND slot_index = \(lease.slotIndex)
+                  AND lease_token = \(token.rawValue)
+                """, logger: self.logger)
+            try await connection.run(
+                "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = \(projectID)",
+                logger: self.logger)
+        }
+    }
+
+    public func submit(_ submission: NewSubmission, by principal: Principal) async throws -> SubmissionReceipt {
+        try await transaction { connection in
+            let now = self.clock.now()
+            let annotator = principal.userID.rawValue
+            if let key = submission.idempotencyKey,
+                let previous = try await self.fetchAnnotations(
+                    "\(unescaped: Self.annotationSelect) WHERE annotator_id = \(annotator) AND idempotency_key = \(key)",
+                    on: connection
+                ).first
+            {
+                guard previous.taskID == submission.taskID else { throw StoreError.conflict(.idempotencyKeyReused) }
+                return SubmissionReceipt(annotation: previous, isReplay: true)
+            }
+            let found = try await self.lockedLeaseRecord(submission.leaseToken, on: connection)
+            let decision = LeaseRules.submission(
+                presenting: found?.0, for: submission.taskID, by: principal.userID, at: now)
+            let isLate: Bool
+            switch decision {
+            case .rejectUnknownLease: throw StoreError.notFound(.lease)
+            case .fillSlot: isLate = false
+            case .storeLate: isLate = true
+            }
+            let (lease, projectID) = found!
+            let taskID = submission.taskID.rawValue
+            guard
+                let inserted = try await connection.first(
+                    """
+                    INSERT INTO annotation (task_id, project_id, annotator_id, result, late, lease_token,
+                                            idempotency_key, lead_time_ms, created_at, updated_at)
+                    VALUES (\(taskID), \(projectID), \(annotator), \(submission.resultJSON), \(isLate),
+                            \(submission.leaseToken.rawValue), \(submission.idempotencyKey),
+                            \(submission.leadTimeMilliseconds), \(now.rawValue), \(now.rawValue))
+                    ON CONFLICT ON CONSTRAINT annotation_task_annotator DO NOTHING
+                    RETURNING id
+                    """, logger: self.logger)
+            else {
+                let existing = try await connection.first(
+                    "SELECT id FROM annotation WHERE task_id = \(taskID) AND annotator_id = \(annotator)",
+                    logger: self.logger)!.decode(Int64.self)
+                throw StoreError.conflict(.alreadyAnnotated(AnnotationID(existing)))
+            }
+            if !isLate {
+                try await connection.run(
+                    """
+                    UPDATE slot SET state = 2, lease_expires_at = NULL
+                    WHERE task_id = \(taskID) AND slot_index = \(lease.slotIndex)
+                      AND lease_token = \(submission.leaseToken.rawValue)
+                    """, logger: self.logger)
+            }
+            let annotation = Annotation(
+                id: AnnotationID(try inserted.decode(Int64.self)), taskID: submission.taskID,
+                projectID: ProjectID(projectID), annotatorID: principal.userID, resultJSON: submission.resultJSON,
+                version: 1, status: .submitted, isLate: isLate, leadTimeMilliseconds: submission.leadTimeMilliseconds,
+                createdAt: now, updatedAt: now)
+            return SubmissionReceipt(annotation: annotation, isReplay: false)
+        }
+    }
+
+    public func editAnnotation(
+        _ id: AnnotationID, resultJSON: String, expectedVersion: Int, leadTimeMilliseconds: Int64?,
+        by principal: Principal
+    ) async throws -> Annotation {
+        try await transaction { connection in
+            let now = self.clock.now()
+            guard
+                var annotation = try await self.fetchAnnotations(
+                    """
+                    \(unescaped: Self.annotationSelect)
+                    WHERE id = \(id.rawValue) AND annotator_id = \(principal.userID.rawValue) FOR UPDATE
+                    """, on: connection
+                ).first
+            else { throw StoreError.notFound(.annotation) }
+            guard annotation.version == expectedVersion else {
+                throw StoreError.conflict(.staleVersion(current: annotation.version))
+            }
+            try await connection.run(
+                """
+                INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at)
+                VALUES (\(id.rawValue), \(annotation.version), \(annotation.resultJSON),
+                        \(annotation.leadTimeMilliseconds), \(annotation.updatedAt.rawValue))
+                """, logger: self.logger)
+            try await connection.run(
+                """
+                UPDATE annotation SET result = \(resultJSON), version = version + 1,
+                                      lead_time_ms = \(leadTimeMilliseconds), updated_at = \(now.rawValue)
+                WHERE id = \(id.rawValue)
+                """, logger: self.logger)
+            annotation.resultJSON = resultJSON
+            annotation.version += 1
+            annotation.leadTimeMilliseconds = leadTimeMilliseconds
+            annotation.updatedAt = now
+            return annotation
+        }
+    }
+
+    public func annotation(_ id: AnnotationID, by principal: Principal) async throws -> Annotation {
+        try await read { connection in try await self.visibleAnnotation(id, by: principal, on: connection) }
+    }
+
+    /// An annotation the principal may read: their own, or one in a project they manage.
+    private func visibleAnnotation(
+        _ id: AnnotationID, by principal: Principal, on connection: PostgresConnection
+    ) async throws -> Annotation {
+        guard
+            let annotation = try await fetchAnnotations(
+                "\(unescaped: Self.annotationSelect) WHERE id = \(id.rawValue)", on: connection
+            ).first
+        else {
+            throw StoreError.notFound(.annotation)
+        }
+        if annotation.annotatorID == principal.userID { return annotation }
+        let access = try? await projectAccess(annotation.projectID, by: principal, on: connection)
+        guard access?.canManage == true else { throw StoreError.notFound(.annotation) }
+        return annotation
+    }
+
+    public func revisions(of id: AnnotationID, by principal: Principal) async throws -> [AnnotationRevision] {
+        try await read { connection in
+            _ = try await self.visibleAnnotation(id, by: principal, on: connection)
+            return try await connection.run(
+                """
+                SELECT version, result, lead_time_ms, created_at FROM annotation_revision
+                WHERE annotation_id = \(id.rawValue) ORDER BY version
+                """, logger: self.logger
+            ).map { row in
+                let (version, result, leadTime, createdAt) = try row.decode((Int, String, Int64?, Int64).self)
+                return AnnotationRevision(
+                    version: version, resultJSON: result, leadTimeMilliseconds: leadTime,
+                    createdAt: Timestamp(rawValue: createdAt))
+            }
+        }
+    }
+
+    public func annotations(
+        by principal: Principal, in project: ProjectID?, before cursor: AnnotationID?, limit: Int
+    ) async throws -> [Annotation] {
+        let query: PostgresQuery = """
+            \(unescaped: Self.annotationSelect)
+            WHERE annotator_id = \(principal.userID.rawValue)
+              AND (\(project?.rawValue)::bigint IS NULL OR project_id = \(project?.rawValue))
+              AND (\(cursor?.rawValue)::bigint IS NULL OR id < \(cursor?.rawValue))
+            ORDER BY id DESC LIMIT \(max(1, min(limit, 500)))
+            """
+        return try await read { connection in try await self.fetchAnnotations(query, on: connection) }
+    }
+
+    static let annotationSelect = """
+        SELECT id, task_id, project_id, annotator_id, result, version, status, late, lead_time_ms,
+               created_at, updated_at
+        FROM annotation
+        """
+
+    /// Runs a query that starts with `annotationSelect` and maps its rows.
+    func fetchAnnotations(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [Annotation] {
+        return try await connection.run(query, logger: logger).map { row in
+            let (id, task, project, annotator, result, version, status, late, leadTime, createdAt, updatedAt) =
+                try row.decode((Int64, Int64, Int64, Int64, String, Int, String, Bool, Int64?, Int64, Int64).self)
+            return Annotation(
+                id: AnnotationID(id), taskID: TaskID(task), projectID: ProjectID(project),
+                annotatorID: UserID(annotator), resultJSON: result, version: version,
+                status: AnnotationStatus(rawValue: status) ?? .submitted, isLate: late, leadTimeMilliseconds: leadTime,
+                createdAt: Timestamp(rawValue: createdAt), updatedAt: Timestamp(rawValue: updatedAt))
+        }
+    }
+}

@@ -148,6 +148,7 @@ let package = Package(
             dependencies: [
                 "LabelParkCore",
                 "LabelParkStore",
+                "LabelParkSQLite",
                 "LabelParkPostgres",
                 "LabelParkTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

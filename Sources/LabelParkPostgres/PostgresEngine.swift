@@ -21,7 +21,11 @@ public struct PostgresEngine: Sendable {
     ) throws {
         var configuration = try url.clientConfiguration()
         configuration.options.maximumConnections = maximumConnections
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        var background = logger
+        // The pool warns when a connection is requested before `run()` began, a harmless start-up race of
+        // running the client as a sibling service; failures reach callers as errors anyway. Tracing keeps all.
+        if background.logLevel > .debug { background.logLevel = max(background.logLevel, .error) }
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.url = url
         self.client = client
         self.store = PostgresParkStore(client: client, clock: clock, logger: logger)

@@ -6,5 +6,5 @@ struct LabelParkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labelpark",
         abstract: "LabelPark, the data-annotation park server.",
-        subcommands: [ServeCommand.self, UserCommand.self, TokenCommand.self])
+        subcommands: [ServeCommand.self, UserCommand.self, TokenCommand.self, MigrateCommand.self])
 }

@@ -35,19 +35,13 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-        let store = try storage.openStore(logger: logger)
-        _ = try await store.ensureOrganization(named: ParkDefaults.operatorName, kind: .operator)
+        let storage = try self.storage.open(logger: logger)
+        let store = storage.store
         let passwords = PasswordHasher(cost: bcryptCost)
-        if demo {
-            try await DemoPark(store: store, passwords: passwords).seedIfNeeded()
-            // Flush now: stdout is block-buffered when piped, and the sign-in details matter at start-up.
-            fflush(nil)
-        }
-
         let router = buildRouter(
             ParkServerDependencies(
                 store: store, passwords: passwords, importLimits: ImportLimits(maxBodyBytes: maxImportBytes),
-                spoolDirectory: storage.dataDirectory.appendingPathComponent("spool"), metrics: registry))
+                spoolDirectory: self.storage.dataDirectory.appendingPathComponent("spool"), metrics: registry))
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "LabelPark"),
@@ -56,11 +50,41 @@ struct ServeCommand: AsyncParsableCommand {
                     "LabelPark is listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
             },
             logger: logger)
+        let demo = demo
+        // The storage services start first and stop last; the server prepares the database (a PostgreSQL
+        // engine needs its client running for that) and only then listens.
+        let server = PreparedService(app) {
+            try await storage.prepare()
+            _ = try await store.ensureOrganization(named: ParkDefaults.operatorName, kind: .operator)
+            if demo {
+                try await DemoPark(store: store, passwords: passwords).seedIfNeeded()
+                // Flush now: stdout is block-buffered when piped, and the sign-in details matter at start-up.
+                fflush(nil)
+            }
+        }
         let services = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: storage.services + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
-        try store.close()
+        try storage.close()
         logger.notice("LabelPark stopped")
+    }
+}
+
+/// A service that runs `prepare` before the wrapped service, so set-up that needs other services of the
+/// group (a database client) happens inside the group.
+struct PreparedService<Wrapped: Service>: Service {
+    let wrapped: Wrapped
+    let prepare: @Sendable () async throws -> Void
+
+    init(_ wrapped: Wrapped, prepare: @escaping @Sendable () async throws -> Void) {
+        self.wrapped = wrapped
+        self.prepare = prepare
+    }
+
+    func run() async throws {
+        try await prepare()
+        try await wrapped.run()
     }
 }
 

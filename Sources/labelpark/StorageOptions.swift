@@ -1,34 +1,103 @@
 import ArgumentParser
 import Foundation
+import LabelParkPostgres
 import LabelParkSQLite
 import LabelParkStore
 import Logging
+import ServiceLifecycle
 
 /// Where a park's data lives; every subcommand that reads a database takes these.
 struct StorageOptions: ParsableArguments {
     @Option(help: "The park's data directory: the SQLite database and uploaded files.")
     var dataDir: String = "./labelpark-data"
 
-    @Option(help: "A database URL instead of the data directory's SQLite file (sqlite:///path/to/file.sqlite).")
+    @Option(
+        help: """
+            A database instead of the data directory's SQLite file: sqlite:///path/to/file.sqlite or \
+            postgres://user:password@host:5432/database[?sslmode=disable|prefer|require&schema=NAME].
+            """)
     var databaseURL: String?
 
     var dataDirectory: URL { URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL }
 
-    /// Opens the park's store, creating the data directory and database on first use.
-    func openStore(logger: Logger) throws -> SQLiteParkStore {
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        return try SQLiteParkStore(path: try sqlitePath(), logger: logger)
+    func validate() throws {
+        _ = try location()
     }
 
-    private func sqlitePath() throws -> String {
-        guard let databaseURL else { return dataDirectory.appendingPathComponent("labelpark.sqlite").path }
+    /// Opens the park's storage engine, creating the data directory on first use. Nothing is read yet:
+    /// a PostgreSQL engine needs its client running (see `ParkStorage`).
+    func open(logger: Logger) throws -> ParkStorage {
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        switch try location() {
+        case .sqlite(let path): return .sqlite(try SQLiteParkStore(path: path, logger: logger))
+        case .postgres(let url): return .postgres(try PostgresEngine(url: url, logger: logger))
+        }
+    }
+
+    /// Runs `body` on the opened, migrated store, for one-shot commands.
+    func withStore<Value: Sendable>(
+        logger: Logger, _ body: @Sendable (any ParkStore) async throws -> Value
+    ) async throws -> Value {
+        switch try open(logger: logger) {
+        case .sqlite(let store):
+            defer { try? store.close() }
+            return try await body(store)
+        case .postgres(let engine):
+            return try await engine.withRunningClient { engine in try await body(engine.store) }
+        }
+    }
+
+    private enum Location {
+        case sqlite(path: String)
+        case postgres(PostgresDatabaseURL)
+    }
+
+    private func location() throws -> Location {
+        guard let databaseURL else {
+            return .sqlite(path: dataDirectory.appendingPathComponent("labelpark.sqlite").path)
+        }
         if databaseURL.hasPrefix("sqlite://") {
-            return String(databaseURL.dropFirst("sqlite://".count))
+            return .sqlite(path: String(databaseURL.dropFirst("sqlite://".count)))
         }
-        if databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") {
-            throw ValidationError(
-                "this build of LabelPark stores parks in SQLite only; the PostgreSQL engine is not part of it yet")
+        if PostgresDatabaseURL.isPostgres(databaseURL) {
+            do {
+                return .postgres(try PostgresDatabaseURL(parsing: databaseURL))
+            } catch {
+                throw ValidationError(error.description)
+            }
         }
-        throw ValidationError("--database-url must start with sqlite://")
+        throw ValidationError("--database-url must start with sqlite:// or postgres://")
+    }
+}
+
+/// An opened storage engine.
+enum ParkStorage {
+    case sqlite(SQLiteParkStore)
+    case postgres(PostgresEngine)
+
+    var store: any ParkStore {
+        switch self {
+        case .sqlite(let store): store
+        case .postgres(let engine): engine.store
+        }
+    }
+
+    /// What must run beside the server for the store to work: PostgreSQL's connection pool and its
+    /// maintenance; nothing for SQLite.
+    var services: [any Service] {
+        switch self {
+        case .sqlite: []
+        case .postgres(let engine): [engine.client, engine.maintenance]
+        }
+    }
+
+    /// Makes the database ready once its services run: PostgreSQL migrations (SQLite migrates on open).
+    func prepare() async throws {
+        if case .postgres(let engine) = self { try await engine.prepare() }
+    }
+
+    /// Releases the engine after the services stopped.
+    func close() throws {
+        if case .sqlite(let store) = self { try store.close() }
     }
 }

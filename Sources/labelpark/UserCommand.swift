@@ -1,7 +1,6 @@
 import ArgumentParser
 import LabelParkCore
 import LabelParkHTTP
-import LabelParkSQLite
 import LabelParkStore
 import Logging
 
@@ -39,7 +38,12 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try storage.openStore(logger: Logger(label: "labelpark.cli"))
+            try await storage.withStore(logger: Logger(label: "labelpark.cli")) { store in
+                try await create(in: store)
+            }
+        }
+
+        private func create(in store: any ParkStore) async throws {
             let organization =
                 if let org {
                     try await store.ensureOrganization(named: org, kind: OrganizationKind(rawValue: orgKind)!)
@@ -78,13 +82,19 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "A name to recognise the token by.") var name: String = "cli"
 
         func run() async throws {
-            let store = try storage.openStore(logger: Logger(label: "labelpark.cli"))
+            let token = try await storage.withStore(logger: Logger(label: "labelpark.cli")) { store in
+                try await create(in: store)
+            }
+            print(token)
+        }
+
+        private func create(in store: any ParkStore) async throws -> String {
             guard let user = try await store.user(withEmail: email) else {
                 throw ValidationError("no user with email \(email)")
             }
             let token = APIToken.generate()
             try await store.storeToken(hash: APIToken.hash(token), for: user.id, name: name)
-            print(token)
+            return token
         }
     }
 }

@@ -42,9 +42,7 @@ enum PostgresTestDatabase {
         let factory: StoreFactory = { clock in
             var url = try Optional.require(PostgresTestDatabase.url)
             url.schema = uniqueSchema()
-            var logger = Logger(label: "labelpark.postgres.test")
-            // The client warns when a lease comes before its run task started; that race is harmless here.
-            logger.logLevel = .error
+            let logger = Logger(label: "labelpark.postgres.test")
             let database = try PostgresEngine(
                 url: url, clock: clock, maximumConnections: maximumConnections, logger: logger)
             // Tests only: the client runs for the test's lifetime and is cancelled below.

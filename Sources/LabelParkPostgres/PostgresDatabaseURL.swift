@@ -72,6 +72,20 @@ public struct PostgresDatabaseURL: Sendable, Hashable {
         return configuration
     }
 
+    /// The configuration of a single connection to this URL, for the start-up probe.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch sslMode {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        return configuration
+    }
+
     /// The URL with the password hidden, for logs and messages.
     public var redacted: String {
         let credentials = password == nil ? username : "\(username):***"
@@ -88,6 +102,9 @@ public struct PostgresDatabaseURL: Sendable, Hashable {
 
 /// Why a database URL was refused.
 public struct PostgresURLError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    init(_ reason: String) { description = "--database-url \(reason)" }
+    /// What is wrong, worded to follow the URL's name ("names no host").
+    public var reason: String
+    init(_ reason: String) { self.reason = reason }
+
+    public var description: String { "the database URL \(reason)" }
 }

@@ -34,15 +34,41 @@ public struct PostgresEngine: Sendable {
     }
 
     /// Creates the URL's schema if it names one, then applies missing migrations (once, under a lock).
+    ///
+    /// - Throws: `PostgresEngineError` with the server's own message, so a start-up failure (refused
+    ///   connection, wrong password, missing database) says what went wrong.
     @discardableResult
     public func prepare() async throws -> [Int] {
-        if let schema = url.schema {
-            // The name was checked to be a plain identifier, so it can be spliced into the statement.
-            try await client.withConnection { connection in
-                _ = try await connection.run("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
+        try await probe()
+        do {
+            if let schema = url.schema {
+                let store = store
+                try await store.transaction(retrying: false) { connection in
+                    // Instances starting together would race on the catalog's unique index; take turns.
+                    try await connection.run(
+                        "SELECT pg_advisory_xact_lock(\(PostgresMigrator.lockNamespace), hashtext(\(schema)))",
+                        logger: store.logger)
+                    // The name was checked to be a plain identifier, so it can be spliced into the statement.
+                    try await connection.run("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: store.logger)
+                }
             }
+            return try await PostgresMigrator(client: client, logger: logger).migrate()
+        } catch let error as PSQLError {
+            throw PostgresEngineError(url: url, underlying: error)
         }
-        return try await PostgresMigrator(client: client, logger: logger).migrate()
+    }
+
+    /// Opens and closes one connection outside the pool: the pool retries failed connections until a
+    /// circuit breaker trips and then reports only that, while the direct attempt fails at once with the
+    /// cause (refused, unknown role, wrong password, no such database).
+    private func probe() async throws {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try url.connectionConfiguration(), id: 0, logger: logger)
+            try await connection.close()
+        } catch let error as PSQLError {
+            throw PostgresEngineError(url: url, underlying: error)
+        }
     }
 
     /// Runs `body` with the client running, for one-shot commands: prepares the database first and stops
@@ -59,5 +85,19 @@ public struct PostgresEngine: Sendable {
             try await prepare()
             return try await body(self)
         }
+    }
+}
+
+/// A database failure while preparing the engine, with the server's message (PSQLError's own description
+/// hides it).
+public struct PostgresEngineError: Error, CustomStringConvertible {
+    public var description: String
+
+    init(url: PostgresDatabaseURL, underlying: PSQLError) {
+        let message =
+            underlying.serverInfo?[.message] ?? underlying.underlying.map { "\($0)" } ?? "\(underlying.code)"
+        let detail = underlying.serverInfo?[.detail].map { " (\($0))" } ?? ""
+        let state = underlying.serverInfo?[.sqlState].map { " [SQLSTATE \($0)]" } ?? ""
+        description = "PostgreSQL at \(url.redacted): \(message)\(detail)\(state)"
     }
 }

@@ -8,6 +8,8 @@ extension PostgresParkStore {
         of project: ProjectID, by principal: Principal, consume: @Sendable (ExportedTask) throws -> Void
     ) async throws {
         try await withoutActuallyEscaping(consume) { consume in
+            let consumer = BorrowedClosure(consume)
+            defer { consumer.release() }
             // Not retried: `consume` has already written what it was given.
             try await transaction(retrying: false) { connection in
                 // A snapshot that can never be rolled back for a serialization conflict, taken once no
@@ -25,7 +27,7 @@ extension PostgresParkStore {
                         if let finished = current {
                             ready.append(finished)
                             if ready.count == Self.exportBatchSize {
-                                try await Self.deliver(ready, to: consume)
+                                try await Self.deliver(ready, to: consumer)
                                 ready.removeAll(keepingCapacity: true)
                             }
                         }
@@ -36,7 +38,7 @@ extension PostgresParkStore {
                     }
                 }
                 if let finished = current { ready.append(finished) }
-                try await Self.deliver(ready, to: consume)
+                try await Self.deliver(ready, to: consumer)
             }
         }
     }
@@ -47,14 +49,12 @@ extension PostgresParkStore {
     /// Calls the synchronous, possibly blocking `consume` off the cooperative pool, one batch at a time;
     /// the row stream waits meanwhile, which is the export's backpressure.
     private static func deliver(
-        _ tasks: [ExportedTask], to consume: @Sendable (ExportedTask) throws -> Void
+        _ tasks: [ExportedTask], to consumer: BorrowedClosure<@Sendable (ExportedTask) throws -> Void>
     ) async throws {
         guard !tasks.isEmpty else { return }
-        try await withoutActuallyEscaping(consume) { consume in
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                DispatchQueue.global().async {
-                    continuation.resume(with: Result { for task in tasks { try consume(task) } })
-                }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { for task in tasks { try consumer.borrowed(task) } })
             }
         }
     }

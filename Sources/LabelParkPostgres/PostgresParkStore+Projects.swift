@@ -165,13 +165,15 @@ extension PostgresParkStore {
         let organization = access.project.organizationID.rawValue
         let batches = TaskBatchHandoff()
         return try await withoutActuallyEscaping(produce) { produce in
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            let producer = BorrowedClosure(produce)
+            defer { producer.release() }
+            return try await withThrowingTaskGroup(of: Void.self) { group in
                 // `produce` reads the local spool synchronously; it runs on its own thread and hands batches
                 // over, waiting while the database is behind, so memory stays bounded by a few batches.
                 group.addTask {
                     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                         DispatchQueue.global().async {
-                            batches.produce(using: produce)
+                            batches.produce(using: producer.borrowed)
                             done.resume()
                         }
                     }

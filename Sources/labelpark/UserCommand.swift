@@ -24,6 +24,8 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The display name; defaults to the email.") var name: String?
         @Option(help: "A workplace of the organization (created when it does not exist).") var workplace: String?
         @Option(help: "The workplace's county, when it is created.") var county: String = ""
+        @Option(help: "bcrypt cost for the password (4–31); lower is faster to set and to check.")
+        var bcryptCost: UInt8 = 12
 
         func validate() throws {
             guard Role(rawValue: role) != nil else {
@@ -56,7 +58,8 @@ struct UserCommand: AsyncParsableCommand {
             }
             do {
                 let user = try await store.createUser(
-                    email: email, displayName: name ?? email, passwordHash: try await PasswordHasher().hash(password),
+                    email: email, displayName: name ?? email,
+                    passwordHash: try await PasswordHasher(cost: bcryptCost).hash(password),
                     organization: organization.id, role: Role(rawValue: role)!, workplace: workplaceID)
                 print(
                     "created user \(user.id) <\(user.email)> as \(role) of \(organization.name) (organization \(organization.id))"

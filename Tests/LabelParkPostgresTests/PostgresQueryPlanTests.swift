@@ -1,0 +1,69 @@
+import LabelParkCore
+import LabelParkStore
+import LabelParkTestSupport
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import LabelParkPostgres
+
+/// The hot queries keep the plans the design depends on, on a project large enough (20,000 tasks, 60,000
+/// slots, fresh statistics) that the planner would prefer a scan if an index stopped fitting.
+@Suite(.enabled(if: PostgresTestDatabase.isAvailable, "set LABELPARK_TEST_DATABASE_URL to a loopback server"))
+struct PostgresQueryPlanTests {
+    private func plan(_ query: @escaping @Sendable (ProjectID, UserID) -> PostgresQuery) async throws -> String {
+        let lines = SendableBox<[String]>()
+        try await PostgresTestDatabase.withStores { makeStore in
+            let store = try #require(try await makeStore(SystemClock()) as? PostgresParkStore)
+            let park = try await ParkFixture.make(in: store)
+            let project = try await park.makeProject(tasks: 20_000, overlap: 3)
+            for _ in 0..<50 {
+                let claim = try #require(try await store.claimNextSlot(in: project.id, by: park.annotatorA))
+                _ = try await store.submit(
+                    NewSubmission(
+                        taskID: claim.task.id, leaseToken: claim.token, resultJSON: ParkFixture.result(),
+                        idempotencyKey: nil, leadTimeMilliseconds: nil),
+                    by: park.annotatorA)
+            }
+            let logger = Logger(label: "plan")
+            let explained = query(project.id, park.annotatorA.userID)
+            lines.value = try await store.client.withConnection { connection in
+                try await connection.run("ANALYZE", logger: logger)
+                return try await connection.run(
+                    PostgresQuery(unsafeSQL: "EXPLAIN " + explained.sql, binds: explained.binds), logger: logger
+                ).map { try $0.decode(String.self) }
+            }
+        }
+        return lines.value.joined(separator: "\n")
+    }
+
+    @Test("a claim walks the partial queue index under SKIP LOCKED and probes the unique indexes, with no sort")
+    func claimPlan() async throws {
+        let plan = try await plan { project, annotator in
+            PostgresParkStore.claimSQL(
+                project: project.rawValue, annotator: annotator.rawValue,
+                token: LeaseToken(rawValue: String(repeating: "a", count: 32)), now: Timestamp(rawValue: 0),
+                expiresAt: Timestamp(rawValue: 1))
+        }
+        #expect(plan.contains("Index Scan using slot_queue"), "\(plan)")
+        #expect(plan.contains("LockRows"), "\(plan)")
+        #expect(plan.contains("slot_holder"), "\(plan)")
+        #expect(plan.contains("annotation_task_annotator"), "\(plan)")
+        #expect(!plan.contains("Seq Scan on slot") && !plan.contains("Sort"), "\(plan)")
+    }
+
+    @Test("an export walks tasks in id order through an index and never sorts the whole result")
+    func exportPlan() async throws {
+        let plan = try await plan { project, _ in PostgresParkStore.exportSQL(project: project.rawValue) }
+        #expect(!plan.contains("Seq Scan on task"), "\(plan)")
+        // An incremental sort (annotations within one task) streams; a full sort would hold every row.
+        let top = plan.split(separator: "\n").first ?? ""
+        #expect(!top.hasPrefix("Sort"), "\(plan)")
+    }
+}
+
+/// A value a test's closure fills in.
+final class SendableBox<Value: Sendable>: @unchecked Sendable {
+    // Unchecked: written once inside the awaited closure, read after it returned.
+    var value: Value! = nil
+}

@@ -38,6 +38,12 @@ struct BenchCommand: AsyncParsableCommand {
     var idleConnections: Int = 10_000
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Flag(help: "Keep the temporary data directory.") var keep = false
+    @Option(
+        help: """
+            Start the servers on this database instead of a temporary SQLite park: a postgres:// URL whose             schema (?schema=NAME) is new; without one the bench adds a fresh schema name.
+            """)
+    var databaseURL: String?
+    @Option(help: "With --database-url: how many server instances to start on that database.") var instances: Int = 1
 
     private static let knownScenarios: Set<String> = [
         "import", "warm", "annotate", "mixed", "idle", "export-jsonl", "export-csv",
@@ -59,6 +65,10 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError(
                 "unknown scenario \"\(name)\"; known: \(Self.knownScenarios.sorted().joined(separator: ", "))")
         }
+        guard instances >= 1, instances <= 16 else { throw ValidationError("--instances must be from 1 to 16") }
+        if instances > 1 && databaseURL == nil {
+            throw ValidationError("several --instances share one database: give --database-url postgres://…")
+        }
         if url != nil && (managerToken == nil || annotatorTokensFile == nil) {
             throw ValidationError("--url needs --manager-token and --annotator-tokens-file")
         }
@@ -72,11 +82,12 @@ struct BenchCommand: AsyncParsableCommand {
                 .split(whereSeparator: \.isNewline).map(String.init)
             guard !tokens.isEmpty else { throw ValidationError("\(annotatorTokensFile!) holds no tokens") }
             target = BenchTarget(
-                baseURL: url.hasSuffix("/") ? String(url.dropLast()) : url, managerToken: managerToken!,
-                annotatorTokens: tokens, serverPID: serverPID)
+                baseURLs: [url.hasSuffix("/") ? String(url.dropLast()) : url], managerToken: managerToken!,
+                annotatorTokens: tokens, serverPIDs: serverPID.map { [$0] } ?? [])
         } else {
             let started = try ServerProcess.start(
-                binary: binary ?? ServerProcess.siblingBinary(), annotators: annotators)
+                binary: binary ?? ServerProcess.siblingBinary(), annotators: annotators,
+                databaseURL: databaseURL.map(Self.withFreshSchema), instances: instances)
             server = started
             target = started.target
         }
@@ -96,6 +107,13 @@ struct BenchCommand: AsyncParsableCommand {
         try await client.shutdown()
     }
 
+    /// The URL with a new schema name when it names none, so each run starts from an empty park.
+    private static func withFreshSchema(_ url: String) -> String {
+        guard url.hasPrefix("postgres"), !url.contains("schema=") else { return url }
+        let schema = "bench_\(UInt32.random(in: 0...UInt32.max))"
+        return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
+    }
+
     private func runScenarios(
         on target: BenchTarget, client: HTTPClient, waitingFor server: ServerProcess?
     ) async throws {
@@ -104,6 +122,8 @@ struct BenchCommand: AsyncParsableCommand {
         var report = BenchReport(machine: MachineInfo.current())
         let project = try await api.createProject(token: target.managerToken, overlap: overlap)
         report.notes["project"] = String(project)
+        report.notes["instances"] = String(target.baseURLs.count)
+        if let databaseURL { report.notes["database"] = databaseURL.hasPrefix("postgres") ? "postgresql" : "sqlite" }
         for name in scenarioList {
             let annotate = AnnotateScenario(
                 api: api, target: target, project: project, duration: duration, abandon: abandon,

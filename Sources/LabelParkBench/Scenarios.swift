@@ -151,7 +151,8 @@ struct AnnotateScenario {
                     group.addTask {
                         (
                             try await annotate(
-                                token: token, seed: UInt64(index + 1), run: run, until: deadline, isFirst: index == 0),
+                                token: token, seed: UInt64(index + 1), run: run, until: deadline, isFirst: index == 0,
+                                api: BenchAPI(client: api.client, baseURL: target.baseURL(forAnnotator: index))),
                             [:]
                         )
                     }
@@ -184,7 +185,8 @@ struct AnnotateScenario {
     }
 
     private func annotate(
-        token: String, seed: UInt64, run: String, until deadline: ContinuousClock.Instant, isFirst: Bool
+        token: String, seed: UInt64, run: String, until deadline: ContinuousClock.Instant, isFirst: Bool,
+        api: BenchAPI
     ) async throws -> Tally {
         var tally = Tally()
         var random = SplitMix64(seed: seed)

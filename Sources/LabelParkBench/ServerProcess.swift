@@ -3,20 +3,22 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// A `labelpark serve` child process on a temporary data directory, with the accounts the bench uses.
+/// One or more `labelpark serve` child processes on a temporary data directory (or a PostgreSQL
+/// database they share), with the accounts the bench uses.
 final class ServerProcess: @unchecked Sendable {
     // Unchecked: all fields are set in `start` and only read afterwards.
-    let process: Process
+    let processes: [Process]
     let dataDirectory: URL
-    let baseURL: String
+    let baseURLs: [String]
     let managerToken: String
     let annotatorTokens: [String]
 
-    private init(process: Process, dataDirectory: URL, baseURL: String, managerToken: String, annotatorTokens: [String])
-    {
-        self.process = process
+    private init(
+        processes: [Process], dataDirectory: URL, baseURLs: [String], managerToken: String, annotatorTokens: [String]
+    ) {
+        self.processes = processes
         self.dataDirectory = dataDirectory
-        self.baseURL = baseURL
+        self.baseURLs = baseURLs
         self.managerToken = managerToken
         self.annotatorTokens = annotatorTokens
     }
@@ -26,7 +28,11 @@ final class ServerProcess: @unchecked Sendable {
             .path
     }
 
-    static func start(binary: String, annotators: Int) throws -> ServerProcess {
+    /// Creates the accounts and starts `instances` servers; with `databaseURL` they share that database
+    /// (a PostgreSQL URL naming a schema of its own), otherwise one server uses a temporary data directory.
+    static func start(
+        binary: String, annotators: Int, databaseURL: String? = nil, instances: Int = 1
+    ) throws -> ServerProcess {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchError("no labelpark binary at \(binary): build it (swift build -c release) or pass --binary")
         }
@@ -34,6 +40,8 @@ final class ServerProcess: @unchecked Sendable {
             "labelpark-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let dataDir = directory.path
+        // The data directory holds import spools even when the database lives elsewhere.
+        let storage = ["--data-dir", dataDir] + (databaseURL.map { ["--database-url", $0] } ?? [])
         func cli(_ arguments: [String]) throws -> String {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
@@ -49,57 +57,67 @@ final class ServerProcess: @unchecked Sendable {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         // Annotators need no password sign-in here; the cheapest bcrypt cost keeps set-up fast.
-        _ = try cli([
-            "user", "create", "--data-dir", dataDir, "--email", "manager@bench.test", "--password", "bench-password",
-            "--role", "manager", "--org", "Bench Client",
-        ])
-        let managerToken = try cli(["token", "create", "--data-dir", dataDir, "--email", "manager@bench.test"])
+        _ = try cli(
+            [
+                "user", "create", "--email", "manager@bench.test", "--password", "bench-password",
+                "--role", "manager", "--org", "Bench Client",
+            ] + storage)
+        let managerToken = try cli(["token", "create", "--email", "manager@bench.test"] + storage)
         var annotatorTokens: [String] = []
         for index in 0..<annotators {
             let email = "annotator\(index)@bench.test"
-            _ = try cli([
-                "user", "create", "--data-dir", dataDir, "--email", email, "--password", "bench-password", "--role",
-                "annotator", "--org", "Bench Client",
-            ])
-            annotatorTokens.append(try cli(["token", "create", "--data-dir", dataDir, "--email", email]))
+            _ = try cli(
+                [
+                    "user", "create", "--email", email, "--password", "bench-password", "--role", "annotator", "--org",
+                    "Bench Client",
+                ] + storage)
+            annotatorTokens.append(try cli(["token", "create", "--email", email] + storage))
         }
-        let port = try freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let server = ServerProcess(
-            process: process, dataDirectory: directory, baseURL: "http://127.0.0.1:\(port)", managerToken: managerToken,
+        var processes: [Process] = []
+        var baseURLs: [String] = []
+        for _ in 0..<instances {
+            let port = try freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments =
+                ["serve", "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning"] + storage
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            processes.append(process)
+            baseURLs.append("http://127.0.0.1:\(port)")
+        }
+        return ServerProcess(
+            processes: processes, dataDirectory: directory, baseURLs: baseURLs, managerToken: managerToken,
             annotatorTokens: annotatorTokens)
-        return server
     }
 
-    /// Polls `/healthz` until the server answers, for at most 30 s.
+    /// Polls `/healthz` until every server answers, for at most 30 s.
     func waitUntilHealthy(using client: HTTPClient) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            let request = HTTPClientRequest(url: baseURL + "/healthz")
-            if let response = try? await client.execute(request, timeout: .seconds(1)), response.status == .ok {
-                return
+        for (process, baseURL) in zip(processes, baseURLs) {
+            while true {
+                let request = HTTPClientRequest(url: baseURL + "/healthz")
+                if let response = try? await client.execute(request, timeout: .seconds(1)), response.status == .ok {
+                    break
+                }
+                guard process.isRunning else { throw BenchError("the server exited during start-up") }
+                guard ContinuousClock.now < deadline else {
+                    throw BenchError("the server did not become healthy within 30 s")
+                }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            guard process.isRunning else { throw BenchError("the server exited during start-up") }
-            try await Task.sleep(for: .milliseconds(100))
         }
-        throw BenchError("the server did not become healthy within 30 s")
     }
 
     /// What the scenarios need to load this server.
     var target: BenchTarget {
         BenchTarget(
-            baseURL: baseURL, managerToken: managerToken, annotatorTokens: annotatorTokens,
-            serverPID: process.processIdentifier)
+            baseURLs: baseURLs, managerToken: managerToken, annotatorTokens: annotatorTokens,
+            serverPIDs: processes.map(\.processIdentifier))
     }
 
     func stop(keepData: Bool) {
-        if process.isRunning {
+        for process in processes where process.isRunning {
             process.terminate()
             process.waitUntilExit()
         }
@@ -124,15 +142,29 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-/// What the scenarios load: a base URL, the tokens to act with, and the server's process when known.
+/// What the scenarios load: the servers' base URLs, the tokens to act with, and the servers' processes
+/// when known.
 struct BenchTarget: Sendable {
-    var baseURL: String
+    /// One per server instance; annotators are spread over them in turn, the manager uses the first.
+    var baseURLs: [String]
     var managerToken: String
     var annotatorTokens: [String]
-    /// A local server's pid, for its CPU and memory from /proc; `nil` for a server elsewhere.
-    var serverPID: Int32?
+    /// Local servers' pids, for their CPU and memory from /proc; empty for a server elsewhere.
+    var serverPIDs: [Int32]
 
-    func usage() -> ProcessUsage { serverPID.map(ProcessUsage.read(pid:)) ?? ProcessUsage() }
+    var baseURL: String { baseURLs[0] }
+
+    /// The base URL annotator `index` talks to.
+    func baseURL(forAnnotator index: Int) -> String { baseURLs[index % baseURLs.count] }
+
+    /// The servers' combined memory and CPU.
+    func usage() -> ProcessUsage {
+        serverPIDs.map(ProcessUsage.read(pid:)).reduce(into: ProcessUsage()) { total, one in
+            total.residentBytes += one.residentBytes
+            total.peakResidentBytes += one.peakResidentBytes
+            total.cpuSeconds += one.cpuSeconds
+        }
+    }
 }
 
 /// A process's memory and CPU at one moment (zero when unknown).

@@ -6,5 +6,7 @@ struct LabelParkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labelpark",
         abstract: "LabelPark, the data-annotation park server.",
-        subcommands: [ServeCommand.self, UserCommand.self, TokenCommand.self, MigrateCommand.self])
+        subcommands: [
+            ServeCommand.self, UserCommand.self, TokenCommand.self, MigrateCommand.self, DatabaseCommand.self,
+        ])
 }

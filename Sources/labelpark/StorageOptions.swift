@@ -28,10 +28,7 @@ struct StorageOptions: ParsableArguments {
     /// a PostgreSQL engine needs its client running (see `ParkStorage`).
     func open(logger: Logger) throws -> ParkStorage {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        switch try location() {
-        case .sqlite(let path): return .sqlite(try SQLiteParkStore(path: path, logger: logger))
-        case .postgres(let url): return .postgres(try PostgresEngine(url: url, logger: logger))
-        }
+        return try location().open(logger: logger)
     }
 
     /// Runs `body` on the opened, migrated store, for one-shot commands.
@@ -47,26 +44,41 @@ struct StorageOptions: ParsableArguments {
         }
     }
 
-    private enum Location {
-        case sqlite(path: String)
-        case postgres(PostgresDatabaseURL)
-    }
-
-    private func location() throws -> Location {
+    private func location() throws -> StorageLocation {
         guard let databaseURL else {
             return .sqlite(path: dataDirectory.appendingPathComponent("labelpark.sqlite").path)
         }
-        if databaseURL.hasPrefix("sqlite://") {
-            return .sqlite(path: String(databaseURL.dropFirst("sqlite://".count)))
+        return try StorageLocation(url: databaseURL, option: "--database-url")
+    }
+}
+
+/// Where a park's database lives: a SQLite file or a PostgreSQL database.
+enum StorageLocation {
+    case sqlite(path: String)
+    case postgres(PostgresDatabaseURL)
+
+    /// Reads a sqlite:// or postgres:// URL given to `option`.
+    init(url: String, option: String) throws {
+        if url.hasPrefix("sqlite://") {
+            self = .sqlite(path: String(url.dropFirst("sqlite://".count)))
+            return
         }
-        if PostgresDatabaseURL.isPostgres(databaseURL) {
-            do {
-                return .postgres(try PostgresDatabaseURL(parsing: databaseURL))
-            } catch {
-                throw ValidationError(error.description)
-            }
+        guard PostgresDatabaseURL.isPostgres(url) else {
+            throw ValidationError("\(option) must start with sqlite:// or postgres://")
         }
-        throw ValidationError("--database-url must start with sqlite:// or postgres://")
+        do {
+            self = .postgres(try PostgresDatabaseURL(parsing: url))
+        } catch {
+            throw ValidationError("\(option) \(error.reason)")
+        }
+    }
+
+    /// Opens the storage engine; nothing is read yet (a PostgreSQL engine needs its client running).
+    func open(logger: Logger) throws -> ParkStorage {
+        switch self {
+        case .sqlite(let path): .sqlite(try SQLiteParkStore(path: path, logger: logger))
+        case .postgres(let url): .postgres(try PostgresEngine(url: url, logger: logger))
+        }
     }
 }
 

@@ -14,6 +14,7 @@ let benchmarks: @Sendable () -> Void = {
     registerImportBenchmarks()
     registerExportBenchmarks()
     registerQueueBenchmarks()
+    registerQualityBenchmarks()
 }
 
 /// Wall clock, throughput and allocations: the numbers that decide a hot path's cost.

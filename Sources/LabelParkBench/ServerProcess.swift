@@ -59,7 +59,7 @@ final class ServerProcess: @unchecked Sendable {
         // Annotators need no password sign-in here; the cheapest bcrypt cost keeps set-up fast.
         _ = try cli(
             [
-                "user", "create", "--email", "manager@bench.test", "--password", "bench-password",
+                "user", "create", "--email", "manager@bench.test", "--password", "bench-password", "--bcrypt-cost", "4",
                 "--role", "manager", "--org", "Bench Client",
             ] + storage)
         let managerToken = try cli(["token", "create", "--email", "manager@bench.test"] + storage)
@@ -68,7 +68,8 @@ final class ServerProcess: @unchecked Sendable {
             let email = "annotator\(index)@bench.test"
             _ = try cli(
                 [
-                    "user", "create", "--email", email, "--password", "bench-password", "--role", "annotator", "--org",
+                    "user", "create", "--email", email, "--password", "bench-password", "--bcrypt-cost", "4", "--role",
+                    "annotator", "--org",
                     "Bench Client",
                 ] + storage)
             annotatorTokens.append(try cli(["token", "create", "--email", email] + storage))

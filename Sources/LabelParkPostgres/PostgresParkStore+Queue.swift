@@ -6,15 +6,15 @@ extension PostgresParkStore {
     public func claimNextSlot(in project: ProjectID, by principal: Principal) async throws -> Claim? {
         let annotator = principal.userID.rawValue
         let projectID = project.rawValue
-        return try await transaction { connection in
-            let access = try await self.projectAccess(project, by: principal, on: connection)
+        let access = try await projectAccess(project, by: principal)
+        // Each statement commits on its own: a claim is two round trips, not five. Reading the generation
+        // before searching keeps the memo safe: anything that reopens a slot after the read also bumps
+        // the generation past the one recorded. One annotator's simultaneous claims may both pick slots
+        // of one task; `slot_holder` refuses the second, which is retried and then skips that task.
+        return try await autocommit { connection in
             let now = self.clock.now()
-            // One claim at a time per annotator and project, across every instance: two parallel claims by
-            // one person would otherwise pick two slots of one task and one would fail on `slot_holder`.
-            try await connection.run(
-                "SELECT pg_advisory_xact_lock(\(Self.claimLockKey(project: projectID, annotator: annotator)))",
-                logger: self.logger)
             let (generation, exhaustedAt) = try await connection.first(
+                ReapAndReadGeneration.self,
                 Self.reapAndReadGenerationSQL(project: projectID, annotator: annotator, now: now), logger: self.logger
             )!.decode((Int64, Int64?).self)
             if exhaustedAt == generation { return nil }
@@ -23,6 +23,7 @@ extension PostgresParkStore {
             let expiresAt = now.adding(seconds: access.project.leaseSeconds)
             guard
                 let row = try await connection.first(
+                    ClaimNextSlot.self,
                     Self.claimSQL(
                         project: projectID, annotator: annotator, token: token, now: now, expiresAt: expiresAt),
                     logger: self.logger)
@@ -46,7 +47,7 @@ extension PostgresParkStore {
         """
         WITH expired AS MATERIALIZED (
             SELECT task_id, slot_index FROM slot
-            WHERE project_id = \(project) AND state = 1 AND lease_expires_at <= \(now.rawValue)
+            WHERE project_id = \(project)::bigint AND state = 1 AND lease_expires_at <= \(now.rawValue)::bigint
             FOR UPDATE SKIP LOCKED),
         reopened AS (
             UPDATE slot s SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
@@ -54,12 +55,12 @@ extension PostgresParkStore {
             RETURNING 1),
         bumped AS (
             UPDATE project SET queue_generation = queue_generation + 1
-            WHERE id = \(project) AND EXISTS (SELECT 1 FROM reopened)
+            WHERE id = \(project)::bigint AND EXISTS (SELECT 1 FROM reopened)
             RETURNING queue_generation)
         SELECT coalesce((SELECT queue_generation FROM bumped),
-                        (SELECT queue_generation FROM project WHERE id = \(project))),
+                        (SELECT queue_generation FROM project WHERE id = \(project)::bigint)),
                (SELECT generation FROM queue_exhaustion
-                WHERE project_id = \(project) AND annotator_id = \(annotator))
+                WHERE project_id = \(project)::bigint AND annotator_id = \(annotator)::bigint)
         """
     }
 
@@ -76,30 +77,22 @@ extension PostgresParkStore {
         """
         WITH candidate AS MATERIALIZED (
             SELECT s.task_id, s.slot_index FROM slot s
-            WHERE s.project_id = \(project) AND s.state = 0
-              AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = \(annotator))
-              AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = \(annotator))
+            WHERE s.project_id = \(project)::bigint AND s.state = 0
+              AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = \(annotator)::bigint)
+              AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = \(annotator)::bigint)
             ORDER BY s.priority DESC, s.slot_index, s.task_id
             LIMIT 1
             FOR UPDATE SKIP LOCKED),
         claimed AS (
-            UPDATE slot s SET state = 1, annotator_id = \(annotator), lease_token = \(token.rawValue),
-                              lease_expires_at = \(expiresAt.rawValue)
+            UPDATE slot s SET state = 1, annotator_id = \(annotator)::bigint, lease_token = \(token.rawValue)::text,
+                              lease_expires_at = \(expiresAt.rawValue)::bigint
             FROM candidate c WHERE s.task_id = c.task_id AND s.slot_index = c.slot_index
             RETURNING s.task_id, s.slot_index),
         logged AS (
             INSERT INTO lease (token, task_id, slot_index, annotator_id, claimed_at)
-            SELECT \(token.rawValue), task_id, slot_index, \(annotator), \(now.rawValue) FROM claimed)
+            SELECT \(token.rawValue)::text, task_id, slot_index, \(annotator)::bigint, \(now.rawValue)::bigint FROM claimed)
         SELECT t.id, t.project_id, t.data, t.priority, t.created_at FROM task t JOIN claimed c ON c.task_id = t.id
         """
-    }
-
-    /// The advisory lock that serialises one annotator's claims in one project.
-    static func claimLockKey(project: Int64, annotator: Int64) -> Int64 {
-        // Mix both ids into one 64-bit key; a collision only makes two unrelated claims take turns.
-        var value = UInt64(bitPattern: project) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(bitPattern: annotator)
-        value = (value ^ (value >> 31)) &* 0xBF58_476D_1CE4_E5B9
-        return Int64(bitPattern: value ^ (value >> 29))
     }
 
     /// The lease a token names, with whether its slot still carries it, locking that slot row so the
@@ -128,16 +121,21 @@ extension PostgresParkStore {
         try await read { connection in
             guard
                 let row = try await connection.first(
-                    """
-                    SELECT t.id, t.project_id, t.data, t.priority, t.created_at
-                    FROM lease l JOIN task t ON t.id = l.task_id
-                    WHERE l.token = \(token.rawValue) AND l.annotator_id = \(principal.userID.rawValue)
-                    """, logger: self.logger)
+                    LeasedTask.self, Self.leasedTaskSQL(token: token, annotator: principal.userID.rawValue),
+                    logger: self.logger)
             else { throw StoreError.notFound(.lease) }
             let task = try Self.task(from: row)
             let project = try await self.projectAccess(task.projectID, by: principal, on: connection).project
             return (task, project)
         }
+    }
+
+    static func leasedTaskSQL(token: LeaseToken, annotator: Int64) -> PostgresQuery {
+        """
+        SELECT t.id, t.project_id, t.data, t.priority, t.created_at
+        FROM lease l JOIN task t ON t.id = l.task_id
+        WHERE l.token = \(token.rawValue)::text AND l.annotator_id = \(annotator)::bigint
+        """
     }
 
     public func renewLease(_ token: LeaseToken, by principal: Principal) async throws -> Timestamp {
@@ -185,61 +183,99 @@ extension PostgresParkStore {
     }
 
     public func submit(_ submission: NewSubmission, by principal: Principal) async throws -> SubmissionReceipt {
-        try await transaction { connection in
+        // Two autocommit statements: look the lease (and a replayed key) up, decide, then fill the slot and
+        // store the annotation in one statement that re-checks the lease, so a lease lapsing in between
+        // makes the annotation late instead of filling a slot it no longer holds.
+        try await autocommit { connection in
             let now = self.clock.now()
             let annotator = principal.userID.rawValue
-            if let key = submission.idempotencyKey,
-                let previous = try await self.fetchAnnotations(
-                    "\(unescaped: Self.annotationSelect) WHERE annotator_id = \(annotator) AND idempotency_key = \(key)",
-                    on: connection
-                ).first
-            {
-                guard previous.taskID == submission.taskID else { throw StoreError.conflict(.idempotencyKeyReused) }
-                return SubmissionReceipt(annotation: previous, isReplay: true)
+            let (lease, projectID, previous) = try await self.lookUpLease(
+                submission.leaseToken, replaying: submission.idempotencyKey, by: annotator, on: connection)
+            if let previous {
+                let stored = try await self.fetchAnnotations(
+                    "\(unescaped: Self.annotationSelect) WHERE id = \(previous)", on: connection)[0]
+                guard stored.taskID == submission.taskID else { throw StoreError.conflict(.idempotencyKeyReused) }
+                return SubmissionReceipt(annotation: stored, isReplay: true)
             }
-            let found = try await self.lockedLeaseRecord(submission.leaseToken, on: connection)
             let decision = LeaseRules.submission(
-                presenting: found?.0, for: submission.taskID, by: principal.userID, at: now)
-            let isLate: Bool
-            switch decision {
-            case .rejectUnknownLease: throw StoreError.notFound(.lease)
-            case .fillSlot: isLate = false
-            case .storeLate: isLate = true
-            }
-            let (lease, projectID) = found!
+                presenting: lease, for: submission.taskID, by: principal.userID, at: now)
+            if case .rejectUnknownLease = decision { throw StoreError.notFound(.lease) }
             let taskID = submission.taskID.rawValue
+            let token = submission.leaseToken.rawValue
             guard
                 let inserted = try await connection.first(
-                    """
-                    INSERT INTO annotation (task_id, project_id, annotator_id, result, late, lease_token,
-                                            idempotency_key, lead_time_ms, created_at, updated_at)
-                    VALUES (\(taskID), \(projectID), \(annotator), \(submission.resultJSON), \(isLate),
-                            \(submission.leaseToken.rawValue), \(submission.idempotencyKey),
-                            \(submission.leadTimeMilliseconds), \(now.rawValue), \(now.rawValue))
-                    ON CONFLICT ON CONSTRAINT annotation_task_annotator DO NOTHING
-                    RETURNING id
-                    """, logger: self.logger)
+                    StoreSubmission.self,
+                    Self.storeSubmissionSQL(
+                        submission, slotIndex: lease!.slotIndex, projectID: projectID!, annotator: annotator,
+                        tryFill: decision == .fillSlot, now: now),
+                    logger: self.logger)
             else {
                 let existing = try await connection.first(
                     "SELECT id FROM annotation WHERE task_id = \(taskID) AND annotator_id = \(annotator)",
                     logger: self.logger)!.decode(Int64.self)
                 throw StoreError.conflict(.alreadyAnnotated(AnnotationID(existing)))
             }
-            if !isLate {
-                try await connection.run(
-                    """
-                    UPDATE slot SET state = 2, lease_expires_at = NULL
-                    WHERE task_id = \(taskID) AND slot_index = \(lease.slotIndex)
-                      AND lease_token = \(submission.leaseToken.rawValue)
-                    """, logger: self.logger)
-            }
+            let (id, isLate) = try inserted.decode((Int64, Bool).self)
             let annotation = Annotation(
-                id: AnnotationID(try inserted.decode(Int64.self)), taskID: submission.taskID,
-                projectID: ProjectID(projectID), annotatorID: principal.userID, resultJSON: submission.resultJSON,
-                version: 1, status: .submitted, isLate: isLate, leadTimeMilliseconds: submission.leadTimeMilliseconds,
-                createdAt: now, updatedAt: now)
+                id: AnnotationID(id), taskID: submission.taskID, projectID: ProjectID(projectID!),
+                annotatorID: principal.userID, resultJSON: submission.resultJSON, version: 1, status: .submitted,
+                isLate: isLate, leadTimeMilliseconds: submission.leadTimeMilliseconds, createdAt: now, updatedAt: now)
             return SubmissionReceipt(annotation: annotation, isReplay: false)
         }
+    }
+
+    /// Fills the slot if the lease is still live and its holder has not answered yet, and stores the
+    /// annotation, late exactly when it did not fill the slot — atomically, in one statement.
+    static func storeSubmissionSQL(
+        _ submission: NewSubmission, slotIndex: Int, projectID: Int64, annotator: Int64, tryFill: Bool,
+        now: Timestamp
+    ) -> PostgresQuery {
+        let taskID = submission.taskID.rawValue
+        let token = submission.leaseToken.rawValue
+        return """
+            WITH filled AS (
+                UPDATE slot SET state = 2, lease_expires_at = NULL
+                WHERE task_id = \(taskID)::bigint AND slot_index = \(slotIndex)::integer
+                  AND lease_token = \(token)::text AND state = 1 AND lease_expires_at > \(now.rawValue)::bigint
+                  AND \(tryFill)::boolean
+                  AND NOT EXISTS (
+                      SELECT 1 FROM annotation WHERE task_id = \(taskID)::bigint AND annotator_id = \(annotator)::bigint)
+                RETURNING 1)
+            INSERT INTO annotation (task_id, project_id, annotator_id, result, late, lease_token,
+                                    idempotency_key, lead_time_ms, created_at, updated_at)
+            VALUES (\(taskID)::bigint, \(projectID)::bigint, \(annotator)::bigint, \(submission.resultJSON)::text,
+                    NOT EXISTS (SELECT 1 FROM filled), \(token)::text, \(submission.idempotencyKey)::text,
+                    \(submission.leadTimeMilliseconds)::bigint, \(now.rawValue)::bigint, \(now.rawValue)::bigint)
+            ON CONFLICT ON CONSTRAINT annotation_task_annotator DO NOTHING
+            RETURNING id, late
+            """
+    }
+
+    /// The lease a token names (if any) with its slot's state and project, and the annotation an
+    /// idempotency key already stored (if any) — one round trip, no locks.
+    private func lookUpLease(
+        _ token: LeaseToken, replaying key: String?, by annotator: Int64, on connection: PostgresConnection
+    ) async throws -> (LeaseRecord?, projectID: Int64?, previous: Int64?) {
+        let row = try await connection.first(
+            LookUpLease.self, Self.lookUpLeaseSQL(token: token, key: key, annotator: annotator), logger: logger)!
+        let (taskID, slotIndex, holder, state, currentToken, expiresAt, projectID, previous) = try row.decode(
+            (Int64?, Int?, Int64?, Int?, String?, Int64?, Int64?, Int64?).self)
+        guard let taskID, let slotIndex, let holder, let state else { return (nil, nil, previous) }
+        let record = LeaseRecord(
+            token: token, taskID: TaskID(taskID), slotIndex: slotIndex, annotatorID: UserID(holder),
+            isCurrent: state == 1 && currentToken == token.rawValue, expiresAt: Timestamp(rawValue: expiresAt ?? 0))
+        return (record, projectID, previous)
+    }
+
+    static func lookUpLeaseSQL(token: LeaseToken, key: String?, annotator: Int64) -> PostgresQuery {
+        """
+        SELECT l.task_id, l.slot_index, l.annotator_id, s.state, s.lease_token, s.lease_expires_at, s.project_id,
+               (SELECT a.id FROM annotation a
+                WHERE a.annotator_id = \(annotator)::bigint AND a.idempotency_key = \(key)::text)
+        FROM (VALUES (1)) AS one (x)
+        LEFT JOIN lease l ON l.token = \(token.rawValue)::text
+        LEFT JOIN slot s ON s.task_id = l.task_id AND s.slot_index = l.slot_index
+        """
     }
 
     public func editAnnotation(
@@ -348,4 +384,40 @@ extension PostgresParkStore {
                 createdAt: Timestamp(rawValue: createdAt), updatedAt: Timestamp(rawValue: updatedAt))
         }
     }
+}
+
+// MARK: - Prepared shapes of the queue's hot statements
+
+enum ReapAndReadGeneration: PreparedShape {
+    static let name = "labelpark_reap_and_read_generation"
+    static let sql = PostgresParkStore.reapAndReadGenerationSQL(project: 0, annotator: 0, now: Timestamp(rawValue: 0))
+        .sql
+}
+
+enum ClaimNextSlot: PreparedShape {
+    static let name = "labelpark_claim_next_slot"
+    static let sql = PostgresParkStore.claimSQL(
+        project: 0, annotator: 0, token: LeaseToken(rawValue: ""), now: Timestamp(rawValue: 0),
+        expiresAt: Timestamp(rawValue: 0)
+    ).sql
+}
+
+enum LeasedTask: PreparedShape {
+    static let name = "labelpark_leased_task"
+    static let sql = PostgresParkStore.leasedTaskSQL(token: LeaseToken(rawValue: ""), annotator: 0).sql
+}
+
+enum LookUpLease: PreparedShape {
+    static let name = "labelpark_look_up_lease"
+    static let sql = PostgresParkStore.lookUpLeaseSQL(token: LeaseToken(rawValue: ""), key: nil, annotator: 0).sql
+}
+
+enum StoreSubmission: PreparedShape {
+    static let name = "labelpark_store_submission"
+    static let sql = PostgresParkStore.storeSubmissionSQL(
+        NewSubmission(
+            taskID: TaskID(0), leaseToken: LeaseToken(rawValue: ""), resultJSON: "", idempotencyKey: nil,
+            leadTimeMilliseconds: nil),
+        slotIndex: 0, projectID: 0, annotator: 0, tryFill: false, now: Timestamp(rawValue: 0)
+    ).sql
 }

@@ -58,6 +58,21 @@ public final class PostgresParkStore: ParkStore {
         }
     }
 
+    /// Runs `body` on one pooled connection without an explicit transaction: each statement commits on its
+    /// own. For operations whose statements are each safe alone; retried like `transaction`.
+    func autocommit<Value: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in try await body(connection) }
+            } catch let error as PSQLError where error.isTransient && attempt < Self.maximumAttempts {
+                attempt += 1
+            }
+        }
+    }
+
     /// Runs `body` on one pooled connection outside any explicit transaction (each statement commits alone).
     func read<Value: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
         try await client.withConnection { connection in try await body(connection) }

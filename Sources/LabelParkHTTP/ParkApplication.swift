@@ -15,16 +15,24 @@ public struct ParkServerDependencies: Sendable {
     public var spoolDirectory: URL
     /// The registry `/metrics` renders; `nil` to serve no metrics route.
     public var metrics: PrometheusCollectorRegistry?
+    /// The web UI's templates and files; `nil` serves the API only.
+    public var web: WebAssets?
+    public var sessionPolicy: SessionPolicy
+    public var clock: any WallClock
 
     public init(
         store: any ParkStore, passwords: PasswordHasher = PasswordHasher(), importLimits: ImportLimits = ImportLimits(),
-        spoolDirectory: URL, metrics: PrometheusCollectorRegistry? = nil
+        spoolDirectory: URL, metrics: PrometheusCollectorRegistry? = nil, web: WebAssets? = nil,
+        sessionPolicy: SessionPolicy = SessionPolicy(), clock: any WallClock = SystemClock()
     ) {
         self.store = store
         self.passwords = passwords
         self.importLimits = importLimits
         self.spoolDirectory = spoolDirectory
         self.metrics = metrics
+        self.web = web
+        self.sessionPolicy = sessionPolicy
+        self.clock = clock
     }
 }
 
@@ -38,10 +46,20 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
     HealthController(metrics: dependencies.metrics).addRoutes(to: router)
 
     let store = dependencies.store
-    let accounts = AccountController(store: store, passwords: dependencies.passwords)
+    let sessions = WebSessions(store: store, policy: dependencies.sessionPolicy, clock: dependencies.clock)
+    let limiter = SignInLimiter(clock: dependencies.clock)
+    if let web = dependencies.web {
+        web.staticFiles.addRoutes(to: router)
+        PageController(
+            store: store, passwords: dependencies.passwords, sessions: sessions, limiter: limiter, assets: web
+        ).addRoutes(to: router)
+    }
+
+    let accounts = AccountController(store: store, passwords: dependencies.passwords, limiter: limiter)
     let api = router.group("api/v1")
     accounts.addPublicRoutes(to: api)
-    let authenticated = api.group().add(middleware: TokenAuthenticator(store: store, cache: PrincipalCache()))
+    let authenticated = api.group().add(
+        middleware: RequestAuthenticator(store: store, cache: PrincipalCache(), sessions: sessions))
     accounts.addRoutes(to: authenticated)
     ProjectController(store: store).addRoutes(to: authenticated)
     TaskController(store: store, limits: dependencies.importLimits, spoolDirectory: dependencies.spoolDirectory)

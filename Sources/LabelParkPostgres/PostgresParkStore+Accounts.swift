@@ -214,7 +214,7 @@ extension PostgresParkStore {
         try await read { connection in try await self.principal(for: user, on: connection) }
     }
 
-    private func principal(for user: UserID, on connection: PostgresConnection) async throws -> Principal? {
+    func principal(for user: UserID, on connection: PostgresConnection) async throws -> Principal? {
         let rows = try await connection.run(
             """
             SELECT m.organization_id, o.kind, m.role

@@ -22,7 +22,8 @@ enum PostgresSchema {
     }
 
     static let migrations: [Migration] = [
-        Migration(version: 1, name: "accounts, projects, queue, annotations", sql: v1)
+        Migration(version: 1, name: "accounts, projects, queue, annotations", sql: v1),
+        Migration(version: 2, name: "web sessions", sql: v2),
     ]
 
     static let v1 = """
@@ -174,5 +175,18 @@ enum PostgresSchema {
             created_at BIGINT NOT NULL,
             PRIMARY KEY (annotation_id, version)
         );
+        """
+
+    static let v2 = """
+        -- A signed-in browser. Only the token's SHA-256 is stored; the CSRF token guards its writes.
+        CREATE TABLE web_session (
+            token_hash TEXT PRIMARY KEY,
+            account_id BIGINT NOT NULL REFERENCES account(id),
+            csrf_token TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            last_seen_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL
+        );
+        CREATE INDEX web_session_account ON web_session(account_id);
         """
 }

@@ -11,6 +11,9 @@ enum Migrations {
         migrator.registerMigration("v1 accounts, projects, queue, annotations") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2 web sessions") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -161,5 +164,18 @@ enum Migrations {
             created_at INTEGER NOT NULL,
             PRIMARY KEY (annotation_id, version)
         ) WITHOUT ROWID;
+        """
+
+    static let v2 = """
+        -- A signed-in browser. Only the token's SHA-256 is stored; the CSRF token guards its writes.
+        CREATE TABLE web_session (
+            token_hash TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES account(id),
+            csrf_token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX web_session_account ON web_session(account_id);
         """
 }

@@ -73,6 +73,31 @@ public struct PasswordCredential: Sendable, Hashable {
     }
 }
 
+/// A signed-in browser: who it is and the token that guards its state-changing requests.
+public struct WebSession: Sendable, Hashable {
+    public var principal: Principal
+    /// The person's display name, for the page header.
+    public var displayName: String
+    /// Sent back in `X-CSRF-Token` by the pages' scripts; a cross-site form cannot know it.
+    public var csrfToken: String
+    public var createdAt: Timestamp
+    public var lastSeenAt: Timestamp
+    /// The absolute end of the session, whatever the activity.
+    public var expiresAt: Timestamp
+
+    public init(
+        principal: Principal, displayName: String, csrfToken: String, createdAt: Timestamp, lastSeenAt: Timestamp,
+        expiresAt: Timestamp
+    ) {
+        self.principal = principal
+        self.displayName = displayName
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.expiresAt = expiresAt
+    }
+}
+
 /// A client organization's labelling project.
 public struct Project: Sendable, Hashable {
     public var id: ProjectID

@@ -5,7 +5,7 @@ import LabelParkCore
 /// Every method that touches tenant data takes the acting `Principal` and scopes to it, so an object of
 /// another organization is `StoreError.notFound`, exactly as if it did not exist. The few methods without
 /// a principal are the operator's bootstrap path (the CLI and first start), named as such.
-public protocol ParkStore: AccountStore, ProjectStore, QueueStore, ExportStore {}
+public protocol ParkStore: AccountStore, SessionStore, ProjectStore, QueueStore, ExportStore {}
 
 /// Organizations, workplaces, people, memberships and API tokens.
 public protocol AccountStore: Sendable {
@@ -53,6 +53,22 @@ public protocol AccountStore: Sendable {
     ) async throws -> Member
 
     func members(of organization: OrganizationID, by principal: Principal) async throws -> [Member]
+}
+
+/// Browser sign-in sessions: the cookie's hash, its CSRF token and its times.
+public protocol SessionStore: Sendable {
+    /// Stores a new session for a user; its token is known only to the browser, as with API tokens.
+    func createSession(tokenHash: [UInt8], csrfToken: String, for user: UserID, expiresAt: Timestamp) async throws
+
+    /// The session a cookie's token names, with its principal; `nil` for an unknown or deleted session.
+    /// Expiry is the caller's decision (the times are in the result).
+    func session(forTokenHash hash: [UInt8]) async throws -> WebSession?
+
+    /// Records activity on a session, for its idle expiry.
+    func touchSession(tokenHash: [UInt8], at time: Timestamp) async throws
+
+    /// Ends a session (sign-out); unknown hashes are ignored.
+    func deleteSession(tokenHash: [UInt8]) async throws
 }
 
 /// Projects and their tasks.

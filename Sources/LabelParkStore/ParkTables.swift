@@ -89,6 +89,13 @@ extension ParkTable {
             ],
             primaryKey: ["id"]),
         ParkTable(
+            "web_session",
+            columns: [
+                Column("token_hash", .text), Column("account_id", .integer), Column("csrf_token", .text),
+                Column("created_at", .integer), Column("last_seen_at", .integer), Column("expires_at", .integer),
+            ],
+            primaryKey: ["token_hash"]),
+        ParkTable(
             "membership",
             columns: [
                 Column("organization_id", .integer), Column("account_id", .integer), Column("role", .text),

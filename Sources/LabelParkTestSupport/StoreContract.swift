@@ -28,6 +28,7 @@ public enum StoreContract {
         ("other tenants' objects are not found", tenancy),
         ("vendor grants allow work but not management", vendorGrant),
         ("progress counts slots, tasks and annotators", progressCounts),
+        ("sessions are found by their hash, touched and ended", sessions),
     ]
 
     // MARK: - Queue under concurrency
@@ -440,6 +441,33 @@ public enum StoreContract {
         await expectStoreError(.forbidden("only the project's managers see its progress")) {
             _ = try await store.progress(of: project.id, by: alice)
         }
+    }
+
+    // MARK: - Sessions
+
+    public static func sessions(_ makeStore: StoreFactory) async throws {
+        let clock = ManualClock()
+        let store = try await makeStore(clock)
+        let park = try await ParkFixture.make(in: store)
+        let hash = Array(repeating: UInt8(7), count: 32)
+        let created = clock.now()
+        try await store.createSession(
+            tokenHash: hash, csrfToken: "csrf-1", for: park.annotatorA.userID, expiresAt: created.adding(seconds: 3_600)
+        )
+        let session = try #require(try await store.session(forTokenHash: hash))
+        #expect(session.principal == park.annotatorA)
+        #expect(session.csrfToken == "csrf-1")
+        #expect(session.createdAt == created && session.lastSeenAt == created)
+        #expect(session.expiresAt == created.adding(seconds: 3_600))
+        #expect(try await store.session(forTokenHash: Array(repeating: UInt8(8), count: 32)) == nil)
+        clock.advance(seconds: 60)
+        try await store.touchSession(tokenHash: hash, at: clock.now())
+        // An older touch (a slow request finishing late) never moves activity back.
+        try await store.touchSession(tokenHash: hash, at: created)
+        #expect(try await store.session(forTokenHash: hash)?.lastSeenAt == clock.now())
+        try await store.deleteSession(tokenHash: hash)
+        #expect(try await store.session(forTokenHash: hash) == nil)
+        try await store.deleteSession(tokenHash: hash)
     }
 
     // MARK: - Helpers

@@ -41,7 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
         let router = buildRouter(
             ParkServerDependencies(
                 store: store, passwords: passwords, importLimits: ImportLimits(maxBodyBytes: maxImportBytes),
-                spoolDirectory: self.storage.dataDirectory.appendingPathComponent("spool"), metrics: registry))
+                spoolDirectory: self.storage.dataDirectory.appendingPathComponent("spool"), metrics: registry,
+                web: try await WebAssets.bundled()))
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "LabelPark"),

@@ -29,7 +29,7 @@ func withTestPark<Value: Sendable>(
     let router = buildRouter(
         ParkServerDependencies(
             store: store, passwords: PasswordHasher(cost: 4), importLimits: importLimits,
-            spoolDirectory: spoolDirectory))
+            spoolDirectory: spoolDirectory, web: try await WebAssets.bundled(), clock: clock))
     var logger = Logger(label: "labelpark-http-tests")
     logger.logLevel = .error
     let app = Application(router: router, logger: logger)

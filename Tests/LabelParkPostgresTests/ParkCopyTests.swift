@@ -181,7 +181,8 @@ struct ParkCopyTests {
     @Test func theCatalogListsTablesInForeignKeyOrder() {
         #expect(
             ParkTable.all.map(\.name) == [
-                "organization", "workplace", "account", "membership", "api_token", "project", "project_grant", "task",
+                "organization", "workplace", "account", "web_session", "membership", "api_token", "project",
+                "project_grant", "task",
                 "slot", "lease", "queue_exhaustion", "annotation", "annotation_revision",
             ])
         #expect(
@@ -353,7 +354,7 @@ struct ParkCopyPostgresTests {
             let replaced = try await ParkCopy(from: small, to: postgres, replacingTarget: true).run()
             // The fixture: 3 organizations, 4 accounts with one membership each, 1 project of 3 tasks with
             // overlap 1 (3 slots); nothing else.
-            #expect(replaced.tables.map(\.rows) == [3, 0, 4, 4, 0, 1, 0, 3, 3, 0, 0, 0, 0])
+            #expect(replaced.tables.map(\.rows) == [3, 0, 4, 0, 4, 0, 1, 0, 3, 3, 0, 0, 0, 0])
             #expect(
                 try await exportAll(postgres, smallProject.id, by: smallPark.managerA)
                     == exportAll(small, smallProject.id, by: smallPark.managerA))
@@ -369,7 +370,7 @@ struct ParkCopyPostgresTests {
             }
             let replacedAgain = try await ParkCopy(from: postgres, to: sqliteTarget, replacingTarget: true).run()
             // The Postgres park is the small one plus the newcomer organization: 4 organizations.
-            #expect(replacedAgain.tables.map(\.rows) == [4, 0, 4, 4, 0, 1, 0, 3, 3, 0, 0, 0, 0])
+            #expect(replacedAgain.tables.map(\.rows) == [4, 0, 4, 0, 4, 0, 1, 0, 3, 3, 0, 0, 0, 0])
             #expect(try await sqliteTarget.ensureOrganization(named: "Second newcomer", kind: .client).id.rawValue == 5)
         }
     }
@@ -396,7 +397,7 @@ struct ParkCopyPostgresTests {
     static let task = ParkTable.all.first { $0.name == "task" }!
 }
 
-/// A park with a row in every table: organizations, a workplace, members, a token, a vendor grant, projects
+/// A park with a row in every table: organizations, a workplace, members, a token, a session, a vendor grant, projects
 /// with gold tasks and priorities, live claims, on-time and late submissions, an edit and an exhausted queue.
 struct FullPark {
     var fixture: ParkFixture
@@ -417,6 +418,9 @@ struct FullPark {
             organization: park.vendor.id, role: .annotator, workplace: site.id)
         let vendorWorker = try #require(try await store.principal(for: worker.id))
         try await store.storeToken(hash: tokenHash, for: park.annotatorA.userID, name: "laptop")
+        try await store.createSession(
+            tokenHash: Array(32..<64), csrfToken: "csrf-full-park", for: park.annotatorA.userID,
+            expiresAt: clock.now().adding(seconds: 3_600))
 
         let sentiment = try await store.createProject(
             name: "Sentiment", description: "line one\nline two\ttabbed \\ backslash \\N not null",

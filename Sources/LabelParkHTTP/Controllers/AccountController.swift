@@ -6,6 +6,7 @@ import LabelParkStore
 struct AccountController {
     let store: any ParkStore
     let passwords: PasswordHasher
+    let limiter: SignInLimiter
 
     func addPublicRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.post("tokens", use: createToken)
@@ -13,6 +14,7 @@ struct AccountController {
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.get("me", use: me)
+        group.get("session", use: session)
         group.get("organizations", use: listOrganizations)
         group.post("organizations", use: createOrganization)
         group.get("organizations/:id/workplaces", use: listWorkplaces)
@@ -27,17 +29,33 @@ struct AccountController {
         let email = try body.nonEmptyString("email", maxLength: 320)
         let password = try body.string("password", maxLength: 1_000)
         let name = try body.optionalString("name", maxLength: 200) ?? "api"
+        if let wait = limiter.retryAfter(email: email, address: context.remoteAddress) {
+            throw APIError.tooManyAttempts(retryAfterSeconds: wait)
+        }
         guard let credential = try await store.passwordCredential(forEmail: email) else {
             try await passwords.verifyNothing()
+            limiter.recordFailure(email: email, address: context.remoteAddress)
             throw APIError.badCredentials
         }
         guard try await passwords.verify(password, against: credential.passwordHash) else {
+            limiter.recordFailure(email: email, address: context.remoteAddress)
             throw APIError.badCredentials
         }
+        limiter.recordSuccess(email: email)
         let token = APIToken.generate()
         try await store.storeToken(hash: APIToken.hash(token), for: credential.userID, name: name)
         return JSONResponse.make(
             .object(["token": .string(token), "user_id": .integer(credential.userID.rawValue)]), status: .created)
+    }
+
+    /// `GET /api/v1/session`: the browser session's person and CSRF token; 401 without a session cookie.
+    @Sendable func session(request: Request, context: ParkRequestContext) async throws -> Response {
+        guard let session = context.session else { throw APIError.unauthenticated }
+        return JSONResponse.make(
+            .object([
+                "user_id": .integer(session.principal.userID.rawValue), "name": .string(session.displayName),
+                "csrf": .string(session.csrfToken),
+            ]))
     }
 
     @Sendable func me(request: Request, context: ParkRequestContext) async throws -> Response {

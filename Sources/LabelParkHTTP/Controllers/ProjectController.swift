@@ -8,10 +8,23 @@ struct ProjectController {
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.post("projects", use: create)
+        group.post("schemas/validate", use: validateSchema)
         group.get("projects", use: list)
         group.get("projects/:id", use: show)
         group.get("projects/:id/progress", use: progress)
         group.post("projects/:id/grants", use: grant)
+    }
+
+    /// `POST /api/v1/schemas/validate {schema}`: 200 `{"valid": true}`, or the error naming the field, as
+    /// creating a project with it would answer (the schema editor checks as you type).
+    @Sendable func validateSchema(request: Request, context: ParkRequestContext) async throws -> Response {
+        _ = try context.requirePrincipal()
+        let body = try await JSONRequest.read(request)
+        guard let schemaJSON = body.value["schema"] else {
+            throw ValidationError(field: "schema", message: "is required")
+        }
+        _ = try ProjectSchema(json: schemaJSON)
+        return JSONResponse.make(.object(["valid": .bool(true)]))
     }
 
     /// `POST /api/v1/projects {name, schema, overlap?, lease_seconds?, description?, organization_id?}`.

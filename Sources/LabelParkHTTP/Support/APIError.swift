@@ -5,6 +5,10 @@ import LabelParkFormats
 public enum APIError: Error, Sendable {
     case unauthenticated
     case badCredentials
+    /// A state-changing request with the session cookie but without its CSRF token.
+    case csrf
+    /// Too many failed sign-ins for this account or address; try again after the given seconds.
+    case tooManyAttempts(retryAfterSeconds: Int)
     case unsupportedMediaType(String, accepted: [String])
     case payloadTooLarge(limit: Int)
     case invalidJSON(JSONSyntaxError)

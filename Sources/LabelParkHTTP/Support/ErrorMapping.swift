@@ -47,6 +47,16 @@ struct ErrorMappingMiddleware: RouterMiddleware {
                 .unauthorized, code: "unauthenticated", message: "sign in or send a valid bearer token")
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
+        case .csrf:
+            return errorResponse(
+                .forbidden, code: "csrf",
+                message: "this request needs the page's CSRF token (X-CSRF-Token); reload the page and try again")
+        case .tooManyAttempts(let seconds):
+            var response = errorResponse(
+                .tooManyRequests, code: "too_many_attempts",
+                message: "too many failed sign-ins; try again in \(seconds) seconds")
+            response.headers[.retryAfter] = String(seconds)
+            return response
         case .badCredentials:
             return errorResponse(.unauthorized, code: "bad_credentials", message: "wrong email or password")
         case .unsupportedMediaType(let given, let accepted):

@@ -1,15 +1,23 @@
 import Hummingbird
 import LabelParkCore
+import LabelParkStore
+import NIOCore
 
 /// The per-request context: Hummingbird's core storage plus the authenticated principal.
 public struct ParkRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by `TokenAuthenticator`; `nil` until then and on public routes.
+    /// Set by `RequestAuthenticator`; `nil` until then and on public routes.
     public var principal: Principal?
+    /// The browser session the request came with, when it was authenticated by cookie.
+    public var session: WebSession?
+    /// The peer's address (a proxy's, behind one), for limits on failed sign-ins.
+    public var remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.session = nil
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The principal, or a 401 when the request carried no valid credentials.

@@ -31,19 +31,19 @@ struct PageController {
 
     @Sendable func signInPage(request: Request, context: ParkRequestContext) async throws -> Response {
         if try await sessions.current(request) != nil { return Self.redirect(to: Self.nextPath(request.query("next"))) }
-        return signInForm(request, next: Self.nextPath(request.query("next")), error: nil, status: .ok)
+        return try signInForm(request, next: Self.nextPath(request.query("next")), error: nil, status: .ok)
     }
 
     @Sendable func signIn(request: Request, context: ParkRequestContext) async throws -> Response {
         guard Self.isSameOrigin(request) else {
-            return signInForm(request, next: "/", error: "login.crossSite", status: .forbidden)
+            return try signInForm(request, next: "/", error: "login.crossSite", status: .forbidden)
         }
         let form = try await Self.form(request)
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = form["password"] ?? ""
         let next = Self.nextPath(form["next"])
         if let wait = limiter.retryAfter(email: email, address: context.remoteAddress) {
-            var response = signInForm(
+            var response = try signInForm(
                 request, next: next, error: "login.tooManyAttempts", status: .tooManyRequests,
                 parameters: ["seconds": String(wait)])
             response.headers[.retryAfter] = String(wait)
@@ -54,11 +54,11 @@ struct PageController {
         else {
             try await passwords.verifyNothing()
             limiter.recordFailure(email: email, address: context.remoteAddress)
-            return signInForm(request, next: next, error: "login.badCredentials", status: .unauthorized)
+            return try signInForm(request, next: next, error: "login.badCredentials", status: .unauthorized)
         }
         guard try await passwords.verify(password, against: credential.passwordHash) else {
             limiter.recordFailure(email: email, address: context.remoteAddress)
-            return signInForm(request, next: next, error: "login.badCredentials", status: .unauthorized)
+            return try signInForm(request, next: next, error: "login.badCredentials", status: .unauthorized)
         }
         limiter.recordSuccess(email: email)
         let cookie = try await sessions.start(for: credential.userID, secure: WebSessions.isSecure(request))
@@ -81,7 +81,7 @@ struct PageController {
     private func signInForm(
         _ request: Request, next: String, error: String?, status: HTTPResponse.Status,
         parameters: [String: String] = [:]
-    ) -> Response {
+    ) throws -> Response {
         let language = Self.language(request)
         var context = baseContext(language: language, title: "login.title")
         context["next"] = next
@@ -90,7 +90,7 @@ struct PageController {
             for (name, value) in parameters { message = message.replacingOccurrences(of: "{\(name)}", with: value) }
             context["error"] = message
         }
-        return html(assets.render("login", context), status: status, language: language, request: request)
+        return html(try assets.render("login", context), status: status, language: language, request: request)
     }
 
     // MARK: - Pages
@@ -111,7 +111,7 @@ struct PageController {
             values["user_name"] = session.displayName
             values["signed_in"] = true
             if withProject { values["project_id"] = String(try context.pathID("id", as: ProjectID.self).rawValue) }
-            return html(assets.render(template, values), status: .ok, language: language, request: request)
+            return html(try assets.render(template, values), status: .ok, language: language, request: request)
         }
     }
 

@@ -27,10 +27,10 @@ public struct WebAssets: Sendable {
         self.staticFiles = try StaticFiles(directory: publicDirectory)
     }
 
-    /// Renders a template; a missing template is a programming error caught by tests.
-    func render(_ template: String, _ context: [String: Any]) -> String {
+    /// Renders a template; a missing one is a packaging error, answered with a 500 rather than a crash.
+    func render(_ template: String, _ context: [String: Any]) throws -> String {
         guard let html = templates.render(context, withTemplate: template) else {
-            preconditionFailure("no template named \(template)")
+            throw WebAssetsError.missing("template \(template)")
         }
         return html
     }

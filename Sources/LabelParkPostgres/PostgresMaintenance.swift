@@ -48,8 +48,8 @@ public struct PostgresMaintenance: Service {
         }
     }
 
-    /// Runs one round if no other instance is running one; returns the number of leases reopened, or `nil`
-    /// when another instance held the lock.
+    /// Runs one round if no other instance is running one; returns the number of projects whose lapsed
+    /// leases it reopened, or `nil` when another instance held the lock.
     @discardableResult
     public func runRound(refreshStatistics: Bool = false) async throws -> Int? {
         try await client.withConnection { connection in
@@ -72,31 +72,20 @@ public struct PostgresMaintenance: Service {
         }
     }
 
+    /// Reopens lapsed leases in every project that has some, with the same statement a claim uses for its
+    /// own project; returns how many projects had lapsed leases.
     private func reapExpiredLeases(on connection: PostgresConnection) async throws -> Int {
-        let now = clock.now().rawValue
+        let now = clock.now()
         let projects = try await connection.run(
-            "SELECT DISTINCT project_id FROM slot WHERE state = 1 AND lease_expires_at <= \(now)", logger: logger
+            "SELECT DISTINCT project_id FROM slot WHERE state = 1 AND lease_expires_at <= \(now.rawValue)",
+            logger: logger
         ).map { try $0.decode(Int64.self) }
-        var reopened = 0
         for project in projects {
-            let count = try await connection.first(
-                """
-                WITH expired AS MATERIALIZED (
-                    SELECT task_id, slot_index FROM slot
-                    WHERE project_id = \(project) AND state = 1 AND lease_expires_at <= \(now)
-                    FOR UPDATE SKIP LOCKED),
-                reopened AS (
-                    UPDATE slot s SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
-                    FROM expired e WHERE s.task_id = e.task_id AND s.slot_index = e.slot_index
-                    RETURNING 1),
-                bumped AS (
-                    UPDATE project SET queue_generation = queue_generation + 1
-                    WHERE id = \(project) AND EXISTS (SELECT 1 FROM reopened))
-                SELECT count(*) FROM reopened
-                """, logger: logger)!.decode(Int.self)
-            reopened += count
+            try await connection.run(
+                ReapAndReadGeneration.self,
+                PostgresParkStore.reapAndReadGenerationSQL(project: project, annotator: 0, now: now), logger: logger)
         }
-        if reopened > 0 { logger.info("reopened lapsed leases", metadata: ["slots": "\(reopened)"]) }
-        return reopened
+        if !projects.isEmpty { logger.info("reopened lapsed leases", metadata: ["projects": "\(projects.count)"]) }
+        return projects.count
     }
 }

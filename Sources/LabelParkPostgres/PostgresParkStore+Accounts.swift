@@ -21,9 +21,7 @@ extension PostgresParkStore {
     public func createOrganization(
         name: String, kind: OrganizationKind, by principal: Principal
     ) async throws -> Organization {
-        guard principal.memberships.contains(where: { $0.organizationKind == .operator && $0.role == .admin }) else {
-            throw StoreError.forbidden("only the park operator's admins create organizations")
-        }
+        try AccessRules.requireOperatorAdmin(principal)
         let now = clock.now()
         do {
             return try await transaction { connection in
@@ -72,7 +70,7 @@ extension PostgresParkStore {
     public func createWorkplace(
         name: String, county: String, in organization: OrganizationID, by principal: Principal
     ) async throws -> Workplace {
-        try requireAdmin(of: organization, principal)
+        try AccessRules.requireAdmin(of: organization, principal)
         let now = clock.now()
         do {
             return try await transaction { connection in
@@ -90,7 +88,7 @@ extension PostgresParkStore {
     }
 
     public func workplaces(in organization: OrganizationID, by principal: Principal) async throws -> [Workplace] {
-        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+        try AccessRules.requireMembership(of: organization, principal)
         return try await read { connection in
             try await connection.run(
                 """
@@ -105,7 +103,7 @@ extension PostgresParkStore {
         email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
         in organization: OrganizationID, by principal: Principal
     ) async throws -> Member {
-        try requireAdmin(of: organization, principal)
+        try AccessRules.requireAdmin(of: organization, principal)
         return try await insertMember(
             email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
             organization: organization)
@@ -147,7 +145,7 @@ extension PostgresParkStore {
     }
 
     public func members(of organization: OrganizationID, by principal: Principal) async throws -> [Member] {
-        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+        try AccessRules.requireMembership(of: organization, principal)
         return try await read { connection in
             try await connection.run(
                 """
@@ -245,10 +243,6 @@ extension PostgresParkStore {
         }
     }
 
-    func requireAdmin(of organization: OrganizationID, _ principal: Principal) throws {
-        guard let role = principal.role(in: organization) else { throw StoreError.notFound(.organization) }
-        guard role.managesOrganization else { throw StoreError.forbidden("only the organization's admins may do this") }
-    }
 }
 
 // MARK: - Row mapping
@@ -271,19 +265,5 @@ extension PostgresParkStore {
     static func user(from row: PostgresRow) throws -> User {
         let (id, email, name, createdAt) = try row.decode((Int64, String, String, Int64).self)
         return User(id: UserID(id), email: email, displayName: name, createdAt: Timestamp(rawValue: createdAt))
-    }
-}
-
-/// API token hashes are stored as lowercase hex, the same text in both engines.
-enum TokenHash {
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

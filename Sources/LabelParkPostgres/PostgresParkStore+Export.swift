@@ -17,7 +17,7 @@ extension PostgresParkStore {
                 try await connection.run(
                     "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE", logger: self.logger)
                 let access = try await self.projectAccess(project, by: principal, on: connection)
-                guard access.canManage else { throw StoreError.forbidden("only the project's managers export") }
+                try AccessRules.requireManagement(access, for: .export)
                 let rows = try await connection.query(Self.exportSQL(project: project.rawValue), logger: self.logger)
                 var ready: [ExportedTask] = []
                 var current: ExportedTask?

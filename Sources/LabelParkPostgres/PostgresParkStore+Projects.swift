@@ -10,16 +10,7 @@ extension PostgresParkStore {
         name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
         in organization: OrganizationID, by principal: Principal
     ) async throws -> Project {
-        guard let membership = principal.memberships.first(where: { $0.organizationID == organization }) else {
-            throw StoreError.notFound(.organization)
-        }
-        guard membership.role.managesProjects else {
-            throw StoreError.forbidden("only managers and admins create projects")
-        }
-        guard membership.organizationKind != .vendor else {
-            throw StoreError.forbidden(
-                "vendors work on projects they are granted; clients and the operator own projects")
-        }
+        try AccessRules.requireProjectCreation(in: organization, principal)
         let now = clock.now()
         let project = try await transaction { connection in
             let id = try await connection.first(
@@ -106,7 +97,7 @@ extension PostgresParkStore {
         let now = clock.now()
         try await transaction { connection in
             let access = try await self.projectAccess(project, by: principal, on: connection)
-            guard access.canManage else { throw StoreError.forbidden("only the project's managers grant access") }
+            try AccessRules.requireManagement(access, for: .grantAccess)
             let kind = try await connection.first(
                 "SELECT kind FROM organization WHERE id = \(vendor.rawValue)", logger: self.logger
             )?.decode(String.self)
@@ -124,7 +115,7 @@ extension PostgresParkStore {
             // One snapshot for every count, so they add up even while annotators work.
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
             let access = try await self.projectAccess(project, by: principal, on: connection)
-            guard access.canManage else { throw StoreError.forbidden("only the project's managers see its progress") }
+            try AccessRules.requireManagement(access, for: .seeProgress)
             let id = project.rawValue
             let (tasks, open, leased, unfinished) = try await connection.first(
                 """
@@ -144,13 +135,9 @@ extension PostgresParkStore {
                 let (user, name, count, late) = try row.decode((Int64, String, Int, Int).self)
                 return AnnotatorCount(userID: UserID(user), displayName: name, annotations: count, late: late)
             }
-            // Every task gets `overlap` slots at import, so the slot total needs no scan.
-            let slots = tasks * access.project.overlap
             return ProjectProgress(
-                tasks: tasks, slots: slots, openSlots: open, leasedSlots: leased, submittedSlots: slots - open - leased,
-                annotations: annotators.reduce(0) { $0 + $1.annotations },
-                lateAnnotations: annotators.reduce(0) { $0 + $1.late },
-                completedTasks: tasks - unfinished, annotators: annotators)
+                tasks: tasks, overlap: access.project.overlap, openSlots: open, leasedSlots: leased,
+                unfinishedTasks: unfinished, annotators: annotators)
         }
     }
 
@@ -159,7 +146,7 @@ extension PostgresParkStore {
         produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
     ) async throws -> Int {
         let access = try await projectAccess(project, by: principal)
-        guard access.canManage else { throw StoreError.forbidden("only the project's managers import tasks") }
+        try AccessRules.requireManagement(access, for: .importTasks)
         let now = clock.now()
         let overlap = access.project.overlap
         let organization = access.project.organizationID.rawValue

@@ -201,7 +201,6 @@ extension PostgresParkStore {
                 presenting: lease, for: submission.taskID, by: principal.userID, at: now)
             if case .rejectUnknownLease = decision { throw StoreError.notFound(.lease) }
             let taskID = submission.taskID.rawValue
-            let token = submission.leaseToken.rawValue
             guard
                 let inserted = try await connection.first(
                     StoreSubmission.self,

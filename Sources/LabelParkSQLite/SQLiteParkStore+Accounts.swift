@@ -19,9 +19,7 @@ extension SQLiteParkStore {
     ) async throws
         -> Organization
     {
-        guard principal.memberships.contains(where: { $0.organizationKind == .operator && $0.role == .admin }) else {
-            throw StoreError.forbidden("only the park operator's admins create organizations")
-        }
+        try AccessRules.requireOperatorAdmin(principal)
         return try await batcher.write { db in
             do {
                 return try self.insertOrganization(name: name, kind: kind, in: db)
@@ -72,7 +70,7 @@ extension SQLiteParkStore {
     public func createWorkplace(
         name: String, county: String, in organization: OrganizationID, by principal: Principal
     ) async throws -> Workplace {
-        try requireAdmin(of: organization, principal)
+        try AccessRules.requireAdmin(of: organization, principal)
         return try await batcher.write { db in
             do {
                 return try self.insertWorkplace(name: name, county: county, organization: organization, in: db)
@@ -95,7 +93,7 @@ extension SQLiteParkStore {
     }
 
     public func workplaces(in organization: OrganizationID, by principal: Principal) async throws -> [Workplace] {
-        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+        try AccessRules.requireMembership(of: organization, principal)
         return try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -110,7 +108,7 @@ extension SQLiteParkStore {
         email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
         in organization: OrganizationID, by principal: Principal
     ) async throws -> Member {
-        try requireAdmin(of: organization, principal)
+        try AccessRules.requireAdmin(of: organization, principal)
         return try await batcher.write { db in
             try self.insertMember(
                 email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
@@ -150,7 +148,7 @@ extension SQLiteParkStore {
     }
 
     public func members(of organization: OrganizationID, by principal: Principal) async throws -> [Member] {
-        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+        try AccessRules.requireMembership(of: organization, principal)
         return try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -190,7 +188,7 @@ extension SQLiteParkStore {
         try await batcher.write { db in
             try db.execute(
                 sql: "INSERT INTO api_token (token_hash, account_id, name, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [Self.hex(hash), user.rawValue, name, now.rawValue])
+                arguments: [TokenHash.hex(hash), user.rawValue, name, now.rawValue])
         }
     }
 
@@ -199,7 +197,7 @@ extension SQLiteParkStore {
             guard
                 let account = try Int64.fetchOne(
                     db, sql: "SELECT account_id FROM api_token WHERE token_hash = ? AND revoked_at IS NULL",
-                    arguments: [Self.hex(hash)])
+                    arguments: [TokenHash.hex(hash)])
             else { return nil }
             return try Self.principal(for: UserID(account), in: db)
         }
@@ -244,10 +242,6 @@ extension SQLiteParkStore {
         }
     }
 
-    func requireAdmin(of organization: OrganizationID, _ principal: Principal) throws {
-        guard let role = principal.role(in: organization) else { throw StoreError.notFound(.organization) }
-        guard role.managesOrganization else { throw StoreError.forbidden("only the organization's admins may do this") }
-    }
 }
 
 // MARK: - Row mapping
@@ -269,17 +263,6 @@ extension SQLiteParkStore {
         User(
             id: UserID(row["id"]), email: row["email"], displayName: row["display_name"],
             createdAt: Timestamp(rawValue: row["created_at"]))
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `(?, ?, …)` with `count` placeholders, for `IN` lists of bound values.

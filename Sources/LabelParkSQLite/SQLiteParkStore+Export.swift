@@ -11,7 +11,7 @@ extension SQLiteParkStore {
         try await withoutActuallyEscaping(consume) { consume in
             try await pool.read { db in
                 let access = try self.projectAccess(project, by: principal, in: db)
-                guard access.canManage else { throw StoreError.forbidden("only the project's managers export") }
+                try AccessRules.requireManagement(access, for: .export)
                 let rows = try Row.fetchCursor(db, sql: Self.exportSQL, arguments: [project.rawValue])
                 var current: ExportedTask?
                 while let row = try rows.next() {

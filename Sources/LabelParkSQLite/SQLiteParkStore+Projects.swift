@@ -8,16 +8,7 @@ extension SQLiteParkStore {
         name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
         in organization: OrganizationID, by principal: Principal
     ) async throws -> Project {
-        guard let membership = principal.memberships.first(where: { $0.organizationID == organization }) else {
-            throw StoreError.notFound(.organization)
-        }
-        guard membership.role.managesProjects else {
-            throw StoreError.forbidden("only managers and admins create projects")
-        }
-        guard membership.organizationKind != .vendor else {
-            throw StoreError.forbidden(
-                "vendors work on projects they are granted; clients and the operator own projects")
-        }
+        try AccessRules.requireProjectCreation(in: organization, principal)
         let now = clock.now()
         let project = try await batcher.write { db in
             try db.execute(
@@ -103,7 +94,7 @@ extension SQLiteParkStore {
         let now = clock.now()
         try await batcher.write { db in
             let access = try self.projectAccess(project, by: principal, in: db)
-            guard access.canManage else { throw StoreError.forbidden("only the project's managers grant access") }
+            try AccessRules.requireManagement(access, for: .grantAccess)
             let kind = try String.fetchOne(
                 db, sql: "SELECT kind FROM organization WHERE id = ?", arguments: [vendor.rawValue])
             guard kind == OrganizationKind.vendor.rawValue else { throw StoreError.notFound(.organization) }
@@ -116,7 +107,7 @@ extension SQLiteParkStore {
     public func progress(of project: ProjectID, by principal: Principal) async throws -> ProjectProgress {
         try await pool.read { db in
             let access = try self.projectAccess(project, by: principal, in: db)
-            guard access.canManage else { throw StoreError.forbidden("only the project's managers see its progress") }
+            try AccessRules.requireManagement(access, for: .seeProgress)
             let id = project.rawValue
             let tasks =
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM task WHERE project_id = ?", arguments: [id]) ?? 0
@@ -151,13 +142,9 @@ extension SQLiteParkStore {
                     userID: UserID(row["annotator_id"]), displayName: row["display_name"], annotations: row["n"],
                     late: row["late"])
             }
-            // Every task gets `overlap` slots at import, so the slot total needs no scan.
-            let slots = tasks * access.project.overlap
             return ProjectProgress(
-                tasks: tasks, slots: slots, openSlots: open, leasedSlots: leased, submittedSlots: slots - open - leased,
-                annotations: annotators.reduce(0) { $0 + $1.annotations },
-                lateAnnotations: annotators.reduce(0) { $0 + $1.late },
-                completedTasks: tasks - unfinished, annotators: annotators)
+                tasks: tasks, overlap: access.project.overlap, openSlots: open, leasedSlots: leased,
+                unfinishedTasks: unfinished, annotators: annotators)
         }
     }
 
@@ -166,7 +153,7 @@ extension SQLiteParkStore {
         produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
     ) async throws -> Int {
         let access = try await projectAccess(project, by: principal)
-        guard access.canManage else { throw StoreError.forbidden("only the project's managers import tasks") }
+        try AccessRules.requireManagement(access, for: .importTasks)
         let now = clock.now()
         let overlap = access.project.overlap
         let organization = access.project.organizationID.rawValue

@@ -14,7 +14,7 @@ extension SQLiteParkStore {
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    Self.hex(tokenHash), user.rawValue, csrfToken, now.rawValue, now.rawValue, expiresAt.rawValue,
+                    TokenHash.hex(tokenHash), user.rawValue, csrfToken, now.rawValue, now.rawValue, expiresAt.rawValue,
                 ])
         }
     }
@@ -28,7 +28,7 @@ extension SQLiteParkStore {
                         SELECT s.account_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, a.display_name
                         FROM web_session s JOIN account a ON a.id = s.account_id WHERE s.token_hash = ?
                         """,
-                    arguments: [Self.hex(hash)]),
+                    arguments: [TokenHash.hex(hash)]),
                 let principal = try Self.principal(for: UserID(row["account_id"]), in: db)
             else { return nil }
             return WebSession(
@@ -42,13 +42,13 @@ extension SQLiteParkStore {
         try await batcher.write { db in
             try db.execute(
                 sql: "UPDATE web_session SET last_seen_at = max(last_seen_at, ?) WHERE token_hash = ?",
-                arguments: [time.rawValue, Self.hex(tokenHash)])
+                arguments: [time.rawValue, TokenHash.hex(tokenHash)])
         }
     }
 
     public func deleteSession(tokenHash: [UInt8]) async throws {
         try await batcher.write { db in
-            try db.execute(sql: "DELETE FROM web_session WHERE token_hash = ?", arguments: [Self.hex(tokenHash)])
+            try db.execute(sql: "DELETE FROM web_session WHERE token_hash = ?", arguments: [TokenHash.hex(tokenHash)])
         }
     }
 }

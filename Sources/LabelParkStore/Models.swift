@@ -173,6 +173,21 @@ public struct ProjectProgress: Sendable, Hashable {
     }
 }
 
+extension ProjectProgress {
+    /// Progress from the counts an engine reads; every task has `overlap` slots from its import, so the
+    /// slot total and the submitted slots need no scan.
+    public init(
+        tasks: Int, overlap: Int, openSlots: Int, leasedSlots: Int, unfinishedTasks: Int, annotators: [AnnotatorCount]
+    ) {
+        let slots = tasks * overlap
+        self.init(
+            tasks: tasks, slots: slots, openSlots: openSlots, leasedSlots: leasedSlots,
+            submittedSlots: slots - openSlots - leasedSlots, annotations: annotators.reduce(0) { $0 + $1.annotations },
+            lateAnnotations: annotators.reduce(0) { $0 + $1.late }, completedTasks: tasks - unfinishedTasks,
+            annotators: annotators)
+    }
+}
+
 /// How many annotations one annotator made in a project.
 public struct AnnotatorCount: Sendable, Hashable {
     public var userID: UserID

@@ -18,7 +18,7 @@ struct ExportController {
         let access = try await store.projectAccess(try context.pathID("id"), by: principal)
         // The store checks this too, but only once streaming has begun and the 200 is sent; asking first
         // lets a refusal be a proper 403.
-        guard access.canManage else { throw StoreError.forbidden("only the project's managers export") }
+        try AccessRules.requireManagement(access, for: .export)
         let formatName = request.query("format") ?? ExportFormat.jsonl.rawValue
         guard let format = ExportFormat(rawValue: formatName) else {
             throw ValidationError(

@@ -39,7 +39,7 @@ struct TaskController {
         let principal = try context.requirePrincipal()
         let access = try await store.projectAccess(try context.pathID("id"), by: principal)
         // The store checks this too, but only after the whole body has been received and spooled.
-        guard access.canManage else { throw StoreError.forbidden("only the project's managers import tasks") }
+        try AccessRules.requireManagement(access, for: .importTasks)
         let contentType = request.headers[.contentType] ?? ""
         guard let format = ImportFormat(contentType: contentType) else {
             throw APIError.unsupportedMediaType(

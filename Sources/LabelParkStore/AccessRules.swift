@@ -1,0 +1,50 @@
+import LabelParkCore
+
+/// Who may do what, decided once for every engine: each rule returns normally or throws the
+/// `StoreError` the caller must see (`notFound` when the organization is not the principal's to see).
+public enum AccessRules {
+    /// Only the park operator's admins create organizations.
+    public static func requireOperatorAdmin(_ principal: Principal) throws {
+        guard principal.memberships.contains(where: { $0.organizationKind == .operator && $0.role == .admin }) else {
+            throw StoreError.forbidden("only the park operator's admins create organizations")
+        }
+    }
+
+    /// Reading an organization's workplaces or members needs a membership in it.
+    public static func requireMembership(of organization: OrganizationID, _ principal: Principal) throws {
+        guard principal.role(in: organization) != nil else { throw StoreError.notFound(.organization) }
+    }
+
+    /// Changing an organization's workplaces or people needs its admin role.
+    public static func requireAdmin(of organization: OrganizationID, _ principal: Principal) throws {
+        guard let role = principal.role(in: organization) else { throw StoreError.notFound(.organization) }
+        guard role.managesOrganization else { throw StoreError.forbidden("only the organization's admins may do this") }
+    }
+
+    /// Projects are created by managers and admins of a client or of the operator; vendors are granted them.
+    public static func requireProjectCreation(in organization: OrganizationID, _ principal: Principal) throws {
+        guard let membership = principal.memberships.first(where: { $0.organizationID == organization }) else {
+            throw StoreError.notFound(.organization)
+        }
+        guard membership.role.managesProjects else {
+            throw StoreError.forbidden("only managers and admins create projects")
+        }
+        guard membership.organizationKind != .vendor else {
+            throw StoreError.forbidden(
+                "vendors work on projects they are granted; clients and the operator own projects")
+        }
+    }
+
+    /// What only a project's managers may do.
+    public enum ManagedAction: String, Sendable {
+        case importTasks = "import tasks"
+        case export
+        case seeProgress = "see its progress"
+        case grantAccess = "grant access"
+    }
+
+    /// Refuses `action` unless the principal manages the project.
+    public static func requireManagement(_ access: ProjectAccess, for action: ManagedAction) throws {
+        guard access.canManage else { throw StoreError.forbidden("only the project's managers \(action.rawValue)") }
+    }
+}

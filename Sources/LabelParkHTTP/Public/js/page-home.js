@@ -60,11 +60,6 @@ function projectCard(project) {
         text: t("home.annotate"),
         attrs: { href: `/projects/${id}/annotate`, "aria-describedby": `project-${id}-name` },
       }),
-      el("a", {
-        className: "open-link button",
-        text: t("home.openProject"),
-        attrs: { href: `/projects/${id}`, "aria-describedby": `project-${id}-name` },
-      }),
     ]),
   );
   return { card, progressSlot };

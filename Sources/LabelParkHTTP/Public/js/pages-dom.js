@@ -2,6 +2,7 @@
 // Everything that comes from the server is put into the page with textContent, never parsed as HTML.
 
 import { t, lang } from "/static/js/i18n.js";
+import { refreshSession } from "/static/js/api.js";
 
 /** Creates an element: `el("td", {className: "line", text: "3", attrs: {scope: "row"}}, children)`. */
 export function el(tag, { className, text, attrs, hidden } = {}, children = []) {
@@ -81,6 +82,36 @@ export function showError(statusNode, error, prefixKey) {
       el("a", { text: t("home.signInAgain"), attrs: { href: `/login?next=${encodeURIComponent(next)}` } }),
     );
   }
+}
+
+/**
+ * Runs an API call that changes something; when the session was renewed in another tab since this page
+ * loaded (403 `csrf`), takes the new session's token and tries once more.
+ */
+export async function withFreshSession(call) {
+  try {
+    return await call();
+  } catch (error) {
+    if (error?.status === 403 && error.code === "csrf" && (await refreshSession())) return call();
+    throw error;
+  }
+}
+
+/**
+ * Says the session ended without leaving the page: the sign-in link opens a new tab, so unsaved work here
+ * stays, and the person can press the same button again once signed in.
+ */
+export function showSignedOutKeepingWork(statusNode) {
+  clear(statusNode);
+  statusNode.dataset.state = "error";
+  statusNode.append(
+    el("span", { text: t("home.signedOutKeepWork") }),
+    " ",
+    el("a", {
+      text: t("home.signInNewTab"),
+      attrs: { href: "/login?next=%2F", target: "_blank", rel: "noopener" },
+    }),
+  );
 }
 
 /** Shows a neutral message in a status element. */

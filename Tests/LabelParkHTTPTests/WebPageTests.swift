@@ -105,6 +105,11 @@ import Testing
             let script = try await park.send(.get, "/static/js/api.js", as: nil)
             #expect(script.status == .ok)
             #expect(script.headers[.contentType]?.contains("javascript") == true)
+            let head = try await park.send(.head, "/static/js/api.js", as: nil)
+            #expect(head.status == .ok && head.bytes.isEmpty && head.headers[.eTag] == script.headers[.eTag])
+            let revalidated = try await park.send(
+                .get, "/static/js/api.js", as: nil, headers: [.ifNoneMatch: script.headers[.eTag] ?? ""])
+            #expect(revalidated.status == .notModified && revalidated.bytes.isEmpty)
             let style = try await park.send(.get, "/static/css/app.css", as: nil)
             #expect(style.headers[.contentType]?.hasPrefix("text/css") == true)
             let escape = try await park.send(.get, "/static/../Templates/login.mustache", as: nil)

@@ -17,6 +17,9 @@ struct PageController {
 
     func addRoutes(to router: Router<ParkRequestContext>) {
         router.get("login", use: signInPage)
+        router.head("login") { request, context in
+            try await signInPage(request: request, context: context).withoutBody()
+        }
         router.post("login", use: signIn)
         router.post("logout", use: signOut)
         router.get("i18n/:file", use: translations)

@@ -43,6 +43,7 @@ struct StaticFiles: Sendable {
 
     func addRoutes(to router: Router<ParkRequestContext>) {
         router.get("static/**") { request, context in try self.serve(request, context: context) }
+        router.head("static/**") { request, context in try self.serve(request, context: context).withoutBody() }
     }
 
     private func serve(_ request: Request, context: ParkRequestContext) throws -> Response {
@@ -54,5 +55,12 @@ struct StaticFiles: Sendable {
         headers[.cacheControl] = "no-cache"
         if request.headers[.ifNoneMatch] == file.etag { return Response(status: .notModified, headers: headers) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.bytes))
+    }
+}
+
+extension Response {
+    /// The same status and headers with no body, as a HEAD request is answered.
+    func withoutBody() -> Response {
+        Response(status: status, headers: headers)
     }
 }

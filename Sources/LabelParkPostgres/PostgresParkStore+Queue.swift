@@ -80,6 +80,7 @@ extension PostgresParkStore {
             WHERE s.project_id = \(project)::bigint AND s.state = 0
               AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = \(annotator)::bigint)
               AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = \(annotator)::bigint)
+              AND NOT EXISTS (SELECT 1 FROM task_skip k WHERE k.task_id = s.task_id AND k.annotator_id = \(annotator)::bigint)
             ORDER BY s.priority DESC, s.slot_index, s.task_id
             LIMIT 1
             FOR UPDATE SKIP LOCKED),
@@ -161,7 +162,7 @@ extension PostgresParkStore {
         }
     }
 
-    public func releaseLease(_ token: LeaseToken, by principal: Principal) async throws {
+    public func releaseLease(_ token: LeaseToken, by principal: Principal, skipping: Bool) async throws {
         try await transaction { connection in
             let found = try await self.lockedLeaseRecord(token, on: connection)
             switch LeaseRules.release(of: found?.0, by: principal.userID) {
@@ -179,6 +180,14 @@ extension PostgresParkStore {
             try await connection.run(
                 "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = \(projectID)",
                 logger: self.logger)
+            if skipping {
+                try await connection.run(
+                    """
+                    INSERT INTO task_skip (task_id, annotator_id, skipped_at)
+                    VALUES (\(lease.taskID.rawValue), \(principal.userID.rawValue), \(self.clock.now().rawValue))
+                    ON CONFLICT DO NOTHING
+                    """, logger: self.logger)
+            }
         }
     }
 

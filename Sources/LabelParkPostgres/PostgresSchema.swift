@@ -24,6 +24,7 @@ enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "accounts, projects, queue, annotations", sql: v1),
         Migration(version: 2, name: "web sessions", sql: v2),
+        Migration(version: 3, name: "skipped tasks", sql: v3),
     ]
 
     static let v1 = """
@@ -188,5 +189,15 @@ enum PostgresSchema {
             expires_at BIGINT NOT NULL
         );
         CREATE INDEX web_session_account ON web_session(account_id);
+        """
+
+    static let v3 = """
+        -- Tasks an annotator skipped: their claims pass over them from then on.
+        CREATE TABLE task_skip (
+            task_id BIGINT NOT NULL REFERENCES task(id),
+            annotator_id BIGINT NOT NULL REFERENCES account(id),
+            skipped_at BIGINT NOT NULL,
+            PRIMARY KEY (task_id, annotator_id)
+        );
         """
 }

@@ -14,6 +14,9 @@ enum Migrations {
         migrator.registerMigration("v2 web sessions") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3 skipped tasks") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -177,5 +180,15 @@ enum Migrations {
             expires_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX web_session_account ON web_session(account_id);
+        """
+
+    static let v3 = """
+        -- Tasks an annotator skipped: their claims pass over them from then on.
+        CREATE TABLE task_skip (
+            task_id INTEGER NOT NULL REFERENCES task(id),
+            annotator_id INTEGER NOT NULL REFERENCES account(id),
+            skipped_at INTEGER NOT NULL,
+            PRIMARY KEY (task_id, annotator_id)
+        ) WITHOUT ROWID;
         """
 }

@@ -51,7 +51,8 @@ extension SQLiteParkStore {
         }
     }
 
-    /// The first open slot in hand-out order whose task the annotator (`?2`) neither holds nor answered.
+    /// The first open slot in hand-out order whose task the annotator (`?2`) neither holds, answered nor
+    /// skipped.
     ///
     /// The partial index keeps this O(log n) in the project's size (docs/ARCHITECTURE.md); a test reads
     /// its query plan so a schema change cannot quietly turn it into a scan.
@@ -60,6 +61,7 @@ extension SQLiteParkStore {
         WHERE s.project_id = ?1 AND s.state = 0
           AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = ?2)
           AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = ?2)
+          AND NOT EXISTS (SELECT 1 FROM task_skip k WHERE k.task_id = s.task_id AND k.annotator_id = ?2)
         ORDER BY s.priority DESC, s.slot_index, s.task_id
         LIMIT 1
         """
@@ -136,7 +138,7 @@ extension SQLiteParkStore {
         }
     }
 
-    public func releaseLease(_ token: LeaseToken, by principal: Principal) async throws {
+    public func releaseLease(_ token: LeaseToken, by principal: Principal, skipping: Bool) async throws {
         try await batcher.write { db in
             let lease = try Self.leaseRecord(token, db: db)
             switch LeaseRules.release(of: lease, by: principal.userID) {
@@ -153,6 +155,11 @@ extension SQLiteParkStore {
             let project = try Int64.fetchOneCached(
                 db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [lease!.taskID.rawValue])!
             try Self.bumpQueueGeneration(of: project, db: db)
+            if skipping {
+                try db.executeCached(
+                    sql: "INSERT OR IGNORE INTO task_skip (task_id, annotator_id, skipped_at) VALUES (?, ?, ?)",
+                    arguments: [lease!.taskID.rawValue, principal.userID.rawValue, self.clock.now().rawValue])
+            }
         }
     }
 

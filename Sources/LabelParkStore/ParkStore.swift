@@ -113,8 +113,9 @@ public protocol QueueStore: Sendable {
     /// Extends a live lease by the project's lease length and returns the new expiry.
     func renewLease(_ token: LeaseToken, by principal: Principal) async throws -> Timestamp
 
-    /// Gives a leased slot back to the queue.
-    func releaseLease(_ token: LeaseToken, by principal: Principal) async throws
+    /// Gives a leased slot back to the queue. A skip also remembers that this annotator passed on the task,
+    /// so their claims never offer it again (others still get it).
+    func releaseLease(_ token: LeaseToken, by principal: Principal, skipping: Bool) async throws
 
     /// Stores a submission durably: in its slot if the lease is live, marked late otherwise.
     func submit(_ submission: NewSubmission, by principal: Principal) async throws -> SubmissionReceipt
@@ -135,6 +136,13 @@ public protocol QueueStore: Sendable {
     func annotations(
         by principal: Principal, in project: ProjectID?, before cursor: AnnotationID?, limit: Int
     ) async throws -> [Annotation]
+}
+
+extension QueueStore {
+    /// Gives a leased slot back to the queue without skipping its task.
+    public func releaseLease(_ token: LeaseToken, by principal: Principal) async throws {
+        try await releaseLease(token, by: principal, skipping: false)
+    }
 }
 
 /// Consistent, streamed exports.

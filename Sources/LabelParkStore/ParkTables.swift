@@ -148,6 +148,10 @@ extension ParkTable {
             ],
             primaryKey: ["token"]),
         ParkTable(
+            "task_skip",
+            columns: [Column("task_id", .integer), Column("annotator_id", .integer), Column("skipped_at", .integer)],
+            primaryKey: ["task_id", "annotator_id"]),
+        ParkTable(
             "queue_exhaustion",
             columns: [
                 Column("project_id", .integer), Column("annotator_id", .integer), Column("generation", .integer),

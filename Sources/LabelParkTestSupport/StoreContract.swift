@@ -29,6 +29,7 @@ public enum StoreContract {
         ("vendor grants allow work but not management", vendorGrant),
         ("progress counts slots, tasks and annotators", progressCounts),
         ("sessions are found by their hash, touched and ended", sessions),
+        ("a skipped task is never offered again to who skipped it", skippedTasks),
     ]
 
     // MARK: - Queue under concurrency
@@ -441,6 +442,25 @@ public enum StoreContract {
         await expectStoreError(.forbidden("only the project's managers see its progress")) {
             _ = try await store.progress(of: project.id, by: alice)
         }
+    }
+
+    public static func skippedTasks(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore(ManualClock())
+        let park = try await ParkFixture.make(in: store)
+        let project = try await park.makeProject(tasks: 2, overlap: 1)
+        let pair = try await park.makeAnnotators(2)
+        let (alice, bob) = (pair[0], pair[1])
+        let first = try #require(try await store.claimNextSlot(in: project.id, by: alice))
+        try await store.releaseLease(first.token, by: alice, skipping: true)
+        // Alice passes over the skipped task; Bob is offered it first, as before.
+        let second = try #require(try await store.claimNextSlot(in: project.id, by: alice))
+        #expect(second.task.id != first.task.id)
+        try await store.releaseLease(second.token, by: alice)
+        #expect(try await store.claimNextSlot(in: project.id, by: alice)?.task.id == second.task.id)
+        #expect(try await store.claimNextSlot(in: project.id, by: alice) == nil)
+        #expect(try await store.claimNextSlot(in: project.id, by: bob)?.task.id == first.task.id)
+        let unknown = LeaseToken(rawValue: String(repeating: "0", count: 32))
+        await expectStoreError(.notFound(.lease)) { try await store.releaseLease(unknown, by: alice, skipping: true) }
     }
 
     // MARK: - Sessions

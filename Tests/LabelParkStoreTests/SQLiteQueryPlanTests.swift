@@ -24,6 +24,7 @@ import Testing
         #expect(details.contains { $0.contains("USING INDEX slot_queue") }, "\(details)")
         #expect(details.contains { $0.contains("slot_holder") }, "\(details)")
         #expect(details.contains { $0.contains("sqlite_autoindex_annotation") }, "\(details)")
+        #expect(details.contains { $0.hasPrefix("SEARCH k USING PRIMARY KEY") }, "\(details)")
         #expect(!details.contains { $0.contains("TEMP B-TREE") || $0.hasPrefix("SCAN s") }, "\(details)")
     }
 

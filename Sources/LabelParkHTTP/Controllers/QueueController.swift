@@ -29,7 +29,8 @@ struct QueueController {
 
     @Sendable func release(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        try await store.releaseLease(try Self.token(context), by: principal)
+        let skipping = request.uri.queryParameters.get("skip") == "true"
+        try await store.releaseLease(try Self.token(context), by: principal, skipping: skipping)
         return Response(status: .noContent)
     }
 

@@ -132,9 +132,9 @@ async function renewLeases() {
   }
 }
 
-async function releaseLease(token) {
+async function releaseLease(token, { skipping = false } = {}) {
   try {
-    await api("DELETE", `/api/v1/leases/${encodeURIComponent(token)}`);
+    await api("DELETE", `/api/v1/leases/${encodeURIComponent(token)}${skipping ? "?skip=true" : ""}`);
   } catch {
     // The lease expires by itself; releasing early only hands the task out sooner.
   }
@@ -316,13 +316,13 @@ async function skip() {
   busy = true;
   measuringEnter = false;
   const token = current.lease.token;
+  // A skip is remembered by the server, so this person's later claims pass over the task; others get it.
+  releaseLease(token, { skipping: true });
   try {
     await showNext();
   } finally {
     busy = false;
   }
-  // Released only after the next claim, so that claim cannot hand the skipped task straight back.
-  supply.settled().then(() => releaseLease(token));
 }
 
 function undo() {

@@ -41,7 +41,7 @@ struct ExportController {
                     try chunker.flush()
                 }
                 do {
-                    while let chunk = await pipe.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    while let chunk = try await pipe.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
                 } catch {
                     pipe.cancel()
                     throw error

@@ -2,75 +2,12 @@ import Foundation
 import LabelParkFormats
 import LabelParkStore
 
-/// Carries export chunks from a synchronous producer (inside a database read) to the async response
-/// writer, blocking the producer while `capacity` chunks wait, so a slow client keeps memory flat.
-final class ExportPipe: @unchecked Sendable {
-    // Unchecked: every field is guarded by `condition`.
-    private let condition = NSCondition()
-    private let capacity: Int
-    private var chunks: [[UInt8]] = []
-    private var isFinished = false
-    private var isCancelled = false
-    private var waiter: CheckedContinuation<[UInt8]?, Never>?
+/// Export chunks travel from the synchronous database read to the async response writer through a
+/// handoff of 8 chunks: a slow client keeps memory flat, a disconnected one cancels the read.
+typealias ExportPipe = BlockingHandoff<[UInt8]>
 
-    init(capacity: Int = 8) {
-        self.capacity = capacity
-    }
-
-    /// Hands a chunk to the consumer, waiting for room; throws once the consumer has gone away.
-    func send(_ chunk: [UInt8]) throws {
-        condition.lock()
-        while chunks.count >= capacity && !isCancelled { condition.wait() }
-        if isCancelled {
-            condition.unlock()
-            throw CancellationError()
-        }
-        if let waiter {
-            self.waiter = nil
-            condition.unlock()
-            waiter.resume(returning: chunk)
-            return
-        }
-        chunks.append(chunk)
-        condition.unlock()
-    }
-
-    /// No more chunks will come.
-    func finish() {
-        condition.lock()
-        isFinished = true
-        let waiter = self.waiter
-        self.waiter = nil
-        condition.unlock()
-        waiter?.resume(returning: nil)
-    }
-
-    /// The consumer stopped (the client disconnected): unblock and fail the producer.
-    func cancel() {
-        condition.lock()
-        isCancelled = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The next chunk, or `nil` after `finish()`.
-    func next() async -> [UInt8]? {
-        await withCheckedContinuation { continuation in
-            condition.lock()
-            if !chunks.isEmpty {
-                let chunk = chunks.removeFirst()
-                condition.signal()
-                condition.unlock()
-                continuation.resume(returning: chunk)
-            } else if isFinished {
-                condition.unlock()
-                continuation.resume(returning: nil)
-            } else {
-                waiter = continuation
-                condition.unlock()
-            }
-        }
-    }
+extension BlockingHandoff where Element == [UInt8] {
+    convenience init() { self.init(capacity: 8) }
 }
 
 /// Encodes tasks into 64 KiB chunks and sends each full chunk down an `ExportPipe`.

@@ -67,6 +67,7 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
     QueueController(store: store).addRoutes(to: authenticated)
     AnnotationController(store: store).addRoutes(to: authenticated)
     ExportController(store: store).addRoutes(to: authenticated)
+    QualityController(store: store).addRoutes(to: authenticated)
     return router
 }
 

@@ -5,7 +5,8 @@ import PostgresNIO
 
 extension PostgresParkStore {
     public func exportTasks(
-        of project: ProjectID, by principal: Principal, consume: @Sendable (ExportedTask) throws -> Void
+        of project: ProjectID, by principal: Principal, includingGold: Bool,
+        consume: @Sendable (ExportedTask) throws -> Void
     ) async throws {
         try await withoutActuallyEscaping(consume) { consume in
             let consumer = BorrowedClosure(consume)
@@ -31,7 +32,9 @@ extension PostgresParkStore {
                                 ready.removeAll(keepingCapacity: true)
                             }
                         }
-                        current = ExportedTask(id: TaskID(taskID), dataJSON: data, priority: priority, annotations: [])
+                        let gold = includingGold ? try row.makeRandomAccess()[13].decode(String?.self) : nil
+                        current = ExportedTask(
+                            id: TaskID(taskID), dataJSON: data, priority: priority, annotations: [], goldJSON: gold)
                     }
                     if let annotation = try Self.exportedAnnotation(from: row) {
                         current!.annotations.append(annotation)
@@ -60,11 +63,11 @@ extension PostgresParkStore {
     }
 
     private static func exportedAnnotation(from row: PostgresRow) throws -> ExportedAnnotation? {
-        let (_, _, _, id, annotator, email, result, version, status, late, leadTime, createdAt, updatedAt) =
+        let (_, _, _, id, annotator, email, result, version, status, late, leadTime, createdAt, updatedAt, _) =
             try row.decode(
                 (
                     Int64, String, Int, Int64?, Int64?, String?, String?, Int?, String?, Bool?, Int64?, Int64?,
-                    Int64?
+                    Int64?, String?
                 ).self)
         guard let id, let annotator, let email, let result, let version, let status, let late, let createdAt,
             let updatedAt
@@ -81,7 +84,7 @@ extension PostgresParkStore {
         """
         SELECT t.id, t.data, t.priority,
                a.id, a.annotator_id, acc.email, a.result, a.version, a.status, a.late, a.lead_time_ms,
-               a.created_at, a.updated_at
+               a.created_at, a.updated_at, t.gold
         FROM task t
         LEFT JOIN annotation a ON a.task_id = t.id
         LEFT JOIN account acc ON acc.id = a.annotator_id

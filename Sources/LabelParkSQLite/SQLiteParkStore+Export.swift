@@ -4,7 +4,8 @@ import LabelParkStore
 
 extension SQLiteParkStore {
     public func exportTasks(
-        of project: ProjectID, by principal: Principal, consume: @Sendable (ExportedTask) throws -> Void
+        of project: ProjectID, by principal: Principal, includingGold: Bool,
+        consume: @Sendable (ExportedTask) throws -> Void
     ) async throws {
         // A GRDB read is one deferred transaction: in WAL mode it sees a single snapshot however long it
         // runs, while writers go on committing behind it.
@@ -18,7 +19,9 @@ extension SQLiteParkStore {
                     let taskID = TaskID(row[0] as Int64)
                     if current?.id != taskID {
                         if let finished = current { try consume(finished) }
-                        current = ExportedTask(id: taskID, dataJSON: row[1], priority: row[2], annotations: [])
+                        current = ExportedTask(
+                            id: taskID, dataJSON: row[1], priority: row[2], annotations: [],
+                            goldJSON: includingGold ? row[13] : nil)
                     }
                     if let annotationID = row[3] as Int64? {
                         current!.annotations.append(
@@ -42,7 +45,7 @@ extension SQLiteParkStore {
     static let exportSQL = """
         SELECT t.id, t.data, t.priority,
                a.id, a.annotator_id, acc.email, a.result, a.version, a.status, a.late, a.lead_time_ms,
-               a.created_at, a.updated_at
+               a.created_at, a.updated_at, t.gold
         FROM task t
         LEFT JOIN annotation a ON a.task_id = t.id
         LEFT JOIN account acc ON acc.id = a.annotator_id

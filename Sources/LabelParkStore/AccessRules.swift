@@ -41,6 +41,7 @@ public enum AccessRules {
         case export
         case seeProgress = "see its progress"
         case grantAccess = "grant access"
+        case seeQuality = "see its quality"
     }
 
     /// Refuses `action` unless the principal manages the project.

@@ -364,11 +364,16 @@ public struct ExportedTask: Sendable, Hashable {
     public var dataJSON: String
     public var priority: Int
     public var annotations: [ExportedAnnotation]
+    /// The known answer of a gold task; read only for quality measurement, never written to an export.
+    public var goldJSON: String?
 
-    public init(id: TaskID, dataJSON: String, priority: Int, annotations: [ExportedAnnotation]) {
+    public init(
+        id: TaskID, dataJSON: String, priority: Int, annotations: [ExportedAnnotation], goldJSON: String? = nil
+    ) {
         self.id = id
         self.dataJSON = dataJSON
         self.priority = priority
         self.annotations = annotations
+        self.goldJSON = goldJSON
     }
 }

@@ -151,7 +151,19 @@ public protocol ExportStore: Sendable {
     /// snapshot: what it sees is the database at one instant.
     ///
     /// `consume` runs synchronously inside the read transaction and may block to apply backpressure.
+    ///
+    /// Gold answers are read only with `includingGold`, which quality measurement sets and exports never do.
     func exportTasks(
-        of project: ProjectID, by principal: Principal, consume: @Sendable (ExportedTask) throws -> Void
+        of project: ProjectID, by principal: Principal, includingGold: Bool,
+        consume: @Sendable (ExportedTask) throws -> Void
     ) async throws
+}
+
+extension ExportStore {
+    /// Every task of the project with its annotations, without gold answers (what exports write).
+    public func exportTasks(
+        of project: ProjectID, by principal: Principal, consume: @Sendable (ExportedTask) throws -> Void
+    ) async throws {
+        try await exportTasks(of: project, by: principal, includingGold: false, consume: consume)
+    }
 }

@@ -24,7 +24,45 @@ extension PostgresParkStore {
                 id: ProjectID(id), organizationID: organization, name: name, description: description, schema: schema,
                 overlap: overlap, leaseSeconds: leaseSeconds, createdBy: principal.userID, createdAt: now)
         }
-        projectCache.withLock { $0[project.id] = project }
+        projectCache.put(project)
+        return project
+    }
+
+    public func updateProject(
+        _ id: ProjectID, with changes: ProjectChanges, by principal: Principal
+    ) async throws -> Project {
+        let project = try await transaction { connection in
+            let access = try await self.projectAccess(id, by: principal, on: connection)
+            try AccessRules.requireManagement(access, for: .changeSettings)
+            // Locks the row, so two managers' changes apply one after the other, each to the latest settings.
+            guard
+                let row = try await connection.first(
+                    """
+                    SELECT name, description, lease_seconds, schema FROM project WHERE id = \(id.rawValue) FOR UPDATE
+                    """, logger: self.logger)
+            else { throw StoreError.notFound(.project) }
+            if changes.schema != nil {
+                let annotated = try await connection.first(
+                    "SELECT EXISTS (SELECT 1 FROM annotation WHERE project_id = \(id.rawValue))", logger: self.logger
+                )!.decode(Bool.self)
+                guard !annotated else { throw StoreError.conflict(.schemaLocked) }
+            }
+            let (name, description, leaseSeconds, schemaText) = try row.decode((String, String, Int, String).self)
+            var project = access.project
+            project.name = name
+            project.description = description
+            project.leaseSeconds = leaseSeconds
+            project.schema = try ProjectSchema(json: try JSONParser().parse(schemaText))
+            project.apply(changes)
+            try await connection.run(
+                """
+                UPDATE project SET name = \(project.name), description = \(project.description),
+                                   lease_seconds = \(project.leaseSeconds), schema = \(project.schema.json.jsonText)
+                WHERE id = \(id.rawValue)
+                """, logger: self.logger)
+            return project
+        }
+        projectCache.put(project)
         return project
     }
 
@@ -54,7 +92,7 @@ extension PostgresParkStore {
     }
 
     private func cachedProject(_ id: ProjectID, on connection: PostgresConnection) async throws -> Project? {
-        if let cached = projectCache.withLock({ $0[id] }) { return cached }
+        if let cached = projectCache.project(id) { return cached }
         guard
             let row = try await connection.first(
                 """
@@ -70,7 +108,7 @@ extension PostgresParkStore {
             id: ProjectID(projectID), organizationID: OrganizationID(organization), name: name,
             description: description, schema: schema, overlap: overlap, leaseSeconds: leaseSeconds,
             createdBy: UserID(createdBy), createdAt: Timestamp(rawValue: createdAt))
-        projectCache.withLock { $0[id] = project }
+        projectCache.put(project)
         return project
     }
 

@@ -64,7 +64,7 @@ extension PostgresParkStore: ParkTableAccess {
         try await read { connection in
             _ = try await connection.run("TRUNCATE \(unescaped: tables)", logger: self.logger)
         }
-        projectCache.withLock { $0.removeAll() }
+        projectCache.removeAll()
     }
 
     public func insert(_ rows: [[ParkCell]], into table: ParkTable) async throws {
@@ -113,7 +113,7 @@ extension PostgresParkStore: ParkTableAccess {
             let tables = ParkTable.all.map { quoted($0.name) }.joined(separator: ", ")
             _ = try await connection.run("ANALYZE \(unescaped: tables)", logger: self.logger)
         }
-        projectCache.withLock { $0.removeAll() }
+        projectCache.removeAll()
     }
 
     /// A page of `table` in primary-key order, after a key bound as the first parameters when `afterKey`,

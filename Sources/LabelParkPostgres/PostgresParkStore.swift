@@ -17,8 +17,8 @@ public final class PostgresParkStore: ParkStore {
     let clock: any WallClock
     let tokens: TokenMinter
     let logger: Logger
-    /// Projects are immutable once created (schema v1 has no settings edits), so they are cached by id.
-    let projectCache = Mutex<[ProjectID: Project]>([:])
+    /// Projects by id for a few seconds (settings changes elsewhere arrive within that time).
+    let projectCache = ProjectCache()
 
     /// A store on a running client whose database has been migrated (`PostgresMigrator`).
     public init(

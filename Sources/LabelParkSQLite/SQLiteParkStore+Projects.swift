@@ -25,7 +25,33 @@ extension SQLiteParkStore {
                 schema: schema, overlap: overlap, leaseSeconds: leaseSeconds, createdBy: principal.userID,
                 createdAt: now)
         }
-        projectCache.withLock { $0[project.id] = project }
+        projectCache.put(project)
+        return project
+    }
+
+    public func updateProject(
+        _ id: ProjectID, with changes: ProjectChanges, by principal: Principal
+    ) async throws -> Project {
+        let project = try await batcher.write { db in
+            try AccessRules.requireManagement(try self.projectAccess(id, by: principal, in: db), for: .changeSettings)
+            if changes.schema != nil {
+                let annotated =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM annotation WHERE project_id = ?)",
+                        arguments: [id.rawValue]) ?? false
+                guard !annotated else { throw StoreError.conflict(.schemaLocked) }
+            }
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM project WHERE id = ?", arguments: [id.rawValue])!
+            var project = try Self.project(from: row)
+            project.apply(changes)
+            try db.execute(
+                sql: "UPDATE project SET name = ?, description = ?, lease_seconds = ?, schema = ? WHERE id = ?",
+                arguments: [
+                    project.name, project.description, project.leaseSeconds, project.schema.json.jsonText, id.rawValue,
+                ])
+            return project
+        }
+        projectCache.put(project)
         return project
     }
 
@@ -53,12 +79,12 @@ extension SQLiteParkStore {
     }
 
     private func cachedProject(_ id: ProjectID, in db: Database) throws -> Project? {
-        if let cached = projectCache.withLock({ $0[id] }) { return cached }
+        if let cached = projectCache.project(id) { return cached }
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM project WHERE id = ?", arguments: [id.rawValue]) else {
             return nil
         }
         let project = try Self.project(from: row)
-        projectCache.withLock { $0[id] = project }
+        projectCache.put(project)
         return project
     }
 

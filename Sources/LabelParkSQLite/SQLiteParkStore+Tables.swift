@@ -53,7 +53,7 @@ extension SQLiteParkStore: ParkTableAccess {
                 try db.execute(sql: "DELETE FROM \(quoted(table.name))")
             }
         }
-        projectCache.withLock { $0.removeAll() }
+        projectCache.removeAll()
     }
 
     public func insert(_ rows: [[ParkCell]], into table: ParkTable) async throws {
@@ -74,7 +74,7 @@ extension SQLiteParkStore: ParkTableAccess {
     public func finishLoading() async throws {
         // SQLite numbers a new row one past the largest rowid, so copied ids need no bookkeeping; only the
         // cached projects may describe rows that were replaced.
-        projectCache.withLock { $0.removeAll() }
+        projectCache.removeAll()
     }
 
     /// A page of `table` in primary-key order, after a key bound as the first arguments when `afterKey`,

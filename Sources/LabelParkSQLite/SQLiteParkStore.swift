@@ -15,8 +15,8 @@ public final class SQLiteParkStore: ParkStore {
     let clock: any WallClock
     let tokens: TokenMinter
     let logger: Logger
-    /// Projects are immutable once created (schema v1 has no settings edits), so they are cached by id.
-    let projectCache = Mutex<[ProjectID: Project]>([:])
+    /// Projects by id for a few seconds (settings changes elsewhere arrive within that time).
+    let projectCache = ProjectCache()
 
     /// Opens (creating if needed) the database at `path`, migrates it and checks its durability settings.
     ///

@@ -42,6 +42,7 @@ public enum AccessRules {
         case seeProgress = "see its progress"
         case grantAccess = "grant access"
         case seeQuality = "see its quality"
+        case changeSettings = "change its settings"
     }
 
     /// Refuses `action` unless the principal manages the project.

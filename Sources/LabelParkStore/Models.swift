@@ -126,6 +126,33 @@ public struct Project: Sendable, Hashable {
     }
 }
 
+/// Settings to change on a project; `nil` leaves one as it is.
+public struct ProjectChanges: Sendable, Hashable {
+    public var name: String?
+    public var description: String?
+    public var leaseSeconds: Int?
+    /// Only while the project has no annotations: answers given under one schema must stay valid.
+    public var schema: ProjectSchema?
+
+    public init(name: String? = nil, description: String? = nil, leaseSeconds: Int? = nil, schema: ProjectSchema? = nil)
+    {
+        self.name = name
+        self.description = description
+        self.leaseSeconds = leaseSeconds
+        self.schema = schema
+    }
+}
+
+extension Project {
+    /// The project with `changes` applied.
+    public mutating func apply(_ changes: ProjectChanges) {
+        if let name = changes.name { self.name = name }
+        if let description = changes.description { self.description = description }
+        if let leaseSeconds = changes.leaseSeconds { self.leaseSeconds = leaseSeconds }
+        if let schema = changes.schema { self.schema = schema }
+    }
+}
+
 /// A project together with what the acting principal may do with it.
 public struct ProjectAccess: Sendable, Hashable {
     public var project: Project

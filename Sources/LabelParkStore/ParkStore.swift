@@ -78,6 +78,12 @@ public protocol ProjectStore: Sendable {
         in organization: OrganizationID, by principal: Principal
     ) async throws -> Project
 
+    /// Changes a project's settings (its managers only); the schema only while it has no annotations.
+    func updateProject(
+        _ project: ProjectID, with changes: ProjectChanges, by principal: Principal
+    ) async throws
+        -> Project
+
     /// The project and the principal's access to it; `notFound` when it cannot see it.
     func projectAccess(_ project: ProjectID, by principal: Principal) async throws -> ProjectAccess
 

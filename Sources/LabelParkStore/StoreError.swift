@@ -25,6 +25,8 @@ public enum StoreError: Error, Sendable, Hashable {
         case idempotencyKeyReused
         case staleVersion(current: Int)
         case leaseLapsed(LateReason)
+        /// The schema cannot change once the project has annotations.
+        case schemaLocked
 
         public var code: String {
             switch self {
@@ -34,6 +36,7 @@ public enum StoreError: Error, Sendable, Hashable {
             case .idempotencyKeyReused: "idempotency_key_reused"
             case .staleVersion: "stale_version"
             case .leaseLapsed: "lease_lapsed"
+            case .schemaLocked: "schema_locked"
             }
         }
 
@@ -47,6 +50,8 @@ public enum StoreError: Error, Sendable, Hashable {
                 "the annotation changed since you read it; its current version is \(current)"
             case .leaseLapsed(.expired): "the lease expired"
             case .leaseLapsed(.superseded): "the lease was released or handed to someone else"
+            case .schemaLocked:
+                "the project has annotations, so its schema can no longer change; name, description and lease length can"
             }
         }
     }

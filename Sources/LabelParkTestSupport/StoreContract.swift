@@ -30,6 +30,7 @@ public enum StoreContract {
         ("progress counts slots, tasks and annotators", progressCounts),
         ("sessions are found by their hash, touched and ended", sessions),
         ("a skipped task is never offered again to who skipped it", skippedTasks),
+        ("settings change; the schema only until the first annotation", projectSettings),
     ]
 
     // MARK: - Queue under concurrency
@@ -461,6 +462,36 @@ public enum StoreContract {
         #expect(try await store.claimNextSlot(in: project.id, by: bob)?.task.id == first.task.id)
         let unknown = LeaseToken(rawValue: String(repeating: "0", count: 32))
         await expectStoreError(.notFound(.lease)) { try await store.releaseLease(unknown, by: alice, skipping: true) }
+    }
+
+    public static func projectSettings(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore(ManualClock())
+        let park = try await ParkFixture.make(in: store)
+        let project = try await park.makeProject(tasks: 1, overlap: 1, leaseSeconds: 30)
+        var schema = ParkFixture.sentimentSchema
+        schema.questions[0].name = "mood"
+        let changed = try await store.updateProject(
+            project.id, with: ProjectChanges(name: "Renamed", leaseSeconds: 90, schema: schema), by: park.managerA)
+        #expect(changed.name == "Renamed" && changed.leaseSeconds == 90 && changed.schema == schema)
+        #expect(changed.description == project.description && changed.overlap == project.overlap)
+        let seen = try await store.projectAccess(project.id, by: park.annotatorA).project
+        #expect(seen.name == "Renamed" && seen.schema == schema)
+        // The new lease length applies to the next claim.
+        let claim = try #require(try await store.claimNextSlot(in: project.id, by: park.annotatorA))
+        _ = try await store.submit(submission(for: claim, result: #"{"mood":"pos"}"#), by: park.annotatorA)
+        await expectStoreError(.conflict(.schemaLocked)) {
+            _ = try await store.updateProject(
+                project.id, with: ProjectChanges(schema: ParkFixture.sentimentSchema), by: park.managerA)
+        }
+        let renamed = try await store.updateProject(
+            project.id, with: ProjectChanges(description: "after the first answer"), by: park.managerA)
+        #expect(renamed.description == "after the first answer" && renamed.schema == schema)
+        await expectStoreError(.forbidden("only the project's managers change its settings")) {
+            _ = try await store.updateProject(project.id, with: ProjectChanges(name: "x"), by: park.annotatorA)
+        }
+        await expectStoreError(.notFound(.project)) {
+            _ = try await store.updateProject(project.id, with: ProjectChanges(name: "x"), by: park.managerB)
+        }
     }
 
     // MARK: - Sessions

@@ -35,3 +35,40 @@ import Testing
         }
     }
 }
+
+/// `PATCH /api/v1/projects/{id}`: settings, with the schema frozen by the first annotation.
+@Suite struct ProjectSettingsRouteTests {
+    @Test("managers rename and re-schema a project until it has annotations; bad values name their field")
+    func settings() async throws {
+        try await withTestPark { park in
+            let project = try await park.createProject(as: park.managerA, overlap: 1, name: "Before")
+            let schema = sentimentSchemaJSON.replacingOccurrences(of: #""neu""#, with: #""neu","mixed""#)
+            let changed = try await park.send(
+                .patch, "/api/v1/projects/\(project)", as: park.managerA,
+                json: #"{"name":"After","lease_seconds":120,"schema":\#(schema)}"#)
+            #expect(changed.status == .ok)
+            let body = try #require(changed.json as? [String: Any])
+            #expect(body["name"] as? String == "After" && body["lease_seconds"] as? Int == 120)
+            #expect(changed.text.contains(#""mixed""#))
+
+            let invalid = try await park.send(
+                .patch, "/api/v1/projects/\(project)", as: park.managerA, json: #"{"lease_seconds":0}"#)
+            #expect(invalid.errorField == "lease_seconds")
+            let emptyName = try await park.send(
+                .patch, "/api/v1/projects/\(project)", as: park.managerA, json: #"{"name":""}"#)
+            #expect(emptyName.errorField == "name")
+            let annotator = try await park.send(
+                .patch, "/api/v1/projects/\(project)", as: park.annotatorA, json: #"{"name":"Mine"}"#)
+            #expect(annotator.status == .forbidden)
+
+            _ = try await park.importNDJSON([#"{"text":"one"}"#], into: project, as: park.managerA)
+            _ = try await park.annotate(project, as: park.annotatorA)
+            let locked = try await park.send(
+                .patch, "/api/v1/projects/\(project)", as: park.managerA, json: #"{"schema":\#(sentimentSchemaJSON)}"#)
+            #expect(locked.status == .conflict && locked.errorCode == "schema_locked")
+            let renamed = try await park.send(
+                .patch, "/api/v1/projects/\(project)", as: park.managerA, json: #"{"name":"Still renamable"}"#)
+            #expect(renamed.status == .ok)
+        }
+    }
+}

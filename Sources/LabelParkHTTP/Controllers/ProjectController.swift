@@ -11,6 +11,7 @@ struct ProjectController {
         group.post("schemas/validate", use: validateSchema)
         group.get("projects", use: list)
         group.get("projects/:id", use: show)
+        group.patch("projects/:id", use: update)
         group.get("projects/:id/progress", use: progress)
         group.post("projects/:id/grants", use: grant)
     }
@@ -46,6 +47,21 @@ struct ProjectController {
             in: organization, by: principal)
         let access = ProjectAccess(project: project, role: principal.role(in: organization) ?? .manager, isOwner: true)
         return JSONResponse.make(Rendering.project(access), status: .created)
+    }
+
+    /// `PATCH /api/v1/projects/{id} {name?, description?, lease_seconds?, schema?}`: the project's settings;
+    /// the schema only while the project has no annotations (else 409 `schema_locked`).
+    @Sendable func update(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let body = try await JSONRequest.read(request)
+        var changes = ProjectChanges()
+        if body.value["name"] != nil { changes.name = try body.nonEmptyString("name") }
+        changes.description = try body.optionalString("description", maxLength: 10_000)
+        changes.leaseSeconds = try body.optionalInt("lease_seconds", range: LeaseRules.leaseSecondsRange)
+        if let schemaJSON = body.value["schema"] { changes.schema = try ProjectSchema(json: schemaJSON) }
+        let id: ProjectID = try context.pathID("id")
+        _ = try await store.updateProject(id, with: changes, by: principal)
+        return JSONResponse.make(Rendering.project(try await store.projectAccess(id, by: principal)))
     }
 
     /// The organization a new project belongs to: the one named, or the principal's only one that may own projects.

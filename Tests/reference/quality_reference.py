@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
 """Reference check for the quality engine (issue #5): LabelPark's numbers against reference implementations.
 
-A release server is started on a fresh data directory. A seeded simulation imports tasks with a hidden true
-class (about 10% of them gold), and eight annotators of known confusion matrices (three good, three medium,
-two spammers) claim and answer them through the API until every one of the project's overlap-3 slots is
-filled. Then `GET /api/v1/projects/{id}/quality` is compared with computations on the same data, rebuilt from
-the jsonl export:
+A release server is started on a fresh data directory, and four projects are run through the API, each
+annotator claiming with `POST /next` and answering with `POST /tasks/{id}/annotations`:
 
-- Krippendorff's alpha (nominal) with the `krippendorff` package, Fleiss' kappa with statsmodels and by hand,
-  the mean pairwise Cohen's kappa with scikit-learn, consensus agreement, gold accuracy and majority vote by
-  hand, majority vote with crowd-kit, and LabelPark's smoothed Dawid-Skene written out again in numpy: equal
-  to 1e-9 (the Dawid-Skene posteriors and annotator accuracies to 1e-6, being an iterative fit).
-- Dawid-Skene against the simulated truth: LabelPark's labels must be at least as accurate as crowd-kit's
-  `DawidSkene(n_iter=100)` less 0.01, and more accurate than majority vote.
-- Gold never leaks: no `gold` key and no gold answer object in `POST /next`, `GET /api/v1/tasks/{id}` (as
-  the annotator and as the manager) or the export (jsonl and csv), outside the annotators' own results.
+- crowd: ~300 tasks with a hidden true class (uneven priors, about 10% gold), eight annotators of known
+  confusion matrices (three good ≈0.9, three medium ≈0.65, two spammers), overlap 3, every slot filled.
+- uneven: the same annotators, 100 tasks filled to overlap 3 and 40 more only partly (1 or 2 answers), so
+  units have 1, 2 or 3 ratings: single-rating units must be dropped, Fleiss uses per-unit counts.
+- unanimous: two annotators who always answer the same option: chance agreement is 1, so Cohen's and
+  Fleiss' kappa are 1 by convention and Krippendorff's alpha is undefined (null).
+- empty: tasks but no answers: nothing to measure.
+
+`GET /api/v1/projects/{id}/quality` is compared with computations on the same data, rebuilt from the jsonl
+export: Krippendorff's alpha (nominal) with the `krippendorff` package, Fleiss' kappa by hand and with
+statsmodels (where every unit has the same number of ratings), the mean pairwise Cohen's kappa with
+scikit-learn, consensus agreement, gold accuracy and majority vote by hand, majority vote with crowd-kit, and
+LabelPark's smoothed Dawid-Skene written out again in numpy — all equal to 1e-9. On the crowd project
+LabelPark's Dawid-Skene labels must be at least as accurate against the simulated truth as crowd-kit's
+`DawidSkene(n_iter=100)` less 0.01, and more accurate than majority vote.
+
+Gold must never leak: no `gold` key and no gold answer object in `POST /next`, in `GET /api/v1/tasks/{id}` (as
+the annotator and as the manager) or in the export (jsonl and csv) outside the annotators' own results, and an
+annotator may not read `/quality`.
 
     python3 -m pip install --break-system-packages -r Tests/reference/requirements.txt
     python3 Tests/reference/quality_reference.py --binary .build/release/labelpark [--seed N] [--tasks 300] [--keep]
@@ -40,10 +48,11 @@ import time
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "process"))
-from lp_client import ParkClient, UnexpectedStatus, free_local_port, wait_until_healthy  # noqa: E402
+from lp_client import ParkClient, TransportFailure, UnexpectedStatus, free_local_port, wait_until_healthy  # noqa: E402
 
 import krippendorff  # noqa: E402
 import numpy as np  # noqa: E402
@@ -62,7 +71,9 @@ QUESTION = "label"
 OPTIONS = ["neutral", "positive", "negative", "mixed"]
 CLASS_PRIORS = [0.45, 0.30, 0.15, 0.10]
 EXACT_TOLERANCE = 1e-9
-ITERATIVE_TOLERANCE = 1e-6
+# Dawid-Skene is iterative: the same iterations in another order of floating-point operations; 1e-9 still
+# leaves six orders of magnitude above the ~1e-16 differences seen.
+ITERATIVE_TOLERANCE = 1e-9
 DAWID_SKENE_MARGIN = 0.01
 TIME_BUDGET_SECONDS = 90.0
 PASSWORD = "reference-check-password"
@@ -107,27 +118,61 @@ def simulated_annotators(rng: random.Random) -> list[AnnotatorProfile]:
 
 
 @dataclass
-class Simulation:
-    """The simulated truth: each item's true class code, and which items are gold."""
+class Scenario:
+    """One project to run: the items' true classes, which are gold, who answers and how, and what to require."""
 
+    name: str
     truth: dict[int, int]
     gold_items: set[int]
-    profiles: list[AnnotatorProfile]
+    overlap: int
+    # Imported one after the other; after each import annotators work until the queue is empty for all of
+    # them, or until the batch got this many answers.
+    batches: list[tuple[list[int], int | None]]
+    # Indexes into the accounts' annotators, and the answer (option code) each gives for a true class.
+    participants: list[int]
+    answer: Callable[[int, int, random.Random], int]
+    # Whether every task must end with `overlap` answers, and whether to require Dawid-Skene's accuracy.
+    every_slot_filled: bool
+    judge_truth_inference: bool
 
 
-def simulate_truth(seed: int, task_count: int) -> Simulation:
+def draw_truth(rng: random.Random, items: range) -> tuple[dict[int, int], set[int]]:
+    truth = {item: rng.choices(range(len(OPTIONS)), weights=CLASS_PRIORS)[0] for item in items}
+    gold_items = set(rng.sample(list(items), max(1, round(len(items) * GOLD_SHARE)))) if len(items) else set()
+    return truth, gold_items
+
+
+def scenarios(seed: int, task_count: int) -> tuple[list[Scenario], list[AnnotatorProfile]]:
     rng = random.Random(seed)
-    truth = {item: rng.choices(range(len(OPTIONS)), weights=CLASS_PRIORS)[0] for item in range(task_count)}
-    gold_items = set(rng.sample(range(task_count), max(1, round(task_count * GOLD_SHARE))))
-    return Simulation(truth=truth, gold_items=gold_items, profiles=simulated_annotators(rng))
+    profiles = simulated_annotators(rng)
+    everyone = list(range(len(profiles)))
+
+    def by_profile(annotator: int, truth: int, answer_rng: random.Random) -> int:
+        return profiles[annotator].answer(truth, answer_rng)
+
+    crowd_truth, crowd_gold = draw_truth(rng, range(task_count))
+    uneven_truth, uneven_gold = draw_truth(rng, range(140))
+    unanimous_truth, unanimous_gold = draw_truth(rng, range(12))
+    empty_truth, empty_gold = draw_truth(rng, range(5))
+    return [
+        Scenario("crowd", crowd_truth, crowd_gold, OVERLAP, [(list(crowd_truth), None)], everyone, by_profile,
+                 every_slot_filled=True, judge_truth_inference=True),
+        Scenario("uneven", uneven_truth, uneven_gold, OVERLAP, [(list(range(100)), None), (list(range(100, 140)), 60)],
+                 everyone, by_profile, every_slot_filled=False, judge_truth_inference=False),
+        Scenario("unanimous", unanimous_truth, unanimous_gold, 2, [(list(unanimous_truth), None)], [0, 1],
+                 lambda annotator, truth, answer_rng: OPTIONS.index("positive"),
+                 every_slot_filled=True, judge_truth_inference=False),
+        Scenario("empty", empty_truth, empty_gold, OVERLAP, [(list(empty_truth), 0)], [], by_profile,
+                 every_slot_filled=False, judge_truth_inference=False),
+    ], profiles
 
 
-def import_lines(simulation: Simulation) -> bytes:
+def import_lines(scenario: Scenario, items: list[int]) -> bytes:
     lines = []
-    for item, truth in simulation.truth.items():
+    for item in items:
         data = {"text": f"item {item}", "item": item}
-        if item in simulation.gold_items:
-            lines.append(json.dumps({"data": data, "gold": {QUESTION: OPTIONS[truth]}}))
+        if item in scenario.gold_items:
+            lines.append(json.dumps({"data": data, "gold": {QUESTION: OPTIONS[scenario.truth[item]]}}))
         else:
             lines.append(json.dumps(data))
     return ("\n".join(lines) + "\n").encode()
@@ -252,87 +297,119 @@ def gold_leaks(body, gold_answers: list[dict], where: str, results_allowed: bool
     return problems
 
 
+def key_paths(body, path: str = "$") -> set[str]:
+    """The set of key paths in a JSON value (list positions left out): what its shape tells a reader."""
+    if isinstance(body, dict):
+        return {path} | {sub for key, child in body.items() for sub in key_paths(child, f"{path}.{key}")}
+    if isinstance(body, list):
+        return {path} | {sub for child in body for sub in key_paths(child, f"{path}[]")}
+    return {path}
+
+
 # ------------------------------------------------------------------------------------ running the crowd
 
 
+GOLD_ANSWERS = [{QUESTION: option} for option in OPTIONS]
+
+
 @dataclass
-class CrowdRun:
-    project_id: int
+class Accounts:
     manager: Account
     annotators: list[Account]
-    profile_of: dict[int, AnnotatorProfile]
-    # task id → the hidden item number in its data
+
+
+@dataclass
+class ProjectRun:
+    scenario: Scenario
+    project_id: int
+    # task id → the hidden item number in its data, for the tasks someone was given
     item_of_task: dict[int, int] = field(default_factory=dict)
     submitted: int = 0
     claims: int = 0
     leak_problems: list[str] = field(default_factory=list)
     # gold task id → the annotators who answered it
     gold_answerers: dict[int, list[Account]] = field(default_factory=lambda: defaultdict(list))
+    # the gold tasks' ids, known once the export is read
+    gold_tasks: set[int] = field(default_factory=set)
+    # the key paths of the `POST /next` answers for gold and for other tasks, which must not differ
+    next_shapes: dict[bool, set[frozenset[str]]] = field(default_factory=lambda: defaultdict(set))
 
 
-def run_crowd(server: Server, binary: str, simulation: Simulation, seed: int, deadline: Deadline) -> CrowdRun:
-    manager = create_account(binary, server.data_dir, "manager@ref.example", "manager", deadline)
-    annotators = [create_account(binary, server.data_dir, f"annotator{index}@ref.example", "annotator", deadline)
-                  for index in range(len(simulation.profiles))]
-    admin = ParkClient(server.base_url, manager.token)
+def run_project(server: Server, accounts: Accounts, scenario: Scenario, seed: int, deadline: Deadline) -> ProjectRun:
+    admin = ParkClient(server.base_url, accounts.manager.token)
     schema = {"fields": [{"name": "text", "type": "text"}],
               "questions": [{"name": QUESTION, "type": "choice", "options": OPTIONS}]}
-    project = admin.post_json("/api/v1/projects", {"name": "quality reference", "schema": schema,
-                                                   "overlap": OVERLAP}, expect=(201,)).json()
-    project_id = project["id"]
-    imported = admin.request("POST", f"/api/v1/projects/{project_id}/tasks", import_lines(simulation),
-                             "application/x-ndjson", expect=(201,)).json()
-    if imported.get("created") != len(simulation.truth):
-        raise CheckFailure(f"imported {imported.get('created')} tasks, expected {len(simulation.truth)}: {imported}")
-    run = CrowdRun(project_id=project_id, manager=manager, annotators=annotators,
-                   profile_of={account.user_id: profile for account, profile in zip(annotators, simulation.profiles)})
-    gold_answers = [{QUESTION: option} for option in OPTIONS]
-    answer_rng = random.Random(seed ^ 0x5EED)
-    clients = [ParkClient(server.base_url, account.token) for account in annotators]
-    active = list(range(len(annotators)))
-    # Round-robin: each active annotator claims one task and answers it, until every claim answers 204. Open
-    # slots only ever shrink here (nobody releases), so an annotator who got 204 will not get work again.
-    while active:
-        deadline.remaining()
-        still_active = []
-        for index in active:
-            account, client = annotators[index], clients[index]
-            claim = client.request("POST", f"/api/v1/projects/{project_id}/next", expect=(200, 204))
-            run.claims += 1
-            if claim.status == 204:
-                continue
-            still_active.append(index)
-            body = claim.json()
-            task_id = body["task"]["id"]
-            item = body["task"]["data"]["item"]
-            run.item_of_task[task_id] = item
-            if item in simulation.gold_items:
-                run.leak_problems += gold_leaks(body, gold_answers, f"POST /next (task {task_id}, gold)", False)
-                if '"gold"' in claim.text():
-                    run.leak_problems.append(f"POST /next (task {task_id}): the text `\"gold\"` in the body")
-                run.gold_answerers[task_id].append(account)
-            label = OPTIONS[simulation.profiles[index].answer(simulation.truth[item], answer_rng)]
-            client.post_json(f"/api/v1/tasks/{task_id}/annotations",
-                             {"lease_token": body["lease"]["token"], "result": {QUESTION: label},
-                              "idempotency_key": f"ref-{task_id}-{account.user_id}"}, expect=(201,))
-            run.submitted += 1
-        active = still_active
-    for client in clients:
+    project = admin.post_json("/api/v1/projects", {"name": f"quality reference: {scenario.name}", "schema": schema,
+                                                   "overlap": scenario.overlap}, expect=(201,)).json()
+    run = ProjectRun(scenario=scenario, project_id=project["id"])
+    answer_rng = random.Random(f"{seed}/{scenario.name}/answers")
+    order_rng = random.Random(f"{seed}/{scenario.name}/order")
+    clients = {index: ParkClient(server.base_url, accounts.annotators[index].token)
+               for index in scenario.participants}
+    for items, answer_limit in scenario.batches:
+        imported = admin.request("POST", f"/api/v1/projects/{run.project_id}/tasks", import_lines(scenario, items),
+                                 "application/x-ndjson", expect=(201,)).json()
+        if imported.get("created") != len(items):
+            raise CheckFailure(f"{scenario.name}: imported {imported.get('created')} tasks, expected {len(items)}")
+        answered = 0
+        active = list(scenario.participants)
+        # Rounds: each active annotator claims one task and answers it, until every claim answers 204. Open
+        # slots only ever shrink here (nobody releases), so an annotator who got 204 gets no more work. The
+        # order within a round is shuffled: in a fixed order the queue (slot by slot, task by task) would give
+        # the tasks the same few annotator triples, and only a dozen of the 28 pairs would share a task.
+        while active and (answer_limit is None or answered < answer_limit):
+            deadline.remaining()
+            still_active = []
+            order_rng.shuffle(active)
+            for index in active:
+                if answer_limit is not None and answered >= answer_limit:
+                    break
+                account, client = accounts.annotators[index], clients[index]
+                claim = client.request("POST", f"/api/v1/projects/{run.project_id}/next", expect=(200, 204))
+                run.claims += 1
+                if claim.status == 204:
+                    continue
+                still_active.append(index)
+                body = claim.json()
+                task_id = body["task"]["id"]
+                item = body["task"]["data"]["item"]
+                run.item_of_task[task_id] = item
+                run.next_shapes[item in scenario.gold_items].add(frozenset(key_paths(body)))
+                if item in scenario.gold_items:
+                    run.leak_problems += gold_leaks(body, GOLD_ANSWERS, f"POST /next (task {task_id}, gold)", False)
+                    if '"gold"' in claim.text():
+                        run.leak_problems.append(f"POST /next (task {task_id}): the text `\"gold\"` in the body")
+                    run.gold_answerers[task_id].append(account)
+                label = OPTIONS[scenario.answer(index, scenario.truth[item], answer_rng)]
+                client.post_json(f"/api/v1/tasks/{task_id}/annotations",
+                                 {"lease_token": body["lease"]["token"], "result": {QUESTION: label},
+                                  "idempotency_key": f"ref-{task_id}-{account.user_id}"}, expect=(201,))
+                run.submitted += 1
+                answered += 1
+            active = still_active
+    for client in clients.values():
         client.close()
     admin.close()
     return run
 
 
-def check_task_routes_for_gold(server: Server, run: CrowdRun) -> None:
-    """`GET /api/v1/tasks/{id}` of every gold task, as each annotator who answered it and as the manager."""
-    gold_answers = [{QUESTION: option} for option in OPTIONS]
+def check_routes_for_gold(server: Server, accounts: Accounts, run: ProjectRun) -> None:
+    """`GET /api/v1/tasks/{id}` of every gold task, as each annotator who answered it and as the manager, and
+    each annotator's `GET /api/v1/annotations?project=` list."""
     clients = {account.user_id: ParkClient(server.base_url, account.token)
-               for account in [run.manager, *run.annotators]}
+               for account in [accounts.manager, *accounts.annotators]}
+    for account in accounts.annotators:
+        response = clients[account.user_id].get(f"/api/v1/annotations?project={run.project_id}&limit=500",
+                                                expect=(200,))
+        where = f"GET /api/v1/annotations?project={run.project_id} as user {account.user_id}"
+        run.leak_problems += gold_leaks(response.json(), GOLD_ANSWERS, where, True)
+        if '"gold"' in response.text():
+            run.leak_problems.append(f"{where}: the text `\"gold\"` in the body")
     for task_id, answerers in sorted(run.gold_answerers.items()):
-        for account in [run.manager, *answerers]:
+        for account in [accounts.manager, *answerers]:
             response = clients[account.user_id].get(f"/api/v1/tasks/{task_id}", expect=(200,))
             where = f"GET /api/v1/tasks/{task_id} as user {account.user_id}"
-            run.leak_problems += gold_leaks(response.json(), gold_answers, where, True)
+            run.leak_problems += gold_leaks(response.json(), GOLD_ANSWERS, where, True)
             if '"gold"' in response.text():
                 run.leak_problems.append(f"{where}: the text `\"gold\"` in the body")
     for client in clients.values():
@@ -347,8 +424,7 @@ class Ratings:
     """Every answer to the question, rebuilt from the export: (task id, annotator id, option code)."""
 
     rows: list[tuple[int, int, int]]
-    task_ids: list[int]          # in the order of the export
-    annotator_ids: list[int]     # in order of first appearance
+    annotator_ids: list[int]  # in order of first appearance
 
     def by_task(self) -> dict[int, dict[int, int]]:
         table: dict[int, dict[int, int]] = defaultdict(dict)
@@ -360,10 +436,8 @@ class Ratings:
 def ratings_from_export(export: list[dict]) -> tuple[Ratings, list[str]]:
     problems = []
     rows = []
-    task_ids = []
     annotator_ids: list[int] = []
     for task in export:
-        task_ids.append(task["id"])
         seen = set()
         for annotation in task["annotations"]:
             annotator = annotation["annotator_id"]
@@ -377,20 +451,26 @@ def ratings_from_export(export: list[dict]) -> tuple[Ratings, list[str]]:
             if annotator not in annotator_ids:
                 annotator_ids.append(annotator)
             rows.append((task["id"], annotator, OPTIONS.index(label)))
-    return Ratings(rows=rows, task_ids=task_ids, annotator_ids=annotator_ids), problems
+    return Ratings(rows=rows, annotator_ids=annotator_ids), problems
 
 
 # ------------------------------------------------------------------------------ reference computations
 
 
-def reference_krippendorff_alpha(ratings: Ratings) -> float:
+def reference_krippendorff_alpha(ratings: Ratings) -> float | None:
+    """The `krippendorff` package's alpha over raters × units (NaN where missing); None where it is undefined
+    (the package raises: no unit with two ratings, or a single value in the domain)."""
     tasks = sorted({task for task, _, _ in ratings.rows})
     column = {task: index for index, task in enumerate(tasks)}
     row = {annotator: index for index, annotator in enumerate(ratings.annotator_ids)}
     matrix = np.full((len(row), len(column)), np.nan)
     for task, annotator, code in ratings.rows:
         matrix[row[annotator], column[task]] = code
-    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    try:
+        alpha = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    except ValueError:
+        return None
+    return None if math.isnan(alpha) else alpha
 
 
 def category_counts(ratings: Ratings, minimum_ratings: int = 2) -> np.ndarray:
@@ -401,7 +481,9 @@ def category_counts(ratings: Ratings, minimum_ratings: int = 2) -> np.ndarray:
 
 
 def hand_fleiss_kappa(ratings: Ratings) -> float | None:
-    """Per-unit rating counts: Pᵢ = Σ_j nᵢⱼ(nᵢⱼ−1)/(nᵢ(nᵢ−1)), P̄ the mean, pⱼ category shares, P̄ₑ = Σ pⱼ²."""
+    """Fleiss' kappa with per-unit rating counts, over units with ≥ 2 ratings:
+    Pᵢ = Σ_j nᵢⱼ(nᵢⱼ−1) / (nᵢ(nᵢ−1)), P̄ their mean, pⱼ the category shares, P̄ₑ = Σ_j pⱼ²,
+    κ = (P̄ − P̄ₑ) / (1 − P̄ₑ), and 1 when P̄ₑ = 1."""
     counts = category_counts(ratings)
     if len(counts) == 0:
         return None
@@ -415,11 +497,15 @@ def hand_fleiss_kappa(ratings: Ratings) -> float | None:
 
 
 def reference_fleiss_kappa(ratings: Ratings) -> float | None:
-    """statsmodels' Fleiss' kappa when every unit has the same number of ratings (it requires that), else None."""
+    """statsmodels' Fleiss' kappa when every unit has the same number of ratings (it requires that), else None;
+    its NaN when every rating is in one category (chance agreement 1) is 1 by LabelPark's convention."""
     counts = category_counts(ratings)
     if len(counts) == 0 or len(set(counts.sum(axis=1))) != 1:
         return None
-    return float(statsmodels_fleiss_kappa(counts, method="fleiss"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kappa = float(statsmodels_fleiss_kappa(counts, method="fleiss"))
+    return 1.0 if math.isnan(kappa) else kappa
 
 
 def reference_mean_pairwise_cohen(ratings: Ratings) -> tuple[float | None, int]:
@@ -435,8 +521,8 @@ def reference_mean_pairwise_cohen(ratings: Ratings) -> tuple[float | None, int]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             kappa = cohen_kappa_score([answers[first][t] for t in shared], [answers[second][t] for t in shared],
-                                      labels=list(range(len(OPTIONS))))
-        kappas.append(1.0 if math.isnan(kappa) else float(kappa))
+                                      labels=list(range(len(OPTIONS))), replace_undefined_by=1.0)
+        kappas.append(float(kappa))
     return (sum(kappas) / len(kappas) if kappas else None), len(kappas)
 
 
@@ -480,12 +566,14 @@ def hand_majority_vote(ratings: Ratings) -> dict[int, tuple[int, float]]:
     return result
 
 
-def crowd_kit_frame(ratings: Ratings, labels_as_names: bool) -> pd.DataFrame:
-    return pd.DataFrame({
-        "task": [task for task, _, _ in ratings.rows],
-        "worker": [annotator for _, annotator, _ in ratings.rows],
-        "label": [OPTIONS[code] if labels_as_names else code for _, _, code in ratings.rows],
-    })
+def crowd_kit_frame(ratings: Ratings, labels: str) -> pd.DataFrame:
+    """crowd-kit's input: `labels` is "codes" (option indexes), "names", or "ordered codes" (a categorical of the
+    option indexes, so that the columns of its probability frames follow the schema)."""
+    codes = [code for _, _, code in ratings.rows]
+    column = {"codes": codes, "names": [OPTIONS[code] for code in codes],
+              "ordered codes": pd.Categorical(codes, categories=range(len(OPTIONS)))}[labels]
+    return pd.DataFrame({"task": [task for task, _, _ in ratings.rows],
+                         "worker": [annotator for _, annotator, _ in ratings.rows], "label": column})
 
 
 @dataclass
@@ -560,96 +648,128 @@ def smoothed_dawid_skene(ratings: Ratings, alpha=1.0, gamma=1.0, beta=1.0, max_i
 
 @dataclass
 class Comparison:
+    """One metric: LabelPark's value, the reference's, and the rule they must meet."""
+
     metric: str
     labelpark: object
     reference: object
-    tolerance: float | None  # None: must be equal
+    # "equal", "within <tolerance>", "at least the reference − <margin>" or "above the reference"
+    rule: str = f"within {EXACT_TOLERANCE}"
     note: str = ""
+    # Set for summaries of many items, which decide item by item.
+    verdict: bool | None = None
 
     @property
     def passed(self) -> bool:
-        if self.tolerance is None:
+        if self.verdict is not None:
+            return self.verdict
+        if self.rule == "equal":
             return self.labelpark == self.reference
         if self.labelpark is None or self.reference is None:
-            return self.labelpark is None and self.reference is None
-        return abs(float(self.labelpark) - float(self.reference)) <= self.tolerance
+            return self.labelpark is None and self.reference is None and self.rule.startswith("within")
+        ours, theirs = float(self.labelpark), float(self.reference)
+        if self.rule.startswith("within "):
+            return abs(ours - theirs) <= float(self.rule.split()[1])
+        if self.rule.startswith("at least the reference − "):
+            return ours >= theirs - float(self.rule.rsplit(" ", 1)[1])
+        if self.rule == "above the reference":
+            return ours > theirs
+        raise ValueError(f"unknown rule {self.rule!r}")
 
     def line(self) -> str:
         def shown(value):
             return f"{value:.15g}" if isinstance(value, float) else str(value)
         difference = ""
-        if self.tolerance is not None and isinstance(self.labelpark, (int, float)) and \
+        if self.rule.startswith("within") and isinstance(self.labelpark, (int, float)) and \
                 isinstance(self.reference, (int, float)):
             difference = f"  |Δ|={abs(self.labelpark - self.reference):.2e}"
         note = f"  ({self.note})" if self.note else ""
-        return (f"  {'ok  ' if self.passed else 'FAIL'} {self.metric}: labelpark={shown(self.labelpark)} "
+        return (f"  {'ok  ' if self.passed else 'FAIL'} {self.metric} [{self.rule}]: labelpark={shown(self.labelpark)} "
                 f"reference={shown(self.reference)}{difference}{note}")
 
 
 @dataclass
 class Report:
+    """Every comparison and problem, and the lines to print, each under the section (project) it came from."""
+
     comparisons: list[Comparison] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    # What to print, in order: section headers and notes (text) and comparisons.
+    lines: list[str | Comparison] = field(default_factory=list)
+    section: str = ""
+    _printed_section: str | None = None
 
-    def compare(self, metric, labelpark, reference, tolerance=EXACT_TOLERANCE, note="") -> None:
-        self.comparisons.append(Comparison(metric, labelpark, reference, tolerance, note))
+    def compare(self, metric, labelpark, reference, rule=f"within {EXACT_TOLERANCE}", note="", verdict=None) -> None:
+        comparison = Comparison(f"{self.section}: {metric}", labelpark, reference, rule, note, verdict)
+        self.comparisons.append(comparison)
+        self._add(comparison)
 
-    def failures(self) -> list[str]:
-        return self.problems + [comparison.line().strip() for comparison in self.comparisons if not comparison.passed]
+    def note(self, line: str) -> None:
+        self._add(line)
+
+    def problem(self, message: str) -> None:
+        self.problems.append(f"{self.section}: {message}")
+
+    def _add(self, line: str | Comparison) -> None:
+        if self._printed_section != self.section:
+            self.lines.append(f"[{self.section}]")
+            self._printed_section = self.section
+        self.lines.append(line)
+
+    def failed(self) -> bool:
+        return bool(self.problems) or not all(comparison.passed for comparison in self.comparisons)
 
 
-def per_item_comparison(report: Report, metric: str, ours: dict, reference: dict, tolerance, describe) -> None:
-    """One summary comparison over many items; the worst item is the one shown, every mismatch listed."""
-    mismatched = []
+def per_item_comparison(report: Report, metric: str, ours: dict, reference: dict, tolerance: float | None,
+                        describe) -> None:
+    """One comparison summarising many items (exact when `tolerance` is None); each mismatch becomes a problem."""
+    mismatched: list[str] = []
     worst_key, worst_gap = None, -1.0
     for key in sorted(reference):
         a, b = ours.get(key), reference[key]
         if tolerance is None:
-            bad, gap = a != b, (0.0 if a == b else 1.0)
+            gap = 0.0 if a == b else math.inf
         elif a is None or b is None:
-            bad, gap = (a is None) != (b is None), (0.0 if a is None and b is None else math.inf)
+            gap = 0.0 if a is None and b is None else math.inf
         else:
             gap = abs(float(a) - float(b))
-            bad = gap > tolerance
-        if bad:
+        if gap > (tolerance or 0.0):
             mismatched.append(f"{describe(key)}: labelpark={a} reference={b}")
         if gap > worst_gap:
             worst_key, worst_gap = key, gap
-    extra = sorted(set(ours) - set(reference))
-    for key in extra:
-        mismatched.append(f"{describe(key)}: only labelpark has it ({ours[key]})")
-    summary = f"{len(reference) - len(mismatched)}/{len(reference)} equal"
-    if tolerance is not None and worst_key is not None:
-        summary += f", max |Δ|={worst_gap:.2e} at {describe(worst_key)}"
-    report.comparisons.append(Comparison(metric, "per item", "per item", None, summary))
-    if mismatched:
-        report.comparisons[-1].labelpark = f"{len(mismatched)} mismatched"
-        report.problems += [f"{metric}: {line}" for line in mismatched[:20]]
-        if len(mismatched) > 20:
-            report.problems.append(f"{metric}: … and {len(mismatched) - 20} more")
+    extra = [f"{describe(key)}: only labelpark has it ({ours[key]})" for key in sorted(set(ours) - set(reference))]
+    total = len(reference)
+    note = f"max |Δ|={worst_gap:.2e} at {describe(worst_key)}" if tolerance is not None and worst_key else ""
+    rule = "equal" if tolerance is None else f"each within {tolerance}"
+    problems = mismatched + extra
+    ours_summary = f"{total - len(mismatched)}/{total} items match" + (f" + {len(extra)} extra" if extra else "")
+    report.compare(metric, ours_summary, f"{total}/{total} items match", rule, note, verdict=not problems)
+    for line in problems[:20]:
+        report.problem(f"{metric}: {line}")
+    if len(problems) > 20:
+        report.problem(f"{metric}: … and {len(problems) - 20} more")
 
 
 def accuracy_against_truth(labels: dict[int, int], truth_of_task: dict[int, int]) -> float:
     return sum(labels[task] == truth_of_task[task] for task in labels) / len(labels)
 
 
-def compare_quality(report: Report, quality: dict, ratings: Ratings, run: CrowdRun, simulation: Simulation,
-                    project_id: int) -> None:
-    truth_of_task = {task: simulation.truth[item] for task, item in run.item_of_task.items()}
-    gold_of_task = {task: simulation.truth[item] for task, item in run.item_of_task.items()
-                    if item in simulation.gold_items}
-
-    report.compare("project_id", quality.get("project_id"), project_id, None)
+def compare_quality(report: Report, quality: dict, ratings: Ratings, run: ProjectRun,
+                    truth_of_task: dict[int, int], profile_of: dict[int, AnnotatorProfile]) -> None:
+    scenario = run.scenario
+    gold_of_task = {task: truth for task, truth in truth_of_task.items() if task in run.gold_tasks}
+    report.compare("project_id", quality.get("project_id"), run.project_id, "equal")
     questions = [q for q in quality.get("questions", []) if q.get("name") == QUESTION]
-    if len(questions) != 1:
-        report.problems.append(f"/quality has {len(questions)} entries for question {QUESTION!r}: {quality}")
+    if len(questions) != 1 or len(quality.get("questions", [])) != 1:
+        report.problem(f"/quality should have one entry, for question {QUESTION!r}: {str(quality)[:300]}")
         return
     question = questions[0]
-    report.compare("question type", question.get("type"), "choice", None)
-    report.compare("question options", question.get("options"), OPTIONS, None)
-    report.compare("annotations", question.get("annotations"), len(ratings.rows), None)
-    report.compare("tasks with an answer", question.get("tasks"), len({t for t, _, _ in ratings.rows}), None)
+    report.compare("question type", question.get("type"), "choice", "equal")
+    report.compare("question options", question.get("options"), OPTIONS, "equal")
+    report.compare("annotations", question.get("annotations"), len(ratings.rows), "equal")
+    report.compare("tasks with an answer", question.get("tasks"), len({t for t, _, _ in ratings.rows}), "equal")
+    units = Counter(len(unit) for unit in ratings.by_task().values())
+    report.note(f"  ratings per task → tasks: {dict(sorted(units.items()))}")
 
     agreement = question.get("agreement", {})
     report.compare("krippendorff_alpha_nominal vs krippendorff.alpha", agreement.get("krippendorff_alpha_nominal"),
@@ -659,18 +779,18 @@ def compare_quality(report: Report, quality: dict, ratings: Ratings, run: CrowdR
     statsmodels_value = reference_fleiss_kappa(ratings)
     if statsmodels_value is not None:
         report.compare("fleiss_kappa vs statsmodels", agreement.get("fleiss_kappa"), statsmodels_value)
-        report.compare("hand Fleiss vs statsmodels (the reference's own check)", hand_fleiss, statsmodels_value)
-    else:
-        report.lines.append("  (ratings per task differ, so statsmodels' fleiss_kappa does not apply)")
+        report.compare("self-check of the references: hand Fleiss (as labelpark=) vs statsmodels", hand_fleiss,
+                       statsmodels_value)
+    elif ratings.rows:
+        report.note("  statsmodels' fleiss_kappa does not apply: the tasks' numbers of ratings differ")
     mean_cohen, pairs = reference_mean_pairwise_cohen(ratings)
     report.compare("mean_pairwise_cohen_kappa vs sklearn", agreement.get("mean_pairwise_cohen_kappa"), mean_cohen,
-                   note=f"{pairs} rater pairs share a task")
+                   note=f"rater pairs sharing a task: {pairs}")
 
     annotators = {entry["user_id"]: entry for entry in question.get("annotators", [])}
-    report.compare("annotator ids", sorted(annotators), sorted(ratings.annotator_ids), None)
-    per_annotator_count = Counter(annotator for _, annotator, _ in ratings.rows)
+    report.compare("annotator ids", sorted(annotators), sorted(ratings.annotator_ids), "equal")
     per_item_comparison(report, "annotators[].annotations", {u: e.get("annotations") for u, e in annotators.items()},
-                        dict(per_annotator_count), None, lambda u: f"user {u}")
+                        dict(Counter(annotator for _, annotator, _ in ratings.rows)), None, lambda u: f"user {u}")
     per_item_comparison(report, "annotators[].consensus_agreement (hand)",
                         {u: e.get("consensus_agreement") for u, e in annotators.items()},
                         hand_consensus_agreement(ratings), EXACT_TOLERANCE, lambda u: f"user {u}")
@@ -683,43 +803,48 @@ def compare_quality(report: Report, quality: dict, ratings: Ratings, run: CrowdR
                         {u: accuracy for u, (_, accuracy) in gold.items()}, EXACT_TOLERANCE, lambda u: f"user {u}")
 
     aggregated = {entry["task_id"]: entry for entry in question.get("aggregated", [])}
-    report.compare("aggregated task ids", sorted(aggregated), sorted({t for t, _, _ in ratings.rows}), None)
+    per_item_comparison(report, "aggregated[].task_id (one per task with an answer)", {t: True for t in aggregated},
+                        {t: True for t, _, _ in ratings.rows}, None, lambda t: f"task {t}")
     majority = hand_majority_vote(ratings)
     labelpark_majority = {t: (OPTIONS.index(e["majority_vote"]) if e.get("majority_vote") in OPTIONS else None)
                           for t, e in aggregated.items()}
     per_item_comparison(report, "aggregated[].majority_vote (hand, ties → lowest option index)",
-                        {t: (OPTIONS[c] if c is not None else None) for t, c in labelpark_majority.items()},
+                        {t: e.get("majority_vote") for t, e in aggregated.items()},
                         {t: OPTIONS[code] for t, (code, _) in majority.items()}, None, lambda t: f"task {t}")
     per_item_comparison(report, "aggregated[].majority_confidence (hand)",
                         {t: e.get("majority_confidence") for t, e in aggregated.items()},
                         {t: share for t, (_, share) in majority.items()}, EXACT_TOLERANCE, lambda t: f"task {t}")
+    if not ratings.rows:
+        return
 
-    # crowd-kit's MajorityVote takes the first column of idxmax among equal shares; the columns are the
-    # sorted labels, so with option codes as labels its ties go to the lowest option index, like LabelPark's.
+    # crowd-kit's MajorityVote picks idxmax over its probas_ columns: among equal shares the first column. The
+    # columns come in the order of pandas' value_counts (most frequent first), unless the labels are a
+    # categorical, whose columns follow the categories. With the option indexes as categories its ties go to
+    # the lowest option index, which is LabelPark's convention. (A categorical of the names would do the same,
+    # but crowd-kit 1.4.2's skill estimate then fails inside pandas' eval.)
     crowd_mv = CrowdKitMajorityVote()
-    crowd_labels = crowd_mv.fit_predict(crowd_kit_frame(ratings, labels_as_names=False))
+    crowd_labels = crowd_mv.fit_predict(crowd_kit_frame(ratings, "ordered codes"))
     crowd_probas = crowd_mv.probas_
-    per_item_comparison(report, "aggregated[].majority_vote vs crowd-kit MajorityVote (labels = option codes)",
-                        {t: OPTIONS[c] if c is not None else None for t, c in labelpark_majority.items()},
+    per_item_comparison(report, "aggregated[].majority_vote vs crowd-kit MajorityVote (categorical in schema order)",
+                        {t: e.get("majority_vote") for t, e in aggregated.items()},
                         {int(t): OPTIONS[int(c)] for t, c in crowd_labels.items()}, None, lambda t: f"task {t}")
     per_item_comparison(report, "aggregated[].majority_confidence vs crowd-kit probas_",
                         {t: e.get("majority_confidence") for t, e in aggregated.items()},
                         {int(t): float(crowd_probas.loc[t].max()) for t in crowd_probas.index}, EXACT_TOLERANCE,
                         lambda t: f"task {t}")
-    named = CrowdKitMajorityVote().fit_predict(crowd_kit_frame(ratings, labels_as_names=True))
-    tied = [t for t, (_, share) in majority.items() if list(Counter(ratings.by_task()[t].values()).values()).count(
-        max(Counter(ratings.by_task()[t].values()).values())) > 1]
-    differs_by_name = sum(named[t] != OPTIONS[majority[t][0]] for t in majority)
-    report.lines.append(
-        f"  majority vote: {len(tied)} tied tasks; crowd-kit with option names as labels breaks ties alphabetically "
-        f"and differs from LabelPark on {differs_by_name} of them (expected: the tie convention is schema order)")
+    tied = [t for t, unit in ratings.by_task().items() if sorted(Counter(unit.values()).values())[-2:].count(
+        max(Counter(unit.values()).values())) > 1]
+    plain_mv = CrowdKitMajorityVote()
+    plain = plain_mv.fit_predict(crowd_kit_frame(ratings, "names"))
+    differs_plain = sum(plain[t] != OPTIONS[majority[t][0]] for t in majority)
+    report.note(
+        f"  majority vote: {len(tied)} tasks tied; crowd-kit given plain option names breaks ties by its column "
+        f"order {list(plain_mv.probas_.columns)} and so differs from LabelPark on {differs_plain} tasks")
 
-    # Dawid-Skene: LabelPark's smoothed fit written out again, then the accuracy comparison with crowd-kit.
+    # Dawid-Skene: LabelPark's smoothed fit written out again.
     mirror = smoothed_dawid_skene(ratings)
-    labelpark_ds = {t: (OPTIONS.index(e["dawid_skene"]) if e.get("dawid_skene") in OPTIONS else None)
-                    for t, e in aggregated.items()}
     per_item_comparison(report, "aggregated[].dawid_skene vs numpy smoothed EM",
-                        {t: OPTIONS[c] if c is not None else None for t, c in labelpark_ds.items()},
+                        {t: e.get("dawid_skene") for t, e in aggregated.items()},
                         {t: OPTIONS[c] for t, c in mirror.labels.items()}, None, lambda t: f"task {t}")
     per_item_comparison(report, "aggregated[].dawid_skene_confidence vs numpy smoothed EM",
                         {t: e.get("dawid_skene_confidence") for t, e in aggregated.items()},
@@ -727,44 +852,44 @@ def compare_quality(report: Report, quality: dict, ratings: Ratings, run: CrowdR
     per_item_comparison(report, "annotators[].dawid_skene_accuracy vs numpy smoothed EM",
                         {u: e.get("dawid_skene_accuracy") for u, e in annotators.items()},
                         mirror.annotator_accuracy, ITERATIVE_TOLERANCE, lambda u: f"user {u}")
-    report.lines.append(f"  numpy smoothed Dawid-Skene ran {mirror.iterations} iterations")
+    report.note(f"  numpy smoothed Dawid-Skene: {mirror.iterations} iterations")
 
+    labelpark_ds = {t: (OPTIONS.index(e["dawid_skene"]) if e.get("dawid_skene") in OPTIONS else None)
+                    for t, e in aggregated.items()}
+    if None in labelpark_ds.values() or None in labelpark_majority.values():
+        report.problem("some aggregated labels are not options; accuracies against the truth not computed")
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        crowd_ds = CrowdKitDawidSkene(n_iter=100).fit_predict(crowd_kit_frame(ratings, labels_as_names=False))
+        crowd_ds = CrowdKitDawidSkene(n_iter=100).fit_predict(crowd_kit_frame(ratings, "codes"))
     crowd_ds_labels = {int(t): int(c) for t, c in crowd_ds.items()}
-    if any(c is None for c in labelpark_ds.values()) or any(c is None for c in labelpark_majority.values()):
-        report.problems.append("some aggregated labels are not options; accuracies against the truth not computed")
-        return
     ds_accuracy = accuracy_against_truth(labelpark_ds, truth_of_task)
     crowd_accuracy = accuracy_against_truth(crowd_ds_labels, truth_of_task)
     mv_accuracy = accuracy_against_truth(labelpark_majority, truth_of_task)
-    report.lines.append(
+    report.note(
         f"  accuracy against the simulated truth over {len(labelpark_ds)} tasks: LabelPark Dawid-Skene "
         f"{ds_accuracy:.4f}, crowd-kit DawidSkene(n_iter=100) {crowd_accuracy:.4f}, LabelPark majority vote "
-        f"{mv_accuracy:.4f}; LabelPark and crowd-kit Dawid-Skene agree on "
+        f"{mv_accuracy:.4f}; LabelPark's and crowd-kit's Dawid-Skene labels agree on "
         f"{sum(labelpark_ds[t] == crowd_ds_labels[t] for t in labelpark_ds)} tasks")
-    report.comparisons.append(Comparison(
-        "Dawid-Skene accuracy ≥ crowd-kit's − 0.01", ds_accuracy, crowd_accuracy, None,
-        f"margin {ds_accuracy - crowd_accuracy:+.4f}"))
-    report.comparisons[-1].tolerance = math.inf
-    if ds_accuracy < crowd_accuracy - DAWID_SKENE_MARGIN:
-        report.problems.append(f"Dawid-Skene accuracy {ds_accuracy:.4f} < crowd-kit's {crowd_accuracy:.4f} − 0.01")
-    if not ds_accuracy > mv_accuracy:
-        report.problems.append(f"Dawid-Skene accuracy {ds_accuracy:.4f} is not above majority vote's {mv_accuracy:.4f}")
-    report.lines.append("  per annotator (simulated tier, true accuracy on their tasks, LabelPark's estimates):")
-    answered = defaultdict(list)
+    if not scenario.judge_truth_inference:
+        return
+    report.compare("Dawid-Skene accuracy vs crowd-kit DawidSkene's", ds_accuracy, crowd_accuracy,
+                   rule=f"at least the reference − {DAWID_SKENE_MARGIN}")
+    report.compare("Dawid-Skene accuracy vs LabelPark majority vote's", ds_accuracy, mv_accuracy,
+                   rule="above the reference")
+    report.note("  per annotator (simulated tier, true accuracy on their tasks, LabelPark's estimates):")
+    correct = defaultdict(list)
     for task, annotator, code in ratings.rows:
-        answered[annotator].append(code == truth_of_task[task])
-    for user_id in ratings.annotator_ids:
-        entry = annotators.get(user_id, {})
-        profile = run.profile_of.get(user_id)
+        correct[annotator].append(code == truth_of_task[task])
 
-        def shown(value):
-            return "null" if value is None else f"{value:.3f}"
-        report.lines.append(
-            f"    user {user_id:>3} {profile.tier if profile else '?':<28} n={len(answered[user_id]):>3} "
-            f"true={sum(answered[user_id]) / len(answered[user_id]):.3f} "
+    def shown(value):
+        return "null" if value is None else f"{value:.3f}"
+    for user_id in sorted(ratings.annotator_ids):
+        entry = annotators.get(user_id, {})
+        profile = profile_of.get(user_id)
+        report.note(
+            f"    user {user_id:>3} {profile.tier if profile else '?':<28} n={len(correct[user_id]):>3} "
+            f"true={sum(correct[user_id]) / len(correct[user_id]):.3f} "
             f"consensus={shown(entry.get('consensus_agreement'))} "
             f"dawid_skene={shown(entry.get('dawid_skene_accuracy'))} "
             f"gold={shown(entry.get('gold', {}).get('accuracy'))} ({entry.get('gold', {}).get('scored')} scored)")
@@ -773,12 +898,66 @@ def compare_quality(report: Report, quality: dict, ratings: Ratings, run: CrowdR
 # ------------------------------------------------------------------------------------------------ main
 
 
+def check_project(server: Server, accounts: Accounts, run: ProjectRun, report: Report,
+                  profile_of: dict[int, AnnotatorProfile]) -> None:
+    """Reads the project's progress, export and quality report, and holds them against the references."""
+    scenario = run.scenario
+    manager = ParkClient(server.base_url, accounts.manager.token, timeout=30.0)
+    try:
+        expected_answers = scenario.overlap * len(scenario.truth)
+        if scenario.every_slot_filled:
+            slots = manager.get(f"/api/v1/projects/{run.project_id}/progress", expect=(200,)).json().get("slots", {})
+            if slots.get("submitted") != expected_answers or slots.get("open") != 0:
+                report.problem(f"progress: expected all {expected_answers} slots submitted, got {slots}")
+
+        export_response = manager.get(f"/api/v1/projects/{run.project_id}/export?format=jsonl", expect=(200,))
+        export = export_response.json_lines()
+        for line in export:
+            report.problems += [f"{report.section}: {problem}" for problem in
+                                gold_leaks(line, GOLD_ANSWERS, f"export jsonl (task {line.get('id')})", True)]
+        if '"gold"' in export_response.text():
+            report.problem("export jsonl: the text `\"gold\"` in the body")
+        csv_text = manager.get(f"/api/v1/projects/{run.project_id}/export?format=csv", expect=(200,)).text()
+        if "gold" in csv_text.lower():
+            report.problem("export csv: the word `gold` in the body")
+        report.problems += [f"{report.section}: {problem}" for problem in run.leak_problems]
+        if run.next_shapes[True] and run.next_shapes[True] != run.next_shapes[False]:
+            gold_shapes = sorted(map(sorted, run.next_shapes[True]))
+            other_shapes = sorted(map(sorted, run.next_shapes[False]))
+            report.problem(f"POST /next: gold tasks come in another shape than the others: {gold_shapes} vs "
+                           f"{other_shapes}")
+
+        ratings, export_problems = ratings_from_export(export)
+        for problem in export_problems:
+            report.problem(problem)
+        item_of_task = {task["id"]: task["data"]["item"] for task in export}
+        if sorted(item_of_task.values()) != sorted(scenario.truth) or \
+                any(item_of_task.get(task) != item for task, item in run.item_of_task.items()):
+            report.problem("export: the tasks or their items differ from those imported and handed out")
+        truth_of_task = {task: scenario.truth[item] for task, item in item_of_task.items() if item in scenario.truth}
+        run.gold_tasks = {task for task, item in item_of_task.items() if item in scenario.gold_items}
+        per_task = Counter(task for task, _, _ in ratings.rows)
+        if scenario.every_slot_filled and (set(per_task.values()) != {scenario.overlap}
+                                           or len(per_task) != len(scenario.truth)):
+            report.problem(f"export: expected {scenario.overlap} answers on each of {len(scenario.truth)} tasks, "
+                           f"got {sorted(Counter(per_task.values()).items())} (answers per task, tasks)")
+
+        quality_response = manager.get(f"/api/v1/projects/{run.project_id}/quality")
+        if quality_response.status != 200:
+            report.problem(f"GET /api/v1/projects/{run.project_id}/quality answered {quality_response.status}: "
+                           f"{quality_response.text()[:300]}")
+            return
+        compare_quality(report, quality_response.json(), ratings, run, truth_of_task, profile_of)
+    finally:
+        manager.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", default=".build/release/labelpark")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--tasks", type=int, default=DEFAULT_TASK_COUNT)
-    parser.add_argument("--keep", action="store_true", help="keep the data directory and server log")
+    parser.add_argument("--tasks", type=int, default=DEFAULT_TASK_COUNT, help="tasks of the crowd project")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory and the server log")
     args = parser.parse_args()
     started = time.monotonic()
     deadline = Deadline(TIME_BUDGET_SECONDS)
@@ -786,62 +965,39 @@ def main() -> int:
         print(f"quality-reference: FAIL no executable at {args.binary}")
         return 1
 
-    simulation = simulate_truth(args.seed, args.tasks)
+    plan, profiles = scenarios(args.seed, args.tasks)
     work_dir = Path(tempfile.mkdtemp(prefix="labelpark-quality-reference-"))
     data_dir = work_dir / "data"
     data_dir.mkdir()
     server = Server(args.binary, data_dir, work_dir / "server.log")
     report = Report()
-    counts = ""
+    summary_counts = []
     try:
         server.start(deadline)
-        run = run_crowd(server, args.binary, simulation, args.seed, deadline)
-        counts = f"{len(simulation.truth)} tasks, {len(simulation.gold_items)} gold, {run.submitted} answers"
-        print(f"quality-reference: seed {args.seed}, {counts}, {run.claims} claims, "
-              f"{time.monotonic() - started:.1f} s")
-        check_task_routes_for_gold(server, run)
-
-        manager = ParkClient(server.base_url, run.manager.token, timeout=30.0)
-        progress = manager.get(f"/api/v1/projects/{run.project_id}/progress", expect=(200,)).json()
-        slots = progress.get("slots", {})
-        if slots.get("submitted") != OVERLAP * len(simulation.truth) or slots.get("open") != 0:
-            report.problems.append(f"progress: expected all {OVERLAP * len(simulation.truth)} slots submitted, "
-                                   f"got {slots}")
-        export_response = manager.get(f"/api/v1/projects/{run.project_id}/export?format=jsonl", expect=(200,))
-        export = export_response.json_lines()
-        gold_answers = [{QUESTION: option} for option in OPTIONS]
-        for line in export:
-            report.problems += gold_leaks(line, gold_answers, f"export jsonl (task {line.get('id')})", True)
-        if '"gold"' in export_response.text():
-            report.problems.append("export jsonl: the text `\"gold\"` in the body")
-        csv_text = manager.get(f"/api/v1/projects/{run.project_id}/export?format=csv", expect=(200,)).text()
-        if "gold" in csv_text.lower():
-            report.problems.append("export csv: the word `gold` in the body")
-        report.problems += run.leak_problems
-
-        ratings, export_problems = ratings_from_export(export)
-        report.problems += export_problems
-        exported_items = {task["id"]: task["data"]["item"] for task in export}
-        if exported_items != run.item_of_task:
-            report.problems.append("export: the tasks or their items differ from what the annotators were given")
-        per_task = Counter(task for task, _, _ in ratings.rows)
-        if set(per_task.values()) != {OVERLAP} or len(per_task) != len(simulation.truth):
-            report.problems.append(f"export: expected {OVERLAP} answers on each of {len(simulation.truth)} tasks, "
-                                   f"got {sorted(Counter(per_task.values()).items())} (answers per task: tasks)")
-
-        quality_response = manager.get(f"/api/v1/projects/{run.project_id}/quality")
-        if quality_response.status != 200:
-            report.problems.append(f"GET /api/v1/projects/{run.project_id}/quality answered "
-                                   f"{quality_response.status}: {quality_response.text()[:300]}")
-        else:
-            quality = quality_response.json()
-            report.problems += gold_leaks(quality, [], "quality", True) if False else []
-            compare_quality(report, quality, ratings, run, simulation, run.project_id)
-        manager.close()
-    except (CheckFailure, UnexpectedStatus) as error:
-        report.problems.append(f"{type(error).__name__}: {error}")
+        accounts = Accounts(
+            manager=create_account(args.binary, data_dir, "manager@ref.example", "manager", deadline),
+            annotators=[create_account(args.binary, data_dir, f"annotator{index}@ref.example", "annotator", deadline)
+                        for index in range(len(profiles))])
+        profile_of = {account.user_id: profile for account, profile in zip(accounts.annotators, profiles)}
+        for scenario in plan:
+            report.section = scenario.name
+            run = run_project(server, accounts, scenario, args.seed, deadline)
+            summary_counts.append(f"{scenario.name} {len(scenario.truth)}/{len(scenario.gold_items)}/{run.submitted}")
+            print(f"quality-reference: {scenario.name}: {len(scenario.truth)} tasks, {len(scenario.gold_items)} gold, "
+                  f"{run.submitted} answers by {len(scenario.participants)} annotators, {run.claims} claims, "
+                  f"{time.monotonic() - started:.1f} s")
+            if scenario.name == "crowd":
+                check_routes_for_gold(server, accounts, run)
+                annotator_view = ParkClient(server.base_url, accounts.annotators[0].token)
+                denied = annotator_view.get(f"/api/v1/projects/{run.project_id}/quality")
+                annotator_view.close()
+                if denied.status not in (403, 404):
+                    report.problem(f"an annotator's GET /quality answered {denied.status}, expected 403 or 404")
+            check_project(server, accounts, run, report, profile_of)
+    except (CheckFailure, UnexpectedStatus, TransportFailure) as error:
+        report.problem(f"{type(error).__name__}: {error}")
         if server.process is not None:
-            report.problems.append("server log tail:\n" + server.log_tail())
+            report.problem("server log tail:\n" + server.log_tail())
     finally:
         server.stop()
         if args.keep:
@@ -849,18 +1005,14 @@ def main() -> int:
         else:
             shutil.rmtree(work_dir, ignore_errors=True)
 
-    for comparison in report.comparisons:
-        print(comparison.line())
     for line in report.lines:
-        print(line)
-    failures = report.failures()
-    for failure in report.problems:
-        print(f"  problem: {failure}")
-    elapsed = time.monotonic() - started
-    passed_count = sum(comparison.passed for comparison in report.comparisons)
-    summary = (f"{passed_count} comparisons equal of {len(report.comparisons)}, {len(report.problems)} problems, "
-               f"seed {args.seed}, {counts}, {elapsed:.1f} s")
-    if failures:
+        print(line.line() if isinstance(line, Comparison) else line)
+    for problem in report.problems:
+        print(f"  problem: {problem}")
+    passed = sum(comparison.passed for comparison in report.comparisons)
+    summary = (f"{passed}/{len(report.comparisons)} comparisons hold, {len(report.problems)} problems; "
+               f"seed {args.seed}; tasks/gold/answers: {', '.join(summary_counts)}; {time.monotonic() - started:.1f} s")
+    if report.failed():
         print(f"quality-reference: FAIL {summary}")
         return 1
     print(f"quality-reference: PASS {summary}")

@@ -51,12 +51,14 @@ def all_tests():
     return [
         ("sign_in", cases_pages.test_sign_in_and_out),
         ("create_project_and_import", cases_pages.test_create_project_and_import),
+        ("project_settings", importlib.import_module("cases_settings").test_project_settings),
         ("keyboard_20_tasks", cases_annotate.test_keyboard_twenty_tasks),
         ("keyboard_shortcuts", cases_annotate.test_keyboard_shortcuts),
         ("ner_spans_by_mouse", cases_annotate.test_ner_spans_by_mouse),
         ("offline_then_back", cases_annotate.test_offline_then_back),
         ("hostile_text", cases_pages.test_hostile_text_is_shown_not_run),
         ("both_languages", cases_pages.test_both_languages),
+        ("quality_dashboard", importlib.import_module("cases_quality").test_quality_dashboard),
         ("session_expiry", cases_annotate.test_session_expiry_keeps_work),
         ("performance", cases_annotate.test_performance),
     ]

@@ -27,6 +27,7 @@ struct PageController {
         router.get("projects/new", use: page("project-new", title: "newProject.title"))
         router.get("projects/:id", use: page("project", title: "project.title", withProject: true))
         router.get("projects/:id/annotate", use: page("annotate", title: "annotate.title", withProject: true))
+        router.get("projects/:id/quality", use: page("quality", title: "quality.title", withProject: true))
         router.get("my-work", use: page("my-work", title: "myWork.title"))
     }
 

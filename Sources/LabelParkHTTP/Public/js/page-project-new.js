@@ -10,12 +10,10 @@ import {
   showStatus,
   errorText,
   canCreateProjectsIn,
-  isNetworkFailure,
   withFreshSession,
   showSignedOutKeepingWork,
 } from "/static/js/pages-dom.js";
-import { parseLocated, rangeForPath, JSONLocatedError } from "/static/js/pages-json.js";
-import { renderSchemaPreview } from "/static/js/pages-schema.js";
+import { createSchemaEditor } from "/static/js/pages-schema-editor.js";
 
 const form = document.getElementById("new-project-form");
 const statusNode = document.getElementById("new-project-status");
@@ -26,151 +24,10 @@ const descriptionInput = document.getElementById("project-description");
 const overlapInput = document.getElementById("overlap");
 const leaseInput = document.getElementById("lease-seconds");
 const editor = document.getElementById("schema-editor");
-const schemaState = document.getElementById("schema-state");
-const schemaErrors = document.getElementById("schema-errors");
-const preview = document.getElementById("schema-preview");
-const previewNote = document.getElementById("schema-preview-note");
 const createButton = document.getElementById("create-project");
 const createError = document.getElementById("create-error");
 
-const validationDelayMilliseconds = 300;
-
-/** The state of the schema as last checked: the parsed value and where its parts are in the text. */
-let checked = { text: null, value: null, locations: null, valid: false };
-let checkSequence = 0;
-let pendingCheck = null;
-let inFlight = null;
-let previewHandle = null;
-let previewedText = null;
-
-// MARK: schema errors
-
-function selectInEditor(range) {
-  if (!range) return;
-  editor.focus();
-  editor.setSelectionRange(range.start, range.end);
-  // Scroll the selection into view: a textarea scrolls to the caret only on some browsers.
-  const lineHeight = Number.parseFloat(getComputedStyle(editor).lineHeight) || 18;
-  const line = editor.value.slice(0, range.start).split("\n").length - 1;
-  editor.scrollTop = Math.max(0, line * lineHeight - editor.clientHeight / 3);
-}
-
-/** Lists one error: where it is (a path or a line/column) and what is wrong, with a way to jump there. */
-function showSchemaError({ where, message, range, testid }) {
-  clear(schemaErrors);
-  const item = el("li", { className: "schema-error", attrs: { "data-testid": testid } }, [
-    el("code", { className: "field", text: where }),
-    " ",
-    el("span", { className: "message", text: message }),
-  ]);
-  if (range) {
-    const jump = el("button", {
-      className: "small jump",
-      text: t("newProject.showInEditor"),
-      attrs: { type: "button" },
-    });
-    jump.addEventListener("click", () => selectInEditor(range));
-    item.append(" ", jump);
-  }
-  schemaErrors.append(item);
-  editor.setAttribute("aria-invalid", "true");
-}
-
-function clearSchemaErrors() {
-  clear(schemaErrors);
-  editor.removeAttribute("aria-invalid");
-}
-
-function setSchemaState(key, state, params) {
-  schemaState.textContent = key ? t(key, params) : "";
-  schemaState.dataset.state = state;
-}
-
-function markPreviewStale(stale) {
-  preview.classList.toggle("stale", stale);
-  previewNote.textContent = stale && previewHandle ? t("newProject.previewStale") : t("newProject.previewHelp");
-}
-
-// MARK: checking
-
-/** Checks the editor's JSON at once; schedules the server's check of the schema when the JSON is well formed. */
-function checkNow() {
-  const text = editor.value;
-  if (text === checked.text) return;
-  clearTimeout(pendingCheck);
-  inFlight?.abort();
-  const sequence = ++checkSequence;
-  let parsed;
-  try {
-    parsed = parseLocated(text, "schema");
-  } catch (error) {
-    if (!(error instanceof JSONLocatedError)) throw error;
-    checked = { text, value: null, locations: null, valid: false };
-    const where = t("newProject.lineColumn", { line: error.line, column: error.column });
-    const message = t(`newProject.json_${error.reason}`, { detail: error.detail });
-    showSchemaError({
-      where,
-      message,
-      range: { start: error.offset, end: Math.min(text.length, error.offset + 1) },
-      testid: "schema-syntax-error",
-    });
-    setSchemaState("newProject.stateSyntax", "invalid");
-    markPreviewStale(true);
-    return;
-  }
-  checked = { text, value: parsed.value, locations: parsed.locations, valid: false };
-  setSchemaState("newProject.stateChecking", "checking");
-  pendingCheck = setTimeout(() => checkOnServer(sequence, parsed), validationDelayMilliseconds);
-}
-
-async function checkOnServer(sequence, parsed) {
-  const controller = new AbortController();
-  inFlight = controller;
-  try {
-    await withFreshSession(() =>
-      api("POST", "/api/v1/schemas/validate", { body: { schema: parsed.value }, signal: controller.signal }),
-    );
-    if (sequence !== checkSequence) return;
-    checked.valid = true;
-    clearSchemaErrors();
-    setSchemaState("newProject.stateValid", "valid");
-    await showPreview(parsed.value);
-  } catch (error) {
-    if (sequence !== checkSequence || error?.name === "AbortError") return;
-    if (error?.status === 422 || error?.status === 400) {
-      const field = typeof error.field === "string" && error.field !== "" ? error.field : "schema";
-      showSchemaError({
-        where: field,
-        message: errorText(error),
-        range: rangeForPath(parsed.locations, field),
-        testid: "schema-rule-error",
-      });
-      setSchemaState("newProject.stateInvalid", "invalid");
-      markPreviewStale(true);
-    } else if (isNetworkFailure(error)) {
-      setSchemaState("newProject.stateOffline", "unknown");
-    } else if (error?.status === 401) {
-      showSignedOutKeepingWork(schemaState);
-    } else {
-      setSchemaState(null, "unknown");
-      showError(schemaState, error, "newProject.checkFailed");
-    }
-  } finally {
-    if (inFlight === controller) inFlight = null;
-  }
-}
-
-async function showPreview(schema) {
-  const text = checked.text;
-  if (text === previewedText && previewHandle) {
-    markPreviewStale(false);
-    return;
-  }
-  previewHandle?.destroy?.();
-  previewHandle = await renderSchemaPreview(preview, schema, { readOnly: false });
-  previewedText = text;
-  markPreviewStale(false);
-}
+let schemaEditor = null;
 
 // MARK: creating
 
@@ -233,10 +90,11 @@ async function create(event) {
   if (overlap === null) return;
   const leaseSeconds = integerInput("lease_seconds", leaseInput);
   if (leaseSeconds === null) return;
-  checkNow();
-  if (checked.value === null) {
+  schemaEditor.check();
+  const schema = schemaEditor.current();
+  if (schema.value === null) {
     showCreateError(t("newProject.fixSchemaFirst"));
-    schemaErrors.querySelector("button.jump")?.click();
+    schemaEditor.jumpToError();
     return;
   }
   const body = {
@@ -244,7 +102,7 @@ async function create(event) {
     description: descriptionInput.value,
     overlap,
     lease_seconds: leaseSeconds,
-    schema: checked.value,
+    schema: schema.value,
   };
   if (organizationSelect.value) body.organization_id = Number(organizationSelect.value);
 
@@ -264,12 +122,7 @@ async function create(event) {
       showSignedOutKeepingWork(createError);
       createError.hidden = false;
     } else if (field.startsWith("schema")) {
-      showSchemaError({
-        where: field,
-        message: errorText(error),
-        range: rangeForPath(checked.locations, field),
-        testid: "schema-rule-error",
-      });
+      schemaEditor.showRuleError(error);
       showCreateError(t("newProject.fixSchemaFirst"));
       editor.focus();
     } else if (!showFieldError(field, errorText(error))) {
@@ -307,7 +160,13 @@ async function loadOrganizations() {
 
 async function main() {
   await loadTranslations();
-  editor.addEventListener("input", checkNow);
+  schemaEditor = createSchemaEditor({
+    editor,
+    stateNode: document.getElementById("schema-state"),
+    errorsNode: document.getElementById("schema-errors"),
+    preview: document.getElementById("schema-preview"),
+    previewNote: document.getElementById("schema-preview-note"),
+  });
   form.addEventListener("submit", create);
   for (const [input] of Object.values(fieldInputs)) {
     input.addEventListener("input", () => {
@@ -315,7 +174,7 @@ async function main() {
     });
   }
   await loadOrganizations();
-  checkNow();
+  schemaEditor.check();
 }
 
 main();

@@ -14,6 +14,7 @@ import {
   translatedOr,
 } from "/static/js/pages-dom.js";
 import { renderSchemaPreview } from "/static/js/pages-schema.js";
+import { setUpSettings } from "/static/js/pages-settings.js";
 
 const projectID = pageProjectID();
 const statusNode = document.getElementById("project-status");
@@ -307,6 +308,7 @@ async function main() {
 
   const work = [renderSchemaPreview(document.getElementById("schema-view"), project.schema, { readOnly: true })];
   if (project.can_manage) work.push(loadProgress());
+  work.push(setUpSettings(project, { onSaved: showSettings }));
   await Promise.all(work);
   if (statusNode.dataset.state !== "error") {
     showStatus(statusNode, project.can_manage ? "" : t("project.annotatorNote"), "ready");

@@ -1,0 +1,246 @@
+"""Browser test of the quality page (issue #5): agreement, each annotator's record, the bar chart and the
+aggregated answers, read from the page and compared with what GET /api/v1/projects/{id}/quality answers."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from selenium.webdriver.common.keys import Keys
+
+from browser import wait_until
+from context import TestContext
+from pages import CJK, RAW_TRANSLATION_KEY, sign_in
+
+MANAGER = "quality.manager@browser.test"
+# (email, display name); the second name carries a CJK character so the chart's labels are checked with one.
+ANNOTATORS = (("ann.one@browser.test", "Ann One"), ("bo.two@browser.test", "Bo Two 张"),
+              ("cy.three@browser.test", "Cy Three"))
+OPTIONS = ["pos", "neg", "neu"]
+SCHEMA = {"fields": [{"name": "text", "type": "text"}],
+          "questions": [{"name": "label", "type": "choice", "options": OPTIONS}]}
+TASK_COUNT = 12
+GOLD_TASKS = 3  # tasks 0, 1 and 2; their gold answer is the truth below
+# Task n's true answer is OPTIONS[n % 3]. Each annotator answers the next option instead on these tasks.
+WRONG_ON = {"ann.one@browser.test": set(), "bo.two@browser.test": {1, 5}, "cy.three@browser.test": {1, 2, 7, 9}}
+# On task 10 the three split three ways (truth, truth + 1, truth + 2): majority vote has a tie there.
+SPLIT_TASK = 10
+# Gold accuracy by hand: Ann is right on gold tasks 0, 1, 2 → 3/3; Bo is wrong on 1 → 2/3; Cy is wrong on 1
+# and 2 → 1/3. Shown as percentages with at most one decimal.
+EXPECTED_GOLD = {"ann.one@browser.test": ("100%", 1.0), "bo.two@browser.test": ("66.7%", 2 / 3),
+                 "cy.three@browser.test": ("33.3%", 1 / 3)}
+AGREEMENT_KEYS = ("mean_pairwise_cohen_kappa", "fleiss_kappa", "krippendorff_alpha_nominal")
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "Sources" / "LabelParkHTTP" / "Public" / "i18n"
+# pages.RAW_TRANSLATION_KEY does not know this page's group; a key of any group left on screen is a gap.
+RAW_QUALITY_KEY = re.compile(r"\bquality\.[A-Za-z_][A-Za-z0-9_.]*\b")
+
+
+def task_number(task: dict) -> int:
+    return int(re.fullmatch(r"task (\d+): .*", task["data"]["text"]).group(1))
+
+
+def answer_for(email: str, number: int) -> str:
+    truth = number % 3
+    if number == SPLIT_TASK:
+        shift = [address for address, _ in ANNOTATORS].index(email)
+        return OPTIONS[(truth + shift) % 3]
+    return OPTIONS[(truth + 1) % 3] if number in WRONG_ON[email] else OPTIONS[truth]
+
+
+def shown_fixed(value: float) -> str:
+    """What Intl.NumberFormat("en", two fraction digits) shows: ICU rounds the shortest decimal form of the
+    double (repr), ties away from zero — 0.605 shows 0.61, although the double is a little below 0.605."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def shown_percent(value: float) -> str:
+    """What Intl.NumberFormat("en", percent, at most one fraction digit) shows, rounded the same way."""
+    rounded = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    text = str(rounded)
+    return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+def kappa_band(value: float) -> str:
+    """Landis & Koch's band of the kappa as shown (two decimals), named by the page's translation key."""
+    shown = float(shown_fixed(value))
+    if shown < 0:
+        return "kappaPoor"
+    for upper, band in ((0.2, "kappaSlight"), (0.4, "kappaFair"), (0.6, "kappaModerate"), (0.8, "kappaSubstantial")):
+        if shown <= upper:
+            return band
+    return "kappaAlmostPerfect"
+
+
+PAGE_STATE_SCRIPT = """
+const question = document.querySelector('[data-question="label"]');
+if (!question) return null;
+const text = (root, selector) => { const e = root.querySelector(selector); return e ? e.textContent.trim() : null; };
+const metrics = {};
+question.querySelectorAll('[data-metric]').forEach((item) => {
+  metrics[item.getAttribute('data-metric')] = {value: text(item, '.value'), reading: text(item, '.reading')};
+});
+const annotators = Array.from(question.querySelectorAll('[data-testid=annotator-quality]')).map((row) => ({
+  userID: Number(row.getAttribute('data-user-id')), name: text(row, '.name'), answers: text(row, '.answers'),
+  goldScored: text(row, '.gold-scored'), goldAccuracy: text(row, '.gold-accuracy'),
+  consensus: text(row, '.consensus'), dawidSkene: text(row, '.dawid-skene'),
+}));
+const chart = question.querySelector('svg[data-testid=accuracy-chart]');
+const bars = chart ? Array.from(chart.querySelectorAll('[data-testid=chart-bar]')) : [];
+const aggregated = Array.from(question.querySelectorAll('[data-testid=aggregated-row]'))
+  .filter((row) => !row.hidden && row.getClientRects().length > 0)
+  .map((row) => ({
+    taskID: Number(row.getAttribute('data-task-id')), differs: row.getAttribute('data-differs') === 'true',
+    majority: text(row, '.majority'), majorityConfidence: text(row, '.majority-confidence'),
+    dawidSkene: text(row, '.dawid-skene'), dawidSkeneConfidence: text(row, '.dawid-skene-confidence'),
+    badge: !!row.querySelector('.differs-badge'),
+  }));
+return {
+  metrics, annotators, aggregated,
+  chart: chart && {
+    namespace: chart.namespaceURI, role: chart.getAttribute('role'), label: chart.getAttribute('aria-label'),
+    title: chart.querySelector(':scope > title') ? chart.querySelector(':scope > title').textContent : null,
+    metric: chart.getAttribute('data-metric'),
+    bars: bars.map((bar) => ({
+      svg: bar instanceof SVGRectElement, userID: Number(bar.closest('[data-user-id]').getAttribute('data-user-id')),
+      value: Number(bar.getAttribute('data-value')), width: bar.getBBox().width,
+    })),
+  },
+};
+"""
+
+
+def test_quality_dashboard(ctx: TestContext) -> None:
+    park = ctx.park
+    park.open([(MANAGER, "manager", "Mia Manager"), *[(email, "annotator", name) for email, name in ANNOTATORS]])
+    manager = park.account(MANAGER)
+    project_id = park.create_project(manager.token, "Quality 质量", SCHEMA, overlap=3)
+    tasks = []
+    for number in range(TASK_COUNT):
+        task = {"data": {"text": f"task {number}: the bus to Yungang was late again"}}
+        if number < GOLD_TASKS:
+            task["gold"] = {"label": OPTIONS[number % 3]}
+        tasks.append(task)
+    park.import_tasks(manager.token, project_id, tasks)
+
+    # Every annotator takes tasks until the queue is empty for them: overlap 3 with 3 people → all 12 each.
+    for email, _ in ANNOTATORS:
+        token = park.account(email).token
+        answered = 0
+        while True:
+            claim = park.call("POST", f"/api/v1/projects/{project_id}/next", token, expect=(200, 204))
+            if claim.status == 204:
+                break
+            body = claim.json()
+            park.call("POST", f"/api/v1/tasks/{body['task']['id']}/annotations", token, expect=(201,),
+                      body={"lease_token": body["lease"]["token"],
+                            "result": {"label": answer_for(email, task_number(body["task"]))}})
+            answered += 1
+            assert answered <= TASK_COUNT, f"{email} was offered more than {TASK_COUNT} tasks"
+        assert answered == TASK_COUNT, f"{email} answered {answered} tasks, expected {TASK_COUNT}"
+
+    report = park.call("GET", f"/api/v1/projects/{project_id}/quality", manager.token, expect=(200,)).json()
+    [question] = [q for q in report["questions"] if q["name"] == "label"]
+    user_email = {park.account(email).user_id: email for email, _ in ANNOTATORS}
+    for annotator in question["annotators"]:
+        expected = EXPECTED_GOLD[user_email[annotator["user_id"]]][1]
+        assert annotator["gold"]["scored"] == GOLD_TASKS and abs(annotator["gold"]["accuracy"] - expected) < 1e-12, \
+            f"the API's gold record of {user_email[annotator['user_id']]} is {annotator['gold']}, expected 3 scored, {expected}"
+    differing = {a["task_id"] for a in question["aggregated"] if a["majority_vote"] != a["dawid_skene"]}
+    ctx.note(f"API agreement {question['agreement']}; majority vote and Dawid-Skene differ on {len(differing)} task(s)")
+
+    # The manager reaches the page from the project page by keyboard: the link is focused and Enter follows it.
+    browser = ctx.browser()
+    sign_in(browser, park, MANAGER, next_path=f"/projects/{project_id}")
+    link = browser.wait_for("#quality-link")
+    browser.js("arguments[0].focus()", link)
+    browser.press(Keys.ENTER)
+    wait_until(lambda: browser.path() == f"/projects/{project_id}/quality", 10, "#quality-link to open the quality page",
+               describe=browser.path)
+    state = wait_until(lambda: (lambda s: s if s and len(s["annotators"]) == len(ANNOTATORS) and s["aggregated"] else None)(
+        browser.js(PAGE_STATE_SCRIPT)), 15, "the quality page to show the annotators and aggregated answers",
+        describe=lambda: f"status={browser.text_of('#quality-status')!r}")
+
+    en = json.loads((TRANSLATIONS / "en" / "quality.json").read_text(encoding="utf-8"))["quality"]
+    for key in AGREEMENT_KEYS:
+        value = question["agreement"][key]
+        assert value is not None, f"the API has no {key} for 3 annotators on 12 shared tasks"
+        shown = state["metrics"].get(key)
+        assert shown and shown["value"] == shown_fixed(value), f"{key}: the page shows {shown}, the API says {value}"
+        assert shown["reading"], f"{key} has no plain-language reading"
+        if "kappa" in key:
+            expected_reading = en[kappa_band(value)]
+            assert shown["reading"] == expected_reading, f"{key} {value}: reading {shown['reading']!r}, expected {expected_reading!r}"
+
+    by_user = {annotator["user_id"]: annotator for annotator in question["annotators"]}
+    assert sorted(row["userID"] for row in state["annotators"]) == sorted(by_user), \
+        f"annotator rows {[row['userID'] for row in state['annotators']]}, API annotators {sorted(by_user)}"
+    for row in state["annotators"]:
+        email = user_email[row["userID"]]
+        api_row = by_user[row["userID"]]
+        assert row["name"] == park.account(email).name, f"row of {email} names {row['name']!r}"
+        assert row["answers"] == str(TASK_COUNT) and row["goldScored"] == str(GOLD_TASKS), f"row of {email}: {row}"
+        assert row["goldAccuracy"] == EXPECTED_GOLD[email][0], \
+            f"{email}: gold accuracy shown {row['goldAccuracy']!r}, expected {EXPECTED_GOLD[email][0]!r}"
+        assert row["consensus"] == shown_percent(api_row["consensus_agreement"]), f"{email}: {row} vs {api_row}"
+        assert row["dawidSkene"] == shown_percent(api_row["dawid_skene_accuracy"]), f"{email}: {row} vs {api_row}"
+
+    chart = state["chart"]
+    assert chart, "no svg[data-testid=accuracy-chart] on the page"
+    assert chart["namespace"] == "http://www.w3.org/2000/svg" and chart["role"] == "img", f"chart: {chart}"
+    assert chart["title"] and chart["label"] and chart["metric"] == "gold_accuracy", f"chart: {chart}"
+    for _, name in ANNOTATORS:
+        assert name in chart["label"], f"the chart's aria-label {chart['label']!r} does not name {name}"
+    bars = {bar["userID"]: bar for bar in chart["bars"]}
+    assert len(chart["bars"]) == len(ANNOTATORS) and set(bars) == set(by_user), f"chart bars: {chart['bars']}"
+    full = bars[park.account(ANNOTATORS[0][0]).user_id]["width"]
+    for user_id, bar in bars.items():
+        expected = EXPECTED_GOLD[user_email[user_id]][1]
+        assert bar["svg"] and abs(bar["value"] - expected) < 1e-9, f"bar of {user_email[user_id]}: {bar}"
+        # Ann's 100% bar is the full width; the others are 2/3 and 1/3 of it.
+        assert abs(bar["width"] - full * expected) < 1.0, f"bar of {user_email[user_id]} is {bar['width']} wide, full {full}"
+
+    aggregated = {answer["task_id"]: answer for answer in question["aggregated"]}
+    rows = state["aggregated"]
+    assert len(rows) == min(100, TASK_COUNT) and {row["taskID"] for row in rows} == set(aggregated), \
+        f"aggregated rows for tasks {[row['taskID'] for row in rows]}, API has {sorted(aggregated)}"
+    for row in rows:
+        answer = aggregated[row["taskID"]]
+        assert (row["majority"], row["dawidSkene"]) == (answer["majority_vote"], answer["dawid_skene"]), f"{row} vs {answer}"
+        assert row["majorityConfidence"] == shown_percent(answer["majority_confidence"]), f"{row} vs {answer}"
+        assert row["dawidSkeneConfidence"] == shown_percent(answer["dawid_skene_confidence"]), f"{row} vs {answer}"
+        assert row["differs"] == row["badge"] == (row["taskID"] in differing), f"flag of task {row['taskID']}: {row}"
+
+    if differing:
+        # The filter is a checkbox: Space toggles it, and only the flagged rows stay.
+        checkbox = browser.find('[data-question="label"] .aggregated-filter input[type=checkbox]')
+        browser.js("arguments[0].focus()", checkbox)
+        browser.press(Keys.SPACE)
+        wait_until(lambda: {row["taskID"] for row in browser.js(PAGE_STATE_SCRIPT)["aggregated"]} == differing, 5,
+                   f"the filter to leave only tasks {sorted(differing)}")
+
+    errors = ctx.console_errors(browser)
+    assert not errors, f"console errors on the quality page: {errors}"
+    body = browser.body_text()
+    for pattern in (RAW_TRANSLATION_KEY, RAW_QUALITY_KEY):
+        assert not pattern.search(body), f"untranslated keys on the page: {pattern.findall(body)[:5]}"
+
+    browser.open(park.base_url, f"/projects/{project_id}/quality?lang=zh-CN")
+    wait_until(lambda: len(browser.find_all("[data-testid=annotator-quality]")) == len(ANNOTATORS), 15,
+               "the zh-CN page to show the annotators")
+    assert browser.js("return document.documentElement.lang") == "zh-CN"
+    # Everything a person or a screen reader meets: the text, and the chart's and tables' labels and tooltips.
+    seen = browser.js("""
+const labels = Array.from(document.querySelectorAll('[aria-label], [title]'))
+  .map((e) => (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || ''));
+return [document.body.innerText, document.title].concat(labels).join('\\n');""")
+    for pattern in (RAW_TRANSLATION_KEY, RAW_QUALITY_KEY):
+        assert not pattern.search(seen), f"zh-CN: untranslated keys: {pattern.findall(seen)[:5]}"
+    for selector in ("#quality-heading", "[data-question=label] h2", "[data-question=label] thead",
+                     "[data-question=label] figcaption"):
+        assert CJK.search(browser.text_of(selector) or ""), f"zh-CN: {selector} says {browser.text_of(selector)!r}"
+    chart_label = browser.js("return document.querySelector('svg[data-testid=accuracy-chart]').getAttribute('aria-label')")
+    assert CJK.search(chart_label or ""), f"zh-CN: the chart's aria-label is {chart_label!r}"
+    errors = ctx.console_errors(browser)
+    assert not errors, f"console errors on the zh-CN quality page: {errors}"

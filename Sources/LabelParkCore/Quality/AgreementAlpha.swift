@@ -30,24 +30,9 @@ extension RatingTable where Category: BinaryFloatingPoint {
 extension CodedRatings {
     /// 1 − (n − 1)·(n − Σ_c o_cc) ÷ (n² − Σ_c n_c²), where o_cc is the matrix diagonal and n_c its row totals.
     func krippendorffAlphaNominal() -> Double? {
-        var categoryTotals = [Int](repeating: 0, count: categoryCount)
-        var unitCounts = [Int](repeating: 0, count: categoryCount)
-        var pairable = 0
         var diagonal = 0.0
-        for unit in 0..<unitCount {
-            let range = unitStarts[unit]..<unitStarts[unit + 1]
-            let size = range.count
-            guard size >= 2 else { continue }
-            for index in range { unitCounts[Int(categories[index])] += 1 }
-            // Σ over ratings of (its category's count − 1) is Σ_c n_uc(n_uc − 1): the unit's agreeing ordered pairs.
-            var agreeingPairs = 0
-            for index in range { agreeingPairs += unitCounts[Int(categories[index])] - 1 }
-            for index in range {
-                categoryTotals[Int(categories[index])] += 1
-                unitCounts[Int(categories[index])] = 0
-            }
+        let (categoryTotals, pairable) = forEachPairableUnit { size, agreeingPairs in
             diagonal += Double(agreeingPairs) / Double(size - 1)
-            pairable += size
         }
         let sumOfSquares = categoryTotals.reduce(0) { $0 + $1 * $1 }
         let expectedDisagreement = pairable * pairable - sumOfSquares

@@ -203,26 +203,11 @@ extension CodedRatings {
     }
 
     func fleissKappa() -> Double? {
-        var categoryTotals = [Int](repeating: 0, count: categoryCount)
-        var unitCounts = [Int](repeating: 0, count: categoryCount)
         var usedUnits = 0
-        var ratingTotal = 0
         var agreementSum = 0.0
-        for unit in 0..<unitCount {
-            let range = unitStarts[unit]..<unitStarts[unit + 1]
-            let size = range.count
-            guard size >= 2 else { continue }
-            for index in range { unitCounts[Int(categories[index])] += 1 }
-            // Σ over ratings of (its category's count − 1) is Σ_j nᵢⱼ(nᵢⱼ − 1): the agreeing ordered pairs.
-            var agreeingPairs = 0
-            for index in range { agreeingPairs += unitCounts[Int(categories[index])] - 1 }
-            for index in range {
-                categoryTotals[Int(categories[index])] += 1
-                unitCounts[Int(categories[index])] = 0
-            }
+        let (categoryTotals, ratingTotal) = forEachPairableUnit { size, agreeingPairs in
             agreementSum += Double(agreeingPairs) / Double(size * (size - 1))
             usedUnits += 1
-            ratingTotal += size
         }
         guard usedUnits > 0 else { return nil }
         let sumOfSquares = categoryTotals.reduce(0) { $0 + $1 * $1 }
@@ -230,5 +215,31 @@ extension CodedRatings {
         let meanAgreement = agreementSum / Double(usedUnits)
         let chanceAgreement = Double(sumOfSquares) / (Double(ratingTotal) * Double(ratingTotal))
         return (meanAgreement - chanceAgreement) / (1 - chanceAgreement)
+    }
+
+    /// Calls `body` for every unit with at least two ratings with its rating count and its agreeing ordered
+    /// pairs, Σ_c n_uc(n_uc − 1); returns the ratings per category and in all over those units.
+    func forEachPairableUnit(
+        _ body: (_ size: Int, _ agreeingPairs: Int) -> Void
+    ) -> (categoryTotals: [Int], ratings: Int) {
+        var categoryTotals = [Int](repeating: 0, count: categoryCount)
+        var unitCounts = [Int](repeating: 0, count: categoryCount)
+        var ratings = 0
+        for unit in 0..<unitCount {
+            let range = unitStarts[unit]..<unitStarts[unit + 1]
+            let size = range.count
+            guard size >= 2 else { continue }
+            for index in range { unitCounts[Int(categories[index])] += 1 }
+            // Σ over ratings of (its category's count − 1) is Σ_c n_uc(n_uc − 1).
+            var agreeingPairs = 0
+            for index in range { agreeingPairs += unitCounts[Int(categories[index])] - 1 }
+            for index in range {
+                categoryTotals[Int(categories[index])] += 1
+                unitCounts[Int(categories[index])] = 0
+            }
+            ratings += size
+            body(size, agreeingPairs)
+        }
+        return (categoryTotals, ratings)
     }
 }

@@ -12,6 +12,7 @@ import {
   canCreateProjectsIn,
   withFreshSession,
   showSignedOutKeepingWork,
+  FieldErrors,
 } from "/static/js/pages-dom.js";
 import { createSchemaEditor } from "/static/js/pages-schema-editor.js";
 
@@ -36,28 +37,16 @@ const fieldInputs = {
   overlap: [overlapInput, "overlap-error"],
   lease_seconds: [leaseInput, "lease-seconds-error"],
 };
+const fieldErrors = new FieldErrors(fieldInputs);
 
 function clearFieldErrors() {
-  for (const [input, errorID] of Object.values(fieldInputs)) {
-    input.removeAttribute("aria-invalid");
-    const node = document.getElementById(errorID);
-    node.hidden = true;
-    node.textContent = "";
-  }
+  fieldErrors.clear();
   createError.hidden = true;
   createError.textContent = "";
 }
 
 function showFieldError(field, message) {
-  const target = fieldInputs[field];
-  if (!target) return false;
-  const [input, errorID] = target;
-  const node = document.getElementById(errorID);
-  node.textContent = message;
-  node.hidden = false;
-  input.setAttribute("aria-invalid", "true");
-  input.focus();
-  return true;
+  return fieldErrors.show(field, message);
 }
 
 function showCreateError(text) {

@@ -187,3 +187,35 @@ export function pageProjectID() {
 export function canCreateProjectsIn(organization) {
   return (organization.role === "manager" || organization.role === "admin") && organization.kind !== "vendor";
 }
+
+/**
+ * A form's inputs by API field name, each with the id of the element that shows its error; a 422's
+ * `field` picks the input to mark.
+ */
+export class FieldErrors {
+  constructor(inputs) {
+    this.inputs = inputs;
+  }
+
+  clear() {
+    for (const [input, errorID] of Object.values(this.inputs)) {
+      input.removeAttribute("aria-invalid");
+      const node = document.getElementById(errorID);
+      node.hidden = true;
+      node.textContent = "";
+    }
+  }
+
+  /** Shows `message` under the field's input and focuses it; false when the form has no such field. */
+  show(field, message) {
+    const target = this.inputs[field];
+    if (!target) return false;
+    const [input, errorID] = target;
+    const node = document.getElementById(errorID);
+    node.textContent = message;
+    node.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return true;
+  }
+}

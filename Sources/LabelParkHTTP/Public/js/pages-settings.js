@@ -4,7 +4,9 @@
 
 import { t } from "/static/js/i18n.js";
 import { api } from "/static/js/api.js";
-import { showError, showStatus, errorText, withFreshSession, showSignedOutKeepingWork } from "/static/js/pages-dom.js";
+import {
+  showError, showStatus, errorText, withFreshSession, showSignedOutKeepingWork, FieldErrors,
+} from "/static/js/pages-dom.js";
 import { renderSchemaPreview } from "/static/js/pages-schema.js";
 import { createSchemaEditor } from "/static/js/pages-schema-editor.js";
 
@@ -58,26 +60,9 @@ export async function setUpSettings(project, { onSaved } = {}) {
     editor.setAttribute("aria-describedby", "settings-schema-locked settings-schema-state");
   }
 
-  function clearFieldErrors() {
-    for (const [input, errorID] of Object.values(fieldInputs)) {
-      input.removeAttribute("aria-invalid");
-      const node = document.getElementById(errorID);
-      node.hidden = true;
-      node.textContent = "";
-    }
-  }
-
-  function showFieldError(field, message) {
-    const target = fieldInputs[field];
-    if (!target) return false;
-    const [input, errorID] = target;
-    const node = document.getElementById(errorID);
-    node.textContent = message;
-    node.hidden = false;
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-    return true;
-  }
+  const fieldErrors = new FieldErrors(fieldInputs);
+  const clearFieldErrors = () => fieldErrors.clear();
+  const showFieldError = (field, message) => fieldErrors.show(field, message);
 
   /** Reads the lease; null (after showing why) when it is not a whole number in the input's range. */
   function leaseSeconds() {

@@ -1,5 +1,6 @@
-"""Browser test of the quality page (issue #5): agreement, each annotator's record, the bar chart and the
-aggregated answers, read from the page and compared with what GET /api/v1/projects/{id}/quality answers."""
+"""Browser test of the quality page (issue #5): agreement, each annotator's record, the bar chart, the gold
+confusion matrix (everyone and one annotator), the gold-accuracy-per-day line chart and the aggregated answers,
+read from the page and compared with what GET /api/v1/projects/{id}/quality answers."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ SPLIT_TASK = 10
 # and 2 → 1/3. Shown as percentages with at most one decimal.
 EXPECTED_GOLD = {"ann.one@browser.test": ("100%", 1.0), "bo.two@browser.test": ("66.7%", 2 / 3),
                  "cy.three@browser.test": ("33.3%", 1 / 3)}
+# Gold answers pos (task 0), neg (1), neu (2); rows gold, columns the answer, in option order pos, neg, neu.
+# Ann is right throughout; Bo answers neu for neg; Cy neu for neg and pos for neu.
+EXPECTED_CONFUSION = [[3, 0, 0], [0, 1, 2], [1, 0, 2]]
+EXPECTED_CY_CONFUSION = [[1, 0, 0], [0, 0, 1], [1, 0, 0]]
 AGREEMENT_KEYS = ("mean_pairwise_cohen_kappa", "fleiss_kappa", "krippendorff_alpha_nominal")
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "Sources" / "LabelParkHTTP" / "Public" / "i18n"
 # pages.RAW_TRANSLATION_KEY does not know this page's group; a key of any group left on screen is a gap.
@@ -115,7 +120,9 @@ def test_quality_dashboard(ctx: TestContext) -> None:
     park = ctx.park
     park.open([(MANAGER, "manager", "Mia Manager"), *[(email, "annotator", name) for email, name in ANNOTATORS]])
     manager = park.account(MANAGER)
-    project_id = park.create_project(manager.token, "Quality 质量", SCHEMA, overlap=3)
+    # Gold tasks have no slots of their own: with gold_at_start each annotator gets all three first.
+    project_id = park.create_project(manager.token, "Quality 质量", SCHEMA, overlap=3,
+                                     quality={"gold_rate": 0, "gold_at_start": GOLD_TASKS})
     tasks = []
     for number in range(TASK_COUNT):
         task = {"data": {"text": f"task {number}: the bus to Yungang was late again"}}
@@ -147,6 +154,7 @@ def test_quality_dashboard(ctx: TestContext) -> None:
         expected = EXPECTED_GOLD[user_email[annotator["user_id"]]][1]
         assert annotator["gold"]["scored"] == GOLD_TASKS and abs(annotator["gold"]["accuracy"] - expected) < 1e-12, \
             f"the API's gold record of {user_email[annotator['user_id']]} is {annotator['gold']}, expected 3 scored, {expected}"
+    assert question["gold_confusion"] == EXPECTED_CONFUSION, f"API gold_confusion {question['gold_confusion']}"
     differing = {a["task_id"] for a in question["aggregated"] if a["majority_vote"] != a["dawid_skene"]}
     ctx.note(f"API agreement {question['agreement']}; majority vote and Dawid-Skene differ on {len(differing)} task(s)")
 
@@ -200,6 +208,52 @@ def test_quality_dashboard(ctx: TestContext) -> None:
         assert bar["svg"] and abs(bar["value"] - expected) < 1e-9, f"bar of {user_email[user_id]}: {bar}"
         # Ann's 100% bar is the full width; the others are 2/3 and 1/3 of it.
         assert abs(bar["width"] - full * expected) < 1.0, f"bar of {user_email[user_id]} is {bar['width']} wide, full {full}"
+
+    # The confusion matrix: everyone's counts first, then Cy's alone, picked from the list.
+    def confusion_on_page() -> list[list[int]]:
+        counts = browser.js("""
+const cells = document.querySelectorAll('[data-question="label"] [data-testid=confusion-cell]');
+return Array.from(cells).map((c) => [c.getAttribute('data-gold'), c.getAttribute('data-answer'), Number(c.textContent)]);""")
+        matrix = [[None] * len(OPTIONS) for _ in OPTIONS]
+        for gold, answer, count in counts:
+            matrix[OPTIONS.index(gold)][OPTIONS.index(answer)] = count
+        return matrix
+    assert confusion_on_page() == EXPECTED_CONFUSION, f"confusion matrix on the page: {confusion_on_page()}"
+    cy = park.account(ANNOTATORS[2][0])
+    picker = browser.find('[data-question="label"] [data-testid=confusion-annotator]')
+    browser.js("arguments[0].focus()", picker)
+    browser.js("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'))", picker,
+               str(cy.user_id))
+    wait_until(lambda: confusion_on_page() == EXPECTED_CY_CONFUSION, 5, "Cy's confusion matrix",
+               describe=lambda: str(confusion_on_page()))
+    cell = browser.text_of('[data-question="label"] [data-testid=confusion-cell][data-gold="neu"][data-answer="pos"]')
+    assert cell == "1", f"Cy's cell gold neu, answered pos shows {cell!r}"
+
+    # Gold accuracy per day: a line (or a point, when all answers fell on one day) per annotator, each point
+    # the API's accuracy of that day.
+    day_chart = browser.js("""
+const chart = document.querySelector('[data-question="label"] svg[data-testid=accuracy-by-day-chart]');
+if (!chart) return null;
+return {namespace: chart.namespaceURI, label: chart.getAttribute('aria-label'),
+  series: Array.from(chart.querySelectorAll('[data-testid=day-series]')).map((g) => ({
+    userID: Number(g.getAttribute('data-user-id')),
+    points: Array.from(g.querySelectorAll('[data-testid=day-point]')).map((p) => [p.getAttribute('data-day'), Number(p.getAttribute('data-value'))]),
+  })),
+  legend: Array.from(document.querySelectorAll('[data-question="label"] .chart-legend li')).map((li) => li.textContent)};""")
+    assert day_chart and day_chart["namespace"] == "http://www.w3.org/2000/svg", f"day chart: {day_chart}"
+    assert {line["userID"] for line in day_chart["series"]} == set(by_user), f"day chart series: {day_chart['series']}"
+    for line in day_chart["series"]:
+        expected_points = [[day["day"], day["accuracy"]] for day in by_user[line["userID"]]["gold_by_day"]]
+        assert len(line["points"]) == len(expected_points) and all(
+            a[0] == b[0] and abs(a[1] - b[1]) < 1e-9 for a, b in zip(line["points"], expected_points)), \
+            f"day points of {user_email[line['userID']]}: {line['points']} vs API {expected_points}"
+    assert sorted(day_chart["legend"]) == sorted(name for _, name in ANNOTATORS), f"legend {day_chart['legend']}"
+    # The whole page, kept beside the failure evidence, so a reviewer can look at the dashboard without running it.
+    size = browser.driver.get_window_size()
+    page_height = browser.js("return document.documentElement.scrollHeight")
+    browser.driver.set_window_size(size["width"], min(page_height + 160, 8000))
+    browser.screenshot(ctx.screenshot_dir / "quality-dashboard.png")
+    browser.driver.set_window_size(size["width"], size["height"])
 
     aggregated = {answer["task_id"]: answer for answer in question["aggregated"]}
     rows = state["aggregated"]

@@ -11,12 +11,20 @@ annotator claiming with `POST /next` and answering with `POST /tasks/{id}/annota
 - unanimous: two annotators who always answer the same option: chance agreement is 1, so Cohen's and
   Fleiss' kappa are 1 by convention and Krippendorff's alpha is undefined (null).
 - empty: tasks but no answers: nothing to measure.
+- kinds: 60 sentences with a text, a spans and a rating question, 40% gold, four simulated annotators (careful to
+  sloppy) who drop, swap and add words, mistype letters, miss, shift, relabel and invent spans and misjudge the
+  rating; overlap 3.
 
 `GET /api/v1/projects/{id}/quality` is compared with computations on the same data, rebuilt from the jsonl
 export: Krippendorff's alpha (nominal) with the `krippendorff` package, Fleiss' kappa by hand and with
 statsmodels (where every unit has the same number of ratings), the mean pairwise Cohen's kappa with
 scikit-learn, consensus agreement, gold accuracy and majority vote by hand, majority vote with crowd-kit, and
-LabelPark's smoothed Dawid-Skene written out again in numpy — all equal to 1e-9. On the crowd project
+LabelPark's smoothed Dawid-Skene written out again in numpy, each annotator's gold confusion matrix and gold
+accuracy per UTC day (from the export's `created_at`) by hand — all equal to 1e-9. On the kinds project: each
+annotator's pooled CER and WER with `jiwer` on their list of (gold, answer) pairs, span precision/recall/F1 under
+exact matching with `seqeval` (see kinds_reference.character_tags for why that equals exact matching), under
+overlap matching and the pairwise span F1 by hand, the rating question's interval alpha with `krippendorff`, and
+mean absolute error and the mean score values by hand. On the crowd project
 LabelPark's Dawid-Skene labels must be at least as accurate against the simulated truth as crowd-kit's
 `DawidSkene(n_iter=100)` less 0.01, and more accurate than majority vote.
 
@@ -62,6 +70,9 @@ from crowdkit.aggregation import MajorityVote as CrowdKitMajorityVote  # noqa: E
 from sklearn.metrics import cohen_kappa_score  # noqa: E402
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kappa  # noqa: E402
 
+import jiwer  # noqa: E402
+import kinds_reference as kinds  # noqa: E402
+
 DEFAULT_SEED = 20261126
 DEFAULT_TASK_COUNT = 300
 GOLD_SHARE = 0.10
@@ -75,7 +86,10 @@ EXACT_TOLERANCE = 1e-9
 # leaves six orders of magnitude above the ~1e-16 differences seen.
 ITERATIVE_TOLERANCE = 1e-9
 DAWID_SKENE_MARGIN = 0.01
-TIME_BUDGET_SECONDS = 90.0
+TIME_BUDGET_SECONDS = 150.0
+KINDS_TASK_COUNT = 60
+KINDS_GOLD_SHARE = 0.4
+KINDS_OVERLAP = 3
 PASSWORD = "reference-check-password"
 ORGANIZATION = "Ref Client"
 
@@ -895,6 +909,249 @@ def compare_quality(report: Report, quality: dict, ratings: Ratings, run: Projec
             f"gold={shown(entry.get('gold', {}).get('accuracy'))} ({entry.get('gold', {}).get('scored')} scored)")
 
 
+# ----------------------------------------------------------------------- choice: confusion and days
+
+
+def utc_day(created_at: str) -> str:
+    """The UTC day of an export's RFC 3339 `created_at` (it always ends in Z)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", created_at or ""):
+        raise CheckFailure(f"export: created_at {created_at!r} is not RFC 3339 in UTC")
+    return created_at[:10]
+
+
+def hand_gold_by_day(export: list[dict], value_of: Callable[[int, dict], float | None]) -> dict[int, list]:
+    """Per annotator: [(day, scored, mean value)] by UTC day of their gold answers' `created_at`, oldest first;
+    `value_of(task id, result)` is the answer's score, None where the task is not gold or the answer unreadable."""
+    values: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for task in export:
+        for annotation in task["annotations"]:
+            value = value_of(task["id"], annotation["result"])
+            if value is not None:
+                values[annotation["annotator_id"]][utc_day(annotation["created_at"])].append(value)
+    return {annotator: [(day, len(scores), sum(scores) / len(scores)) for day, scores in sorted(days.items())]
+            for annotator, days in values.items()}
+
+
+def compare_gold_by_day(report: Report, question: dict, expected: dict[int, list], label: str) -> None:
+    ours = {entry["user_id"]: [(day.get("day"), day.get("scored"), day.get("accuracy"))
+                               for day in entry.get("gold_by_day", [])] for entry in question.get("annotators", [])}
+    mismatched = []
+    for user_id, days in ours.items():
+        wanted = expected.get(user_id, [])
+        same = len(days) == len(wanted) and all(
+            a[0] == b[0] and a[1] == b[1] and a[2] is not None and abs(a[2] - b[2]) <= EXACT_TOLERANCE
+            for a, b in zip(days, wanted))
+        if not same:
+            mismatched.append(f"user {user_id}: labelpark={days} reference={wanted}")
+    report.compare(f"{label}: annotators[].gold_by_day (hand, UTC day of created_at)",
+                   f"{len(ours) - len(mismatched)}/{len(ours)} annotators match", f"{len(ours)}/{len(ours)} annotators match",
+                   "equal", verdict=not mismatched and set(expected) <= set(ours))
+    for line in mismatched[:10]:
+        report.problem(f"gold_by_day: {line}")
+
+
+def compare_choice_extras(report: Report, quality: dict, ratings: Ratings, export: list[dict],
+                          gold_of_task: dict[int, int]) -> None:
+    """Each annotator's gold confusion matrix, the project-wide one, and gold accuracy per day, by hand."""
+    questions = [q for q in quality.get("questions", []) if q.get("name") == QUESTION]
+    if len(questions) != 1:
+        return
+    question = questions[0]
+    matrices: dict[int, list[list[int]]] = {}
+    for task, annotator, code in ratings.rows:
+        if task in gold_of_task:
+            matrix = matrices.setdefault(annotator, [[0] * len(OPTIONS) for _ in OPTIONS])
+            matrix[gold_of_task[task]][code] += 1
+    empty = [[0] * len(OPTIONS) for _ in OPTIONS]
+    per_item_comparison(report, "annotators[].gold_confusion (hand; rows gold, columns answer)",
+                        {e["user_id"]: e.get("gold_confusion") for e in question.get("annotators", [])},
+                        {annotator: matrices.get(annotator, empty) for annotator in ratings.annotator_ids}, None,
+                        lambda u: f"user {u}")
+    total = [[sum(matrix[row][column] for matrix in matrices.values()) for column in range(len(OPTIONS))]
+             for row in range(len(OPTIONS))]
+    report.compare("gold_confusion (project-wide, hand)", question.get("gold_confusion"), total, "equal")
+
+    def value_of(task: int, result: dict) -> float | None:
+        if task not in gold_of_task or result.get(QUESTION) not in OPTIONS:
+            return None
+        return 1.0 if OPTIONS.index(result[QUESTION]) == gold_of_task[task] else 0.0
+    compare_gold_by_day(report, question, hand_gold_by_day(export, value_of), "choice")
+
+
+# -------------------------------------------------------------------- text, spans and rating (kinds)
+
+
+@dataclass
+class KindsRun:
+    project_id: int
+    item_of_task: dict[int, int] = field(default_factory=dict)
+    submitted: int = 0
+
+
+def run_kinds_project(server: Server, accounts: Accounts, seed: int, deadline: Deadline
+                      ) -> tuple[KindsRun, list[kinds.KindsItem], set[int], list[kinds.KindsAnnotator]]:
+    """Creates the kinds project, imports its sentences (some gold) and lets four annotators fill every slot."""
+    rng = random.Random(f"{seed}/kinds")
+    items = kinds.kinds_items(rng, KINDS_TASK_COUNT)
+    gold_items = set(rng.sample(range(len(items)), round(len(items) * KINDS_GOLD_SHARE)))
+    profiles = kinds.kinds_annotators()
+    admin = ParkClient(server.base_url, accounts.manager.token)
+    # Gold tasks have no slots: with gold_at_start every annotator answers each of them first, then work tasks.
+    project = admin.post_json("/api/v1/projects", {"name": "quality reference: kinds", "schema": kinds.KINDS_SCHEMA,
+                                                   "overlap": KINDS_OVERLAP,
+                                                   "quality": {"gold_rate": 0, "gold_at_start": len(gold_items)}},
+                              expect=(201,)).json()
+    run = KindsRun(project_id=project["id"])
+    lines = []
+    for index, item in enumerate(items):
+        data = {"text": item.text, "item": index}
+        lines.append(json.dumps({"data": data, "gold": kinds.gold_answer(item)} if index in gold_items else data))
+    imported = admin.request("POST", f"/api/v1/projects/{run.project_id}/tasks", ("\n".join(lines) + "\n").encode(),
+                             "application/x-ndjson", expect=(201,)).json()
+    if imported.get("created") != len(items):
+        raise CheckFailure(f"kinds: imported {imported.get('created')} tasks, expected {len(items)}: {imported}")
+    admin.close()
+    answer_rng = random.Random(f"{seed}/kinds/answers")
+    order_rng = random.Random(f"{seed}/kinds/order")
+    participants = list(range(len(profiles)))
+    clients = {index: ParkClient(server.base_url, accounts.annotators[index].token) for index in participants}
+    active = list(participants)
+    while active:
+        deadline.remaining()
+        still_active = []
+        order_rng.shuffle(active)
+        for index in active:
+            claim = clients[index].request("POST", f"/api/v1/projects/{run.project_id}/next", expect=(200, 204))
+            if claim.status == 204:
+                continue
+            still_active.append(index)
+            body = claim.json()
+            task_id, item = body["task"]["id"], body["task"]["data"]["item"]
+            run.item_of_task[task_id] = item
+            clients[index].post_json(f"/api/v1/tasks/{task_id}/annotations",
+                                     {"lease_token": body["lease"]["token"],
+                                      "result": profiles[index].result(items[item], answer_rng)}, expect=(201,))
+            run.submitted += 1
+        active = still_active
+    for client in clients.values():
+        client.close()
+    return run, items, gold_items, profiles
+
+
+def check_kinds_project(server: Server, accounts: Accounts, run: KindsRun, items: list[kinds.KindsItem],
+                        gold_items: set[int], report: Report) -> None:
+    manager = ParkClient(server.base_url, accounts.manager.token, timeout=30.0)
+    try:
+        export = manager.get(f"/api/v1/projects/{run.project_id}/export?format=jsonl", expect=(200,)).json_lines()
+        quality = manager.get(f"/api/v1/projects/{run.project_id}/quality", expect=(200,)).json()
+    finally:
+        manager.close()
+    item_of_task = {task["id"]: task["data"]["item"] for task in export}
+    text_of_task = {task["id"]: task["data"]["text"] for task in export}
+    gold_of_task = {task: kinds.gold_answer(items[item]) for task, item in item_of_task.items() if item in gold_items}
+    # (task, annotator, result) of every answer.
+    answers = [(task["id"], annotation["annotator_id"], annotation["result"])
+               for task in export for annotation in task["annotations"]]
+    expected = KINDS_OVERLAP * (len(items) - len(gold_items)) + len(kinds.kinds_annotators()) * len(gold_items)
+    if len(answers) != expected:
+        report.problem(f"expected {expected} answers (work tasks × overlap + gold tasks × annotators), the export "
+                       f"has {len(answers)}")
+    questions = {question.get("name"): question for question in quality.get("questions", [])}
+    report.compare("question types", [question.get("type") for question in quality.get("questions", [])],
+                   ["text", "spans", "rating"], "equal")
+    if set(questions) != {kinds.TRANSCRIPT, kinds.ENTITIES, kinds.SCORE}:
+        report.problem(f"/quality has questions {sorted(questions)}")
+        return
+    gold_answers: dict[int, list[tuple[int, dict, dict]]] = defaultdict(list)  # annotator → (task, gold, result)
+    for task, annotator, result in answers:
+        if task in gold_of_task:
+            gold_answers[annotator].append((task, gold_of_task[task], result))
+    annotator_ids = sorted({annotator for _, annotator, _ in answers})
+
+    def entry(question: str, user_id: int) -> dict:
+        return next((e for e in questions[question].get("annotators", []) if e.get("user_id") == user_id), {})
+
+    def gold_field(question: str, *path: str) -> dict[int, object]:
+        values = {}
+        for user_id in annotator_ids:
+            value = entry(question, user_id).get("gold", {})
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+            values[user_id] = value
+        return values
+
+    def users(key) -> str:
+        return f"user {key}"
+
+    # Text: jiwer on each annotator's list of (gold, answer) pairs, and the mean of 1 − min(CER, 1) per answer.
+    rates = {user: kinds.jiwer_rates([(gold[kinds.TRANSCRIPT], result[kinds.TRANSCRIPT])
+                                      for _, gold, result in gold_answers[user]]) for user in annotator_ids}
+    per_item_comparison(report, "transcript: gold.cer vs jiwer.cer(list)", gold_field(kinds.TRANSCRIPT, "cer"),
+                        {user: cer for user, (cer, _) in rates.items()}, EXACT_TOLERANCE, users)
+    per_item_comparison(report, "transcript: gold.wer vs jiwer.wer(list)", gold_field(kinds.TRANSCRIPT, "wer"),
+                        {user: wer for user, (_, wer) in rates.items()}, EXACT_TOLERANCE, users)
+    text_values = {user: [1 - min(float(jiwer.cer(gold[kinds.TRANSCRIPT], result[kinds.TRANSCRIPT])), 1.0)
+                          for _, gold, result in gold_answers[user]] for user in annotator_ids}
+    per_item_comparison(report, "transcript: gold.accuracy vs mean of 1 − min(jiwer.cer, 1)",
+                        gold_field(kinds.TRANSCRIPT, "accuracy"),
+                        {user: sum(v) / len(v) for user, v in text_values.items()}, EXACT_TOLERANCE, users)
+    per_item_comparison(report, "transcript: gold.scored", gold_field(kinds.TRANSCRIPT, "scored"),
+                        {user: len(gold_answers[user]) for user in annotator_ids}, None, users)
+
+    # Spans: seqeval (exact), the overlap matching and the per-answer F1 by hand.
+    seqeval = {user: kinds.seqeval_scores([(text_of_task[task], gold[kinds.ENTITIES], result[kinds.ENTITIES])
+                                           for task, gold, result in gold_answers[user]]) for user in annotator_ids}
+    overlap = {user: kinds.pooled_overlap_scores([(gold[kinds.ENTITIES], result[kinds.ENTITIES])
+                                                  for _, gold, result in gold_answers[user]]) for user in annotator_ids}
+    for position, metric in enumerate(("precision", "recall", "f1")):
+        per_item_comparison(report, f"entities: gold.exact.{metric} vs seqeval {metric}_score (strict IOB2 by character)",
+                            gold_field(kinds.ENTITIES, "exact", metric),
+                            {user: values[position] for user, values in seqeval.items()}, EXACT_TOLERANCE, users)
+        per_item_comparison(report, f"entities: gold.overlap.{metric} vs hand maximum matching",
+                            gold_field(kinds.ENTITIES, "overlap", metric),
+                            {user: values[position] for user, values in overlap.items()}, EXACT_TOLERANCE, users)
+    span_values = {user: [kinds.span_f1(kinds.exact_matches(result[kinds.ENTITIES], gold[kinds.ENTITIES]),
+                                        len(result[kinds.ENTITIES]), len(gold[kinds.ENTITIES]))
+                          for _, gold, result in gold_answers[user]] for user in annotator_ids}
+    per_item_comparison(report, "entities: gold.accuracy vs mean exact F1 per answer (hand)",
+                        gold_field(kinds.ENTITIES, "accuracy"),
+                        {user: sum(v) / len(v) for user, v in span_values.items()}, EXACT_TOLERANCE, users)
+    by_task: dict[int, list[dict]] = defaultdict(list)
+    for task, _, result in answers:
+        by_task[task].append(result[kinds.ENTITIES])
+    pairs = [(first, second) for spans in by_task.values() for first, second in itertools.combinations(spans, 2)]
+    pairwise = questions[kinds.ENTITIES].get("agreement", {}).get("mean_pairwise_span_f1", {})
+    report.compare("entities: mean_pairwise_span_f1.exact (hand)", pairwise.get("exact"),
+                   sum(kinds.span_f1(kinds.exact_matches(a, b), len(a), len(b)) for a, b in pairs) / len(pairs))
+    report.compare("entities: mean_pairwise_span_f1.overlap (hand)", pairwise.get("overlap"),
+                   sum(kinds.span_f1(kinds.overlap_matches(a, b), len(a), len(b)) for a, b in pairs) / len(pairs))
+
+    # Rating: interval alpha with krippendorff; mean absolute error and exact-match share by hand.
+    score_agreement = questions[kinds.SCORE].get("agreement", {})
+    report.compare("score: krippendorff_alpha_interval vs krippendorff.alpha(interval)",
+                   score_agreement.get("krippendorff_alpha_interval"),
+                   kinds.interval_alpha([(task, annotator, float(result[kinds.SCORE]))
+                                         for task, annotator, result in answers]))
+    report.compare("score: fleiss_kappa (not applicable to ratings)", score_agreement.get("fleiss_kappa"), None, "equal")
+    per_item_comparison(report, "score: gold.mean_absolute_error (hand)", gold_field(kinds.SCORE, "mean_absolute_error"),
+                        {user: sum(abs(result[kinds.SCORE] - gold[kinds.SCORE]) for _, gold, result in gold_answers[user])
+                         / len(gold_answers[user]) for user in annotator_ids}, EXACT_TOLERANCE, users)
+    per_item_comparison(report, "score: gold.accuracy (share exactly right, hand)", gold_field(kinds.SCORE, "accuracy"),
+                        {user: sum(result[kinds.SCORE] == gold[kinds.SCORE] for _, gold, result in gold_answers[user])
+                         / len(gold_answers[user]) for user in annotator_ids}, EXACT_TOLERANCE, users)
+
+    def transcript_value(task: int, result: dict) -> float | None:
+        if task not in gold_of_task:
+            return None
+        return 1 - min(float(jiwer.cer(gold_of_task[task][kinds.TRANSCRIPT], result[kinds.TRANSCRIPT])), 1.0)
+    compare_gold_by_day(report, questions[kinds.TRANSCRIPT], hand_gold_by_day(export, transcript_value), "transcript")
+    for user in annotator_ids:
+        cer, wer = rates[user]
+        precision, recall, f1 = seqeval[user]
+        report.note(f"  user {user}: {len(gold_answers[user])} gold answers, CER {cer:.4f}, WER {wer:.4f}, exact span "
+                    f"P/R/F1 {precision:.3f}/{recall:.3f}/{f1:.3f}, overlap F1 {overlap[user][2]:.3f}")
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 
@@ -904,7 +1161,10 @@ def check_project(server: Server, accounts: Accounts, run: ProjectRun, report: R
     scenario = run.scenario
     manager = ParkClient(server.base_url, accounts.manager.token, timeout=30.0)
     try:
-        expected_answers = scenario.overlap * len(scenario.truth)
+        # Gold tasks have no slots of their own (they are mixed into claims at the project's gold rate), so
+        # "every slot" means every work task's.
+        work_items = [item for item in scenario.truth if item not in scenario.gold_items]
+        expected_answers = scenario.overlap * len(work_items)
         if scenario.every_slot_filled:
             slots = manager.get(f"/api/v1/projects/{run.project_id}/progress", expect=(200,)).json().get("slots", {})
             if slots.get("submitted") != expected_answers or slots.get("open") != 0:
@@ -936,11 +1196,14 @@ def check_project(server: Server, accounts: Accounts, run: ProjectRun, report: R
             report.problem("export: the tasks or their items differ from those imported and handed out")
         truth_of_task = {task: scenario.truth[item] for task, item in item_of_task.items() if item in scenario.truth}
         run.gold_tasks = {task for task, item in item_of_task.items() if item in scenario.gold_items}
-        per_task = Counter(task for task, _, _ in ratings.rows)
+        per_task = Counter(task for task, _, _ in ratings.rows if task not in run.gold_tasks)
         if scenario.every_slot_filled and (set(per_task.values()) != {scenario.overlap}
-                                           or len(per_task) != len(scenario.truth)):
-            report.problem(f"export: expected {scenario.overlap} answers on each of {len(scenario.truth)} tasks, "
+                                           or len(per_task) != len(work_items)):
+            report.problem(f"export: expected {scenario.overlap} answers on each of {len(work_items)} work tasks, "
                            f"got {sorted(Counter(per_task.values()).items())} (answers per task, tasks)")
+        gold_answered = Counter(task for task, _, _ in ratings.rows if task in run.gold_tasks)
+        report.note(f"  gold tasks answered: {sum(gold_answered.values())} answers on {len(gold_answered)} of "
+                    f"{len(run.gold_tasks)} gold tasks")
 
         quality_response = manager.get(f"/api/v1/projects/{run.project_id}/quality")
         if quality_response.status != 200:
@@ -948,6 +1211,8 @@ def check_project(server: Server, accounts: Accounts, run: ProjectRun, report: R
                            f"{quality_response.text()[:300]}")
             return
         compare_quality(report, quality_response.json(), ratings, run, truth_of_task, profile_of)
+        compare_choice_extras(report, quality_response.json(), ratings, export,
+                              {task: truth for task, truth in truth_of_task.items() if task in run.gold_tasks})
     finally:
         manager.close()
 
@@ -994,6 +1259,12 @@ def main() -> int:
                 if denied.status not in (403, 404):
                     report.problem(f"an annotator's GET /quality answered {denied.status}, expected 403 or 404")
             check_project(server, accounts, run, report, profile_of)
+        report.section = "kinds"
+        kinds_run, kinds_items, kinds_gold, kinds_profiles = run_kinds_project(server, accounts, args.seed, deadline)
+        summary_counts.append(f"kinds {len(kinds_items)}/{len(kinds_gold)}/{kinds_run.submitted}")
+        print(f"quality-reference: kinds: {len(kinds_items)} tasks, {len(kinds_gold)} gold, {kinds_run.submitted} "
+              f"answers by {len(kinds_profiles)} annotators, {time.monotonic() - started:.1f} s")
+        check_kinds_project(server, accounts, kinds_run, kinds_items, kinds_gold, report)
     except (CheckFailure, UnexpectedStatus, TransportFailure) as error:
         report.problem(f"{type(error).__name__}: {error}")
         if server.process is not None:

@@ -4,6 +4,8 @@ public struct QualityTaskInput: Sendable {
     public var taskID: Int64
     public var gold: JSONValue?
     public var answers: [(annotatorID: Int64, result: JSONValue)]
+    /// When each annotator gave their answer (its creation time), for accuracy per day; may be empty.
+    public var answeredAt: [Int64: Timestamp] = [:]
 
     public init(taskID: Int64, gold: JSONValue?, answers: [(annotatorID: Int64, result: JSONValue)]) {
         self.taskID = taskID
@@ -61,8 +63,7 @@ public enum ProjectQuality {
         }
     }
 
-    private static func measure(question: String, options: [String], tasks: [QualityTaskInput]) -> ChoiceQuestionQuality
-    {
+    static func measure(question: String, options: [String], tasks: [QualityTaskInput]) -> ChoiceQuestionQuality {
         let coding = OptionCoding(options: options)
         var taskIndex = DenseIndex<Int64>()
         var annotatorIndex = DenseIndex<Int64>()

@@ -21,12 +21,14 @@ struct QualityController {
         try await store.exportTasks(of: access.project.id, by: principal, includingGold: true) { task in
             let gold = try task.goldJSON.map { try JSONParser().parse($0) }
             let answers = try task.annotations.map { ($0.annotatorID.rawValue, try JSONParser().parse($0.resultJSON)) }
+            var answeredAt: [Int64: Timestamp] = [:]
+            for annotation in task.annotations { answeredAt[annotation.annotatorID.rawValue] = annotation.createdAt }
             inputs.withLock {
-                $0.append(QualityTaskInput(taskID: task.id.rawValue, gold: gold, answers: answers))
+                $0.append(
+                    QualityTaskInput(taskID: task.id.rawValue, gold: gold, answers: answers, answeredAt: answeredAt))
             }
         }
-        let questions = ProjectQuality.choiceQuestions(
-            schema: access.project.schema, tasks: inputs.withLock { $0 })
+        let questions = ProjectQuality.report(schema: access.project.schema, tasks: inputs.withLock { $0 })
         return JSONResponse.make(
             .object([
                 "project_id": .integer(access.project.id.rawValue),
@@ -34,49 +36,170 @@ struct QualityController {
             ]))
     }
 
-    private static func render(_ question: ChoiceQuestionQuality) -> JSONValue {
-        .object([
-            JSONMember("name", .string(question.question)), JSONMember("type", .string("choice")),
-            JSONMember("options", .array(question.options.map { .string($0) })),
+    private static func render(_ question: QuestionQualityReport) -> JSONValue {
+        let options = OptionCoding(question: question.question)?.options
+        var members = [
+            JSONMember("name", .string(question.question.name)),
+            JSONMember("type", .string(question.question.kind.typeName)),
+        ]
+        if let options { members.append(JSONMember("options", .array(options.map { .string($0) }))) }
+        members += [
             JSONMember("annotations", .integer(Int64(question.annotations))),
             JSONMember("tasks", .integer(Int64(question.tasks))),
+            JSONMember("agreement", render(question.agreement, of: question.question.kind, options: options ?? [])),
             JSONMember(
-                "agreement",
-                .object([
-                    JSONMember("mean_pairwise_cohen_kappa", number(question.meanPairwiseCohensKappa)),
-                    JSONMember("fleiss_kappa", number(question.fleissKappa)),
-                    JSONMember("krippendorff_alpha_nominal", number(question.krippendorffAlphaNominal)),
-                ])),
+                "annotators", .array(question.annotators.map { render($0, of: question.question.kind) })),
+        ]
+        switch question.aggregation {
+        case .none:
+            break
+        case .choice(let answers):
+            members.append(JSONMember("aggregated", .array(answers.map(render))))
+        case .multiChoice(let selections):
+            members.append(
+                JSONMember("aggregated", .array(selections.map { render($0, options: options ?? []) })))
+        }
+        if let confusion = question.goldConfusion {
+            members.append(JSONMember("gold_confusion", render(confusion)))
+        }
+        return .object(members)
+    }
+
+    private static func render(_ agreement: QuestionAgreement, of kind: QuestionKind, options: [String]) -> JSONValue {
+        var members = [
+            JSONMember("mean_pairwise_cohen_kappa", number(agreement.meanPairwiseCohensKappa)),
+            JSONMember("fleiss_kappa", number(agreement.fleissKappa)),
+            JSONMember("krippendorff_alpha_nominal", number(agreement.krippendorffAlphaNominal)),
+        ]
+        switch kind {
+        case .choice, .text:
+            break
+        case .rating:
+            members.append(JSONMember("krippendorff_alpha_interval", number(agreement.krippendorffAlphaInterval)))
+        case .multiChoice:
+            members.append(JSONMember("mean_pairwise_jaccard", number(agreement.meanPairwiseJaccard)))
+            members.append(JSONMember("compared_pairs", .integer(Int64(agreement.comparedPairs))))
+            members.append(
+                JSONMember(
+                    "options",
+                    .array(
+                        zip(options, agreement.optionAlphaNominal).map { option, alpha in
+                            .object([
+                                JSONMember("option", .string(option)),
+                                JSONMember("krippendorff_alpha_nominal", number(alpha)),
+                            ])
+                        })))
+        case .spans:
+            members.append(
+                JSONMember(
+                    "mean_pairwise_span_f1",
+                    .object([
+                        JSONMember("exact", number(agreement.meanPairwiseSpanF1Exact)),
+                        JSONMember("overlap", number(agreement.meanPairwiseSpanF1Overlap)),
+                    ])))
+            members.append(JSONMember("compared_pairs", .integer(Int64(agreement.comparedPairs))))
+        }
+        return .object(members)
+    }
+
+    private static func render(_ annotator: AnnotatorQualityReport, of kind: QuestionKind) -> JSONValue {
+        var members = [
+            JSONMember("user_id", .integer(annotator.userID)),
+            JSONMember("annotations", .integer(Int64(annotator.annotations))),
+            JSONMember("consensus_agreement", number(annotator.consensusAgreement)),
+            JSONMember("dawid_skene_accuracy", number(annotator.dawidSkeneAccuracy)),
+            JSONMember("gold", render(annotator.gold, of: kind)),
             JSONMember(
-                "annotators",
+                "gold_by_day",
                 .array(
-                    question.annotators.map { annotator in
+                    annotator.goldByDay.map { day in
                         .object([
-                            JSONMember("user_id", .integer(annotator.userID)),
-                            JSONMember("annotations", .integer(Int64(annotator.annotations))),
-                            JSONMember("consensus_agreement", number(annotator.consensusAgreement)),
-                            JSONMember("dawid_skene_accuracy", number(annotator.dawidSkeneAccuracy)),
-                            JSONMember(
-                                "gold",
-                                .object([
-                                    JSONMember("scored", .integer(Int64(annotator.goldScored))),
-                                    JSONMember("accuracy", number(annotator.goldAccuracy)),
-                                ])),
+                            JSONMember("day", .string(day.day.iso8601)),
+                            JSONMember("scored", .integer(Int64(day.scored))),
+                            JSONMember("accuracy", number(day.accuracy)),
                         ])
                     })),
+        ]
+        if let confusion = annotator.goldConfusion {
+            members.append(JSONMember("gold_confusion", render(confusion)))
+        }
+        return .object(members)
+    }
+
+    private static func render(_ gold: GoldRecord, of kind: QuestionKind) -> JSONValue {
+        var members = [
+            JSONMember("scored", .integer(Int64(gold.scored))),
+            JSONMember("accuracy", number(gold.accuracy)),
+        ]
+        switch kind {
+        case .choice:
+            break
+        case .multiChoice:
+            members.append(JSONMember("mean_jaccard", number(gold.accuracy)))
+        case .rating:
+            members.append(JSONMember("mean_absolute_error", number(gold.meanAbsoluteError)))
+        case .text:
+            members += [
+                JSONMember("cer", number(gold.characterErrorRate)),
+                JSONMember("wer", number(gold.wordErrorRate)),
+                JSONMember("character_edits", .integer(Int64(gold.textErrors.characterEdits))),
+                JSONMember("reference_characters", .integer(Int64(gold.textErrors.referenceCharacterCount))),
+                JSONMember("word_edits", .integer(Int64(gold.textErrors.wordEdits))),
+                JSONMember("reference_words", .integer(Int64(gold.textErrors.referenceWordCount))),
+            ]
+        case .spans:
+            let scores = gold.spanScores
+            members.append(JSONMember("exact", scores.map { render($0.exact) } ?? .null))
+            members.append(JSONMember("overlap", scores.map { render($0.overlap) } ?? .null))
+        }
+        return .object(members)
+    }
+
+    private static func render(_ score: SpanMatchScore) -> JSONValue {
+        .object([
+            JSONMember("precision", number(score.precision)), JSONMember("recall", number(score.recall)),
+            JSONMember("f1", number(score.f1)), JSONMember("matched", .integer(Int64(score.matched))),
+            JSONMember("answer_count", .integer(Int64(score.answerCount))),
+            JSONMember("gold_count", .integer(Int64(score.goldCount))),
+        ])
+    }
+
+    private static func render(_ answer: AggregatedAnswer) -> JSONValue {
+        .object([
+            JSONMember("task_id", .integer(answer.taskID)),
+            JSONMember("majority_vote", .string(answer.majorityVote)),
+            JSONMember("majority_confidence", number(answer.majorityConfidence)),
+            JSONMember("dawid_skene", .string(answer.dawidSkene)),
+            JSONMember("dawid_skene_confidence", number(answer.dawidSkeneConfidence)),
+        ])
+    }
+
+    private static func render(_ selection: AggregatedSelection, options: [String]) -> JSONValue {
+        let aggregate = selection.aggregate
+        return .object([
+            JSONMember("task_id", .integer(selection.taskID)),
+            JSONMember("annotations", .integer(Int64(aggregate.annotationCount))),
+            JSONMember("majority_vote", .array(aggregate.majoritySelection.map { .string(options[$0]) })),
+            JSONMember("dawid_skene", .array(aggregate.dawidSkeneSelection.map { .string(options[$0]) })),
+            JSONMember("dawid_skene_confidence", number(aggregate.dawidSkeneConfidence)),
             JSONMember(
-                "aggregated",
+                "options",
                 .array(
-                    question.aggregated.map { answer in
+                    zip(options, aggregate.options).map { option, verdict in
                         .object([
-                            JSONMember("task_id", .integer(answer.taskID)),
-                            JSONMember("majority_vote", .string(answer.majorityVote)),
-                            JSONMember("majority_confidence", number(answer.majorityConfidence)),
-                            JSONMember("dawid_skene", .string(answer.dawidSkene)),
-                            JSONMember("dawid_skene_confidence", number(answer.dawidSkeneConfidence)),
+                            JSONMember("option", .string(option)),
+                            JSONMember("votes", .integer(Int64(verdict.votes))),
+                            JSONMember("vote_share", number(verdict.voteShare)),
+                            JSONMember("majority", .bool(verdict.majorityPresent)),
+                            JSONMember("dawid_skene_probability", number(verdict.dawidSkeneProbability)),
                         ])
                     })),
         ])
+    }
+
+    /// Rows are the gold option, columns the answer, both in the question's option order.
+    private static func render(_ confusion: GoldConfusion) -> JSONValue {
+        .array(confusion.rows.map { row in .array(row.map { .integer(Int64($0)) }) })
     }
 
     /// A finite number as JSON with every digit a Double carries (so checks can compare to 1e-9), else null.

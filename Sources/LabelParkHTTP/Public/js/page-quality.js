@@ -1,5 +1,6 @@
-// Quality of one project, for its managers: per choice question the agreement between annotators, each
-// annotator's record (gold, consensus, Dawid-Skene) with a bar chart, and the crowd's answer per task.
+// Quality of one project, for its managers: per question (every kind) the agreement between annotators,
+// each annotator's record against gold with the kind's own measures and a bar chart, gold accuracy per day
+// as a line chart, the gold confusion matrix of choice questions, and the crowd's answer per task.
 // Every number comes from GET /api/v1/projects/{id}/quality; names from the project's progress.
 
 import { loadTranslations, t, lang } from "/static/js/i18n.js";
@@ -21,6 +22,11 @@ const refreshButton = document.getElementById("refresh-quality");
 /** An agreement statistic (kappa, alpha) with two decimals. */
 function formatAgreement(value) {
   return new Intl.NumberFormat(lang(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+}
+
+/** A mean absolute error (rating points) with at most two decimals. */
+function formatError(value) {
+  return new Intl.NumberFormat(lang(), { maximumFractionDigits: 2 }).format(value);
 }
 
 /** A share (accuracy, confidence) as a percentage with at most one decimal. */
@@ -78,36 +84,98 @@ function valueOrDash(value, format, missingKey) {
 
 // MARK: agreement
 
-const AGREEMENT_METRICS = [
-  { key: "mean_pairwise_cohen_kappa", label: "quality.metricCohen", reading: kappaReading },
-  { key: "fleiss_kappa", label: "quality.metricFleiss", reading: kappaReading },
-  { key: "krippendorff_alpha_nominal", label: "quality.metricAlpha", reading: alphaReading },
-];
+/** A reading for a mean pairwise Jaccard index or span F1: the share two annotators have in common. */
+function overlapReading(value) {
+  return t("quality.overlapReading", { value: formatShare(value) });
+}
 
-/** Why an agreement statistic is missing: too few answers per task, or (alpha only) a single option throughout. */
-function agreementMissingKey(metric, agreement) {
+/**
+ * The statistics shown for a question: `{key, label, value, reading, format, missingKey}` each. A statistic the
+ * kind does not have is not listed; one it has but cannot compute yet shows a dash and why.
+ */
+function agreementMetrics(question) {
+  const agreement = question.agreement ?? {};
   const pairable = isNumber(agreement.fleiss_kappa) || isNumber(agreement.mean_pairwise_cohen_kappa);
-  return metric === "krippendorff_alpha_nominal" && pairable ? "quality.missingOneOption" : "quality.missingPairs";
+  const oneValueKey = (anyPairs) => (anyPairs ? "quality.missingOneOption" : "quality.missingPairs");
+  switch (question.type) {
+    case "multi_choice": {
+      const pairs = (agreement.compared_pairs ?? 0) > 0;
+      return [
+        {
+          key: "mean_pairwise_jaccard",
+          label: t("quality.metricJaccard"),
+          value: agreement.mean_pairwise_jaccard,
+          reading: overlapReading,
+          format: formatShare,
+          missingKey: "quality.missingPairs",
+        },
+        ...(agreement.options ?? []).map((entry) => ({
+          key: `option_alpha:${entry.option}`,
+          label: t("quality.metricOptionAlpha", { option: entry.option }),
+          value: entry.krippendorff_alpha_nominal,
+          reading: alphaReading,
+          format: formatAgreement,
+          missingKey: oneValueKey(pairs),
+        })),
+      ];
+    }
+    case "rating":
+      return [
+        {
+          key: "krippendorff_alpha_interval",
+          label: t("quality.metricAlphaInterval"),
+          value: agreement.krippendorff_alpha_interval,
+          reading: alphaReading,
+          format: formatAgreement,
+          missingKey: "quality.missingPairsOrOneValue",
+        },
+      ];
+    case "spans":
+      return ["exact", "overlap"].map((rule) => ({
+        key: `mean_pairwise_span_f1_${rule}`,
+        label: t(rule === "exact" ? "quality.metricSpanF1Exact" : "quality.metricSpanF1Overlap"),
+        value: agreement.mean_pairwise_span_f1?.[rule],
+        reading: overlapReading,
+        format: formatShare,
+        missingKey: "quality.missingPairs",
+      }));
+    case "text":
+      return [];
+    default:
+      return [
+        ["mean_pairwise_cohen_kappa", "quality.metricCohen", kappaReading],
+        ["fleiss_kappa", "quality.metricFleiss", kappaReading],
+        ["krippendorff_alpha_nominal", "quality.metricAlpha", alphaReading],
+      ].map(([key, label, reading]) => ({
+        key,
+        label: t(label),
+        value: agreement[key],
+        reading,
+        format: formatAgreement,
+        missingKey: key === "krippendorff_alpha_nominal" ? oneValueKey(pairable) : "quality.missingPairs",
+      }));
+  }
 }
 
 function agreementList(question) {
-  const agreement = question.agreement ?? {};
+  const metrics = agreementMetrics(question);
+  if (metrics.length === 0) return el("p", { className: "muted no-agreement", text: t("quality.agreementNoneText") });
   const list = el("dl", { className: "numbers agreement" });
-  for (const metric of AGREEMENT_METRICS) {
-    const value = agreement[metric.key];
+  for (const metric of metrics) {
+    const value = metric.value;
     const reading = isNumber(value)
       ? el("span", { className: "reading", text: metric.reading(value) })
-      : el("span", { className: "reading missing-reason", text: t(agreementMissingKey(metric.key, agreement)) });
+      : el("span", { className: "reading missing-reason", text: t(metric.missingKey) });
     list.append(
       el("div", { attrs: { "data-metric": metric.key } }, [
-        el("dt", { text: t(metric.label) }),
+        el("dt", { text: metric.label }),
         el("dd", {}, [
           isNumber(value)
-            ? el("span", { className: "value", text: formatAgreement(value) })
+            ? el("span", { className: "value", text: metric.format(value) })
             : el("span", {
                 className: "value missing",
                 text: t("quality.none"),
-                attrs: { title: t(agreementMissingKey(metric.key, agreement)), "aria-hidden": "true" },
+                attrs: { title: t(metric.missingKey), "aria-hidden": "true" },
               }),
           reading,
         ]),
@@ -139,54 +207,81 @@ function headerRow(keys) {
   );
 }
 
-function annotatorTable(annotators, names, captionText) {
+/**
+ * The columns of a question's annotator table after the name: `[className, headerKey, value(annotator), format,
+ * missingKey]`. Answers and gold tasks are counts; the rest are the kind's measures against gold (and, for
+ * choice questions, against the others).
+ */
+function annotatorColumns(type) {
+  const gold = (key) => (annotator) => annotator.gold?.[key];
+  const goldSpan = (rule, key) => (annotator) => annotator.gold?.[rule]?.[key];
+  const columns = [
+    ["answers", "quality.colAnswers", (annotator) => annotator.annotations ?? 0, formatCount, null],
+    ["gold-scored", "quality.colGoldScored", (annotator) => annotator.gold?.scored ?? 0, formatCount, null],
+    ["gold-accuracy", "quality.colGoldAccuracy", gold("accuracy"), formatShare, "quality.missingGold"],
+  ];
+  switch (type) {
+    case "rating":
+      columns.push(["gold-mae", "quality.colMeanAbsoluteError", gold("mean_absolute_error"), formatError, "quality.missingGold"]);
+      break;
+    case "text":
+      columns.push(
+        ["gold-cer", "quality.colCER", gold("cer"), formatShare, "quality.missingGold"],
+        ["gold-wer", "quality.colWER", gold("wer"), formatShare, "quality.missingGold"],
+      );
+      break;
+    case "spans":
+      columns.push(
+        ["gold-exact-precision", "quality.colExactPrecision", goldSpan("exact", "precision"), formatShare, "quality.missingGold"],
+        ["gold-exact-recall", "quality.colExactRecall", goldSpan("exact", "recall"), formatShare, "quality.missingGold"],
+        ["gold-exact-f1", "quality.colExactF1", goldSpan("exact", "f1"), formatShare, "quality.missingGold"],
+        ["gold-overlap-f1", "quality.colOverlapF1", goldSpan("overlap", "f1"), formatShare, "quality.missingGold"],
+      );
+      break;
+    case "choice":
+      columns.push(
+        ["consensus", "quality.colConsensus", (annotator) => annotator.consensus_agreement, formatShare, "quality.missingConsensus"],
+        ["dawid-skene", "quality.colDawidSkene", (annotator) => annotator.dawid_skene_accuracy, formatShare, "quality.missingDawidSkene"],
+      );
+      break;
+  }
+  return columns;
+}
+
+function annotatorTable(annotators, names, captionText, type) {
+  const columns = annotatorColumns(type);
   const body = el("tbody");
   for (const annotator of annotators) {
-    const gold = annotator.gold ?? {};
     body.append(
       el("tr", { attrs: { "data-testid": "annotator-quality", "data-user-id": annotator.user_id } }, [
         el("th", { className: "name", text: personName(names, annotator.user_id), attrs: { scope: "row" } }),
-        el("td", { className: "num answers", text: formatCount(annotator.annotations ?? 0) }),
-        el("td", { className: "num gold-scored", text: formatCount(gold.scored ?? 0) }),
-        el("td", { className: "num gold-accuracy" }, [valueOrDash(gold.accuracy, formatShare, "quality.missingGold")]),
-        el("td", { className: "num consensus" }, [
-          valueOrDash(annotator.consensus_agreement, formatShare, "quality.missingConsensus"),
-        ]),
-        el("td", { className: "num dawid-skene" }, [
-          valueOrDash(annotator.dawid_skene_accuracy, formatShare, "quality.missingDawidSkene"),
-        ]),
+        ...columns.map(([className, , value, format, missingKey]) =>
+          missingKey
+            ? el("td", { className: `num ${className}` }, [valueOrDash(value(annotator), format, missingKey)])
+            : el("td", { className: `num ${className}`, text: format(value(annotator)) }),
+        ),
       ]),
     );
   }
   const table = el("table", { className: "data-table annotator-quality" }, [
     el("caption", { className: "visually-hidden", text: captionText }),
-    el("thead", {}, [
-      headerRow([
-        ["quality.colAnnotator", false],
-        ["quality.colAnswers", true],
-        ["quality.colGoldScored", true],
-        ["quality.colGoldAccuracy", true],
-        ["quality.colConsensus", true],
-        ["quality.colDawidSkene", true],
-      ]),
-    ]),
+    el("thead", {}, [headerRow([["quality.colAnnotator", false], ...columns.map(([, key]) => [key, true])])]),
     body,
   ]);
   return scrollable(table, captionText);
 }
 
 /** One line per kind of dash in the annotators table, so the reasons are visible without a mouse. */
-function missingNotes(annotators) {
-  const kinds = [
-    ["quality.colGoldAccuracy", "quality.missingGold", (annotator) => annotator.gold?.accuracy],
-    ["quality.colConsensus", "quality.missingConsensus", (annotator) => annotator.consensus_agreement],
-    ["quality.colDawidSkene", "quality.missingDawidSkene", (annotator) => annotator.dawid_skene_accuracy],
-  ];
+function missingNotes(annotators, type) {
   const notes = el("ul", { className: "missing-notes muted" });
-  for (const [columnKey, reasonKey, value] of kinds) {
-    if (annotators.some((annotator) => !isNumber(value(annotator)))) {
-      notes.append(el("li", { text: t("quality.missingNote", { column: t(columnKey), reason: t(reasonKey) }) }));
-    }
+  const reasons = new Map();
+  for (const [, headerKey, value, , missingKey] of annotatorColumns(type)) {
+    if (!missingKey || !annotators.some((annotator) => !isNumber(value(annotator)))) continue;
+    // Several gold columns share one reason; it is said once, naming the first of them.
+    if (!reasons.has(missingKey)) reasons.set(missingKey, headerKey);
+  }
+  for (const [reasonKey, columnKey] of reasons) {
+    notes.append(el("li", { text: t("quality.missingNote", { column: t(columnKey), reason: t(reasonKey) }) }));
   }
   return notes.childElementCount > 0 ? notes : null;
 }
@@ -315,9 +410,12 @@ function chartWidth() {
   return Math.round(Math.max(320, Math.min(720, questionsNode.clientWidth - panelPadding)));
 }
 
-/** The chart of a question: gold accuracy when anyone answered a gold task, else agreement with the consensus. */
-function chartFigure(annotators, names, questionIndex) {
-  const withGold = annotators.some((annotator) => (annotator.gold?.scored ?? 0) > 0);
+/**
+ * The chart of a question: gold accuracy when anyone answered a gold task, else (choice questions, the only
+ * ones with a consensus) agreement with the consensus.
+ */
+function chartFigure(annotators, names, questionIndex, type) {
+  const withGold = type !== "choice" || annotators.some((annotator) => (annotator.gold?.scored ?? 0) > 0);
   const titleKey = withGold ? "quality.chartGoldTitle" : "quality.chartConsensusTitle";
   const titleText = t(titleKey);
   const entries = annotators.map((annotator) => ({
@@ -336,6 +434,292 @@ function chartFigure(annotators, names, questionIndex) {
   figure.append(accuracyChart(entries, titleText, withGold ? "gold_accuracy" : "consensus_agreement", chartWidth()));
   if (!withGold) figure.append(el("p", { className: "muted small-print", text: t("quality.chartConsensusNote") }));
   return figure;
+}
+
+// MARK: gold accuracy by day
+
+/** A UTC day ("2026-11-26") in the reader's short date form. */
+function formatDay(day) {
+  const date = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return day;
+  return new Intl.DateTimeFormat(lang(), { month: "short", day: "numeric", timeZone: "UTC" }).format(date);
+}
+
+/** How many line styles (colour and dash) the stylesheet defines; further annotators reuse them in turn. */
+const SERIES_STYLES = 6;
+
+/**
+ * A line per annotator of gold accuracy per UTC day, 0–100%, drawn as SVG elements. Each point has a tooltip;
+ * the chart's label lists each annotator's latest day for assistive technology, and a legend names the lines.
+ */
+function accuracyByDayChart(series, days, titleText, width) {
+  const left = 52;
+  const right = 16;
+  const top = 12;
+  const plotHeight = 180;
+  const bottom = 36;
+  const height = top + plotHeight + bottom;
+  const plotWidth = width - left - right;
+  const xOf = (index) => (days.length === 1 ? left + plotWidth / 2 : left + (index * plotWidth) / (days.length - 1));
+  const yOf = (share) => top + (1 - Math.max(0, Math.min(1, share))) * plotHeight;
+
+  const latest = series.map((line) => {
+    const last = line.points[line.points.length - 1];
+    return t("quality.dayChartEntry", { name: line.name, day: formatDay(last.day), value: formatShare(last.accuracy) });
+  });
+  const label = t("quality.chartLabel", { title: titleText, values: latest.join(t("quality.listSeparator")) });
+  const chart = svg("svg", {
+    class: "quality-chart day-chart",
+    role: "img",
+    "aria-label": label,
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    "data-testid": "accuracy-by-day-chart",
+    focusable: "false",
+  });
+  const title = svg("title");
+  title.textContent = label;
+  chart.append(title);
+
+  for (const share of [0, 0.25, 0.5, 0.75, 1]) {
+    const y = yOf(share);
+    chart.append(
+      svg("line", { class: share === 0 ? "axis" : "grid", x1: left, x2: left + plotWidth, y1: y, y2: y }),
+      svgText(formatShare(share), { class: "tick", x: left - 8, y, "text-anchor": "end", "dominant-baseline": "central" }),
+    );
+  }
+  // Every day gets a label when they fit (about 64 pixels each); otherwise every n-th day and the last one.
+  const step = Math.max(1, Math.ceil(days.length / Math.max(1, Math.floor(plotWidth / 64))));
+  days.forEach((day, index) => {
+    if (index % step !== 0 && index !== days.length - 1) return;
+    chart.append(svgText(formatDay(day), { class: "tick", x: xOf(index), y: top + plotHeight + 20, "text-anchor": "middle" }));
+  });
+
+  const dayIndex = new Map(days.map((day, index) => [day, index]));
+  series.forEach((line, lineIndex) => {
+    const group = svg("g", {
+      class: `series series-${lineIndex % SERIES_STYLES}`,
+      "data-testid": "day-series",
+      "data-user-id": line.userID,
+    });
+    const coordinates = line.points.map((point) => [xOf(dayIndex.get(point.day)), yOf(point.accuracy)]);
+    if (coordinates.length > 1) {
+      group.append(svg("polyline", { class: "line", points: coordinates.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ") }));
+    }
+    line.points.forEach((point, index) => {
+      const [x, y] = coordinates[index];
+      const dot = svg("circle", {
+        class: "point",
+        cx: x.toFixed(1),
+        cy: y.toFixed(1),
+        r: 4,
+        "data-testid": "day-point",
+        "data-day": point.day,
+        "data-value": point.accuracy,
+      });
+      const tip = svg("title");
+      tip.textContent = t("quality.dayPointTitle", {
+        name: line.name,
+        day: formatDay(point.day),
+        value: formatShare(point.accuracy),
+        scored: formatCount(point.scored),
+      });
+      dot.append(tip);
+      group.append(dot);
+    });
+    chart.append(group);
+  });
+  return chart;
+}
+
+/** The legend of the day chart: each annotator's name beside a sample of their line's colour and dash. */
+function dayLegend(series) {
+  return el(
+    "ul",
+    { className: "chart-legend", attrs: { "aria-hidden": "true" } },
+    series.map((line, index) =>
+      el("li", {}, [
+        el("span", { className: `swatch series-${index % SERIES_STYLES}` }),
+        el("span", { text: line.name }),
+      ]),
+    ),
+  );
+}
+
+function accuracyByDayFigure(annotators, names, questionIndex) {
+  const series = annotators
+    .filter((annotator) => (annotator.gold_by_day ?? []).some((point) => isNumber(point.accuracy)))
+    .map((annotator) => ({
+      userID: annotator.user_id,
+      name: personName(names, annotator.user_id),
+      points: annotator.gold_by_day.filter((point) => isNumber(point.accuracy)),
+    }));
+  const titleText = t("quality.dayChartTitle");
+  const captionID = `question-${questionIndex}-day-chart-caption`;
+  const figure = el("figure", { className: "quality-figure day-figure", attrs: { "aria-labelledby": captionID } }, [
+    el("figcaption", { text: titleText, attrs: { id: captionID } }),
+  ]);
+  if (series.length === 0) {
+    figure.append(el("p", { className: "muted chart-empty", text: t("quality.dayChartEmpty") }));
+    return figure;
+  }
+  const days = [...new Set(series.flatMap((line) => line.points.map((point) => point.day)))].sort();
+  figure.append(accuracyByDayChart(series, days, titleText, chartWidth()), dayLegend(series));
+  return figure;
+}
+
+// MARK: confusion matrix
+
+/** The counts' share of their row, as one of five shading steps, so the table reads like a heat map. */
+function shadeClass(count, rowTotal) {
+  if (count === 0 || rowTotal === 0) return "shade-0";
+  return `shade-${Math.min(4, 1 + Math.floor((count / rowTotal) * 4))}`;
+}
+
+function confusionTable(matrix, options, captionText) {
+  const body = el("tbody");
+  options.forEach((goldOption, row) => {
+    const counts = matrix?.[row] ?? options.map(() => 0);
+    const rowTotal = counts.reduce((sum, count) => sum + count, 0);
+    body.append(
+      el("tr", {}, [
+        el("th", { className: "gold-option", text: goldOption, attrs: { scope: "row" } }),
+        ...options.map((answerOption, column) =>
+          el("td", {
+            className: `num confusion-cell ${shadeClass(counts[column] ?? 0, rowTotal)}${row === column ? " diagonal" : ""}`,
+            text: formatCount(counts[column] ?? 0),
+            attrs: {
+              "data-testid": "confusion-cell",
+              "data-gold": goldOption,
+              "data-answer": answerOption,
+              "data-count": counts[column] ?? 0,
+              title: t("quality.confusionCellTitle", { gold: goldOption, answer: answerOption, count: counts[column] ?? 0 }),
+            },
+          }),
+        ),
+        el("td", { className: "num row-total", text: formatCount(rowTotal) }),
+      ]),
+    );
+  });
+  return el("table", { className: "data-table confusion-matrix" }, [
+    el("caption", { text: captionText }),
+    el("thead", {}, [
+      el("tr", {}, [
+        el("th", { className: "corner", text: t("quality.confusionCorner"), attrs: { scope: "col" } }),
+        ...options.map((option) => el("th", { className: "num", text: option, attrs: { scope: "col" } })),
+        el("th", { className: "num", text: t("quality.confusionRowTotal"), attrs: { scope: "col" } }),
+      ]),
+    ]),
+    body,
+  ]);
+}
+
+/** The gold confusion matrix of a choice question: everyone together, or one annotator picked from a list. */
+function confusionSection(question, annotators, names, questionIndex) {
+  const headingID = `question-${questionIndex}-confusion`;
+  const section = el("section", {
+    className: "confusion-block",
+    attrs: { "aria-labelledby": headingID, "data-testid": "confusion-section" },
+  });
+  section.append(el("h3", { text: t("quality.confusionHeading"), attrs: { id: headingID } }));
+  const options = question.options ?? [];
+  const total = (question.gold_confusion ?? []).flat().reduce((sum, count) => sum + count, 0);
+  if (total === 0) {
+    section.append(el("p", { className: "muted", text: t("quality.confusionEmpty") }));
+    return section;
+  }
+  const selectID = `question-${questionIndex}-confusion-annotator`;
+  const select = el("select", { attrs: { id: selectID, "data-testid": "confusion-annotator" } }, [
+    el("option", { text: t("quality.confusionEveryone"), attrs: { value: "" } }),
+    ...annotators.map((annotator) =>
+      el("option", { text: personName(names, annotator.user_id), attrs: { value: annotator.user_id } }),
+    ),
+  ]);
+  section.append(
+    el("div", { className: "field confusion-picker" }, [
+      el("label", { text: t("quality.confusionShowFor"), attrs: { for: selectID } }),
+      select,
+    ]),
+  );
+  const holder = el("div", { className: "table-scroll", attrs: { tabindex: "0", role: "region", "aria-label": t("quality.confusionHeading") } });
+  function show() {
+    const annotator = annotators.find((entry) => String(entry.user_id) === select.value);
+    const matrix = annotator ? annotator.gold_confusion : question.gold_confusion;
+    const caption = annotator
+      ? t("quality.confusionCaptionFor", { name: personName(names, annotator.user_id) })
+      : t("quality.confusionCaptionEveryone");
+    clear(holder);
+    holder.append(confusionTable(matrix, options, caption));
+  }
+  select.addEventListener("change", show);
+  show();
+  section.append(holder, el("p", { className: "muted small-print", text: t("quality.confusionNote") }));
+  return section;
+}
+
+// MARK: aggregated multi-choice answers
+
+function selectionSection(question, questionIndex) {
+  const all = [...(question.aggregated ?? [])].sort((a, b) => a.task_id - b.task_id);
+  const headingID = `question-${questionIndex}-aggregated`;
+  const section = el("section", { className: "aggregated", attrs: { "aria-labelledby": headingID } }, [
+    el("h3", { text: t("quality.aggregatedHeading"), attrs: { id: headingID } }),
+  ]);
+  if (all.length === 0) {
+    section.append(el("p", { className: "muted", text: t("quality.aggregatedEmpty") }));
+    return section;
+  }
+  const shown = all.slice(0, AGGREGATED_ROWS_SHOWN);
+  const joined = (options) => (options.length ? options.join(t("quality.listSeparator")) : t("quality.noOption"));
+  const table = el("table", { className: "data-table aggregated-answers" }, [
+    el("caption", {
+      text:
+        all.length > shown.length
+          ? t("quality.aggregatedCaptionSome", { shown: formatCount(shown.length), total: formatCount(all.length) })
+          : t("quality.aggregatedCaption", { total: formatCount(all.length) }),
+    }),
+    el("thead", {}, [
+      headerRow([
+        ["quality.colTask", true],
+        ["quality.colMajority", false],
+        ["quality.colDawidSkeneAnswer", false],
+        ["quality.colDawidSkeneConfidence", true],
+        ["quality.colComparison", false],
+      ]),
+    ]),
+    el(
+      "tbody",
+      {},
+      shown.map((answer) => {
+        const majority = answer.majority_vote ?? [];
+        const inferred = answer.dawid_skene ?? [];
+        const differs = majority.join("\u0000") !== inferred.join("\u0000");
+        return el(
+          "tr",
+          {
+            className: differs ? "differs" : "",
+            attrs: { "data-testid": "aggregated-selection-row", "data-task-id": answer.task_id, "data-differs": String(differs) },
+          },
+          [
+            el("th", { className: "num task", text: String(answer.task_id), attrs: { scope: "row" } }),
+            el("td", { className: "majority", text: joined(majority) }),
+            el("td", { className: "dawid-skene", text: joined(inferred) }),
+            el("td", { className: "num dawid-skene-confidence" }, [
+              valueOrDash(answer.dawid_skene_confidence, formatShare, "quality.missingConfidence"),
+            ]),
+            el("td", { className: "comparison" }, [
+              differs
+                ? el("span", { className: "badge differs-badge", text: t("quality.differs") })
+                : el("span", { className: "muted", text: t("quality.same") }),
+            ]),
+          ],
+        );
+      }),
+    ),
+  ]);
+  section.append(scrollable(table, t("quality.aggregatedHeading")), el("p", { className: "muted small-print", text: t("quality.selectionNote") }));
+  return section;
 }
 
 // MARK: aggregated answers
@@ -430,7 +814,12 @@ function questionSection(question, names, index) {
     className: "panel question-quality",
     attrs: { "data-question": question.name, "aria-labelledby": headingID },
   });
-  section.append(el("h2", { text: t("quality.questionHeading", { name: question.name }), attrs: { id: headingID } }));
+  section.append(
+    el("h2", { attrs: { id: headingID } }, [
+      el("span", { text: t("quality.questionHeading", { name: question.name }) }),
+      el("span", { className: "badge kind-badge", text: t(`quality.kind_${question.type ?? "choice"}`) }),
+    ]),
+  );
 
   const annotators = [...(question.annotators ?? [])].sort(
     (a, b) => personName(names, a.user_id).localeCompare(personName(names, b.user_id), lang()) || a.user_id - b.user_id,
@@ -438,7 +827,7 @@ function questionSection(question, names, index) {
   section.append(
     el("p", {
       className: "muted question-summary",
-      text: t("quality.questionSummary", {
+      text: t(question.options ? "quality.questionSummary" : "quality.questionSummaryNoOptions", {
         annotations: formatCount(question.annotations ?? 0),
         tasks: formatCount(question.tasks ?? 0),
         annotators: formatCount(annotators.length),
@@ -462,14 +851,18 @@ function questionSection(question, names, index) {
   const annotatorsID = `question-${index}-annotators`;
   const annotatorsBlock = el("section", { className: "annotators-block", attrs: { "aria-labelledby": annotatorsID } }, [
     el("h3", { text: t("quality.annotatorsHeading"), attrs: { id: annotatorsID } }),
-    annotatorTable(annotators, names, t("quality.annotatorsCaption", { name: question.name })),
+    annotatorTable(annotators, names, t("quality.annotatorsCaption", { name: question.name }), question.type),
   ]);
-  const notes = missingNotes(annotators);
+  const notes = missingNotes(annotators, question.type);
   if (notes) annotatorsBlock.append(notes);
-  annotatorsBlock.append(chartFigure(annotators, names, index));
+  annotatorsBlock.append(chartFigure(annotators, names, index, question.type ?? "choice"), accuracyByDayFigure(annotators, names, index));
   section.append(annotatorsBlock);
 
-  section.append(aggregatedSection(question, index));
+  if (question.type === "choice" || question.type === undefined) {
+    section.append(confusionSection(question, annotators, names, index), aggregatedSection(question, index));
+  } else if (question.type === "multi_choice") {
+    section.append(selectionSection(question, index));
+  }
   return section;
 }
 
@@ -502,7 +895,7 @@ async function loadQuality() {
     const questions = report.questions ?? [];
     questions.forEach((question, index) => questionsNode.append(questionSection(question, names, index)));
     if (questions.length === 0) {
-      showStatus(statusNode, t("quality.noChoiceQuestions"), "info");
+      showStatus(statusNode, t("quality.noQuestions"), "info");
     } else {
       const time = new Intl.DateTimeFormat(lang(), { timeStyle: "medium" }).format(new Date());
       showStatus(statusNode, t("quality.updated", { time }), "ok");

@@ -1,0 +1,343 @@
+/// Everything measured about one question of a project: agreement, each annotator's record against gold and the
+/// others, and the crowd's answer per task where the kind allows one.
+public struct QuestionQualityReport: Sendable {
+    public var question: Question
+    /// Readable answers to this question, and the tasks with at least one.
+    public var annotations: Int
+    public var tasks: Int
+    public var agreement: QuestionAgreement
+    /// In order of each annotator's first readable answer.
+    public var annotators: [AnnotatorQualityReport]
+    public var aggregation: QuestionAggregation
+    /// Choice questions only: the sum of every annotator's gold confusion.
+    public var goldConfusion: GoldConfusion?
+}
+
+/// One annotator's record on one question.
+public struct AnnotatorQualityReport: Sendable, Hashable {
+    public var userID: Int64
+    public var annotations: Int
+    /// Choice questions only: the share of tasks where they match the strict majority of the others.
+    public var consensusAgreement: Double?
+    /// Choice questions only: Σ prior_k · π_kk of their Dawid-Skene confusion matrix.
+    public var dawidSkeneAccuracy: Double?
+    /// Their answers to gold tasks, scored.
+    public var gold: GoldRecord
+    /// Gold accuracy per UTC day of the answer's creation, oldest first; answers without a time are left out.
+    public var goldByDay: [DailyGoldAccuracy]
+    /// Choice questions only: their answers against the gold options.
+    public var goldConfusion: GoldConfusion?
+}
+
+/// How well annotators agree on a question, with the statistics that fit its kind; the others are `nil`.
+public struct QuestionAgreement: Sendable, Hashable {
+    /// Choice: the nominal statistics of ``RatingTable``.
+    public var meanPairwiseCohensKappa: Double?
+    public var fleissKappa: Double?
+    public var krippendorffAlphaNominal: Double?
+    /// Rating: Krippendorff's alpha with squared differences of the ratings.
+    public var krippendorffAlphaInterval: Double?
+    /// Multi-choice: the Jaccard index of two annotators' option sets, averaged over every pair of annotators who
+    /// answered the same task (both empty counts as 1).
+    public var meanPairwiseJaccard: Double?
+    /// Multi-choice: nominal alpha of "ticked or not", one entry per option in schema order.
+    public var optionAlphaNominal: [Double?]
+    /// Spans: the F1 of one annotator's spans against another's (a symmetric measure), averaged over every pair
+    /// of annotators who answered the same task, under each matching rule.
+    public var meanPairwiseSpanF1Exact: Double?
+    public var meanPairwiseSpanF1Overlap: Double?
+    /// The pairs of answers behind the pairwise means (multi-choice and spans).
+    public var comparedPairs: Int
+
+    public init(
+        meanPairwiseCohensKappa: Double? = nil, fleissKappa: Double? = nil, krippendorffAlphaNominal: Double? = nil,
+        krippendorffAlphaInterval: Double? = nil, meanPairwiseJaccard: Double? = nil,
+        optionAlphaNominal: [Double?] = [], meanPairwiseSpanF1Exact: Double? = nil,
+        meanPairwiseSpanF1Overlap: Double? = nil, comparedPairs: Int = 0
+    ) {
+        self.meanPairwiseCohensKappa = meanPairwiseCohensKappa
+        self.fleissKappa = fleissKappa
+        self.krippendorffAlphaNominal = krippendorffAlphaNominal
+        self.krippendorffAlphaInterval = krippendorffAlphaInterval
+        self.meanPairwiseJaccard = meanPairwiseJaccard
+        self.optionAlphaNominal = optionAlphaNominal
+        self.meanPairwiseSpanF1Exact = meanPairwiseSpanF1Exact
+        self.meanPairwiseSpanF1Overlap = meanPairwiseSpanF1Overlap
+        self.comparedPairs = comparedPairs
+    }
+}
+
+/// The crowd's answer per task, for the kinds that have one.
+public enum QuestionAggregation: Sendable {
+    /// Rating, text and spans: no truth inference.
+    case none
+    /// One entry per task with an answer, in task order of first answer.
+    case choice([AggregatedAnswer])
+    /// One entry per task with an answer, in task order of first answer.
+    case multiChoice([AggregatedSelection])
+}
+
+/// The crowd's answer to one multi-choice task.
+public struct AggregatedSelection: Sendable, Hashable {
+    public var taskID: Int64
+    public var aggregate: MultiChoiceAggregate
+
+    public init(taskID: Int64, aggregate: MultiChoiceAggregate) {
+        self.taskID = taskID
+        self.aggregate = aggregate
+    }
+}
+
+extension QualityTaskInput {
+    /// One task's answers with the time each annotator gave theirs, for accuracy per day.
+    public init(
+        taskID: Int64, gold: JSONValue?, answers: [(annotatorID: Int64, result: JSONValue)],
+        answeredAt: [Int64: Timestamp]
+    ) {
+        self.init(taskID: taskID, gold: gold, answers: answers)
+        self.answeredAt = answeredAt
+    }
+}
+
+extension ProjectQuality {
+    /// Measures every question of `schema`, in schema order.
+    ///
+    /// An answer takes part when the result holds a value of the question's type (an option of a choice question,
+    /// an array of options, a number, a string, an array of `{start, end, label}`); missing, `null` and unreadable
+    /// answers are left out everywhere, as are gold answers of the wrong type. Gold scores use
+    /// ``AnswerAccuracy/score(question:answer:gold:options:)``.
+    public static func report(
+        schema: ProjectSchema, tasks: [QualityTaskInput], options: AccuracyOptions = AccuracyOptions()
+    ) -> [QuestionQualityReport] {
+        schema.questions.map { report(question: $0, tasks: tasks, options: options) }
+    }
+
+    static func report(
+        question: Question, tasks: [QualityTaskInput], options: AccuracyOptions
+    )
+        -> QuestionQualityReport
+    {
+        let answers = QuestionAnswers(question: question, tasks: tasks)
+        var gold = GoldTally(question: question)
+        for answer in answers.answers {
+            guard let goldAnswer = answers.gold[answer.taskID],
+                let score = AnswerAccuracy.score(
+                    question: question, answer: answer.value, gold: goldAnswer, options: options)
+            else { continue }
+            gold.add(score, by: answer.annotatorID, at: answer.answeredAt, answer: answer.value, gold: goldAnswer)
+        }
+
+        var agreement = QuestionAgreement()
+        var aggregation = QuestionAggregation.none
+        var consensus: [Int64: Double?] = [:]
+        var dawidSkeneAccuracy: [Int64: Double?] = [:]
+        switch question.kind {
+        case .choice(let choices):
+            let measured = measure(question: question.name, options: choices, tasks: tasks)
+            agreement.meanPairwiseCohensKappa = measured.meanPairwiseCohensKappa
+            agreement.fleissKappa = measured.fleissKappa
+            agreement.krippendorffAlphaNominal = measured.krippendorffAlphaNominal
+            aggregation = .choice(measured.aggregated)
+            for annotator in measured.annotators {
+                consensus[annotator.userID] = annotator.consensusAgreement
+                dawidSkeneAccuracy[annotator.userID] = annotator.dawidSkeneAccuracy
+            }
+        case .multiChoice(let choices, _, _):
+            let coding = OptionCoding(options: choices)
+            agreement = QuestionAgreement.multiChoice(answers, coding: coding)
+            aggregation = .multiChoice(aggregateSelections(answers, coding: coding))
+        case .rating:
+            let table = RatingTable(
+                answers.answers.map { (unit: $0.taskID, rater: $0.annotatorID, category: $0.value.doubleValue ?? 0) })
+            agreement.krippendorffAlphaInterval = table.krippendorffAlphaInterval()
+        case .text:
+            break
+        case .spans:
+            agreement = QuestionAgreement.spans(answers)
+        }
+
+        let annotators = answers.annotatorIDs.map { userID in
+            AnnotatorQualityReport(
+                userID: userID, annotations: answers.annotationCounts[userID] ?? 0,
+                consensusAgreement: consensus[userID] ?? nil, dawidSkeneAccuracy: dawidSkeneAccuracy[userID] ?? nil,
+                gold: gold.records[userID] ?? GoldRecord(), goldByDay: gold.byDay(of: userID),
+                goldConfusion: gold.coding.map { gold.confusions[userID] ?? GoldConfusion(optionCount: $0.classCount) })
+        }
+        return QuestionQualityReport(
+            question: question, annotations: answers.answers.count, tasks: answers.taskIDs.count,
+            agreement: agreement, annotators: annotators, aggregation: aggregation,
+            goldConfusion: gold.coding.map { coding in
+                var total = GoldConfusion(optionCount: coding.classCount)
+                for matrix in gold.confusions.values { total.add(matrix) }
+                return total
+            })
+    }
+
+    private static func aggregateSelections(_ answers: QuestionAnswers, coding: OptionCoding) -> [AggregatedSelection] {
+        let tasks = DenseIndex(answers.taskIDs)
+        let annotators = DenseIndex(answers.annotatorIDs)
+        let observations = answers.answers.map { answer in
+            MultiChoiceObservation(
+                task: tasks.code(of: answer.taskID)!, annotator: annotators.code(of: answer.annotatorID)!,
+                selected: (answer.value.arrayValue ?? []).compactMap { $0.stringValue.flatMap(coding.code(of:)) })
+        }
+        // Every code comes from the indexes and the coding just built, so none is out of range.
+        let aggregates = try! MultiChoiceAggregation.aggregate(
+            optionCount: coding.classCount, taskCount: tasks.count, annotatorCount: annotators.count,
+            answers: observations)
+        return aggregates.map { AggregatedSelection(taskID: tasks.id(coded: $0.task), aggregate: $0) }
+    }
+}
+
+/// One readable answer to the question being measured.
+struct ReadableAnswer {
+    var taskID: Int64
+    var annotatorID: Int64
+    var value: JSONValue
+    var answeredAt: Timestamp?
+}
+
+/// The readable answers and gold answers of one question, with tasks and annotators in order of first answer.
+struct QuestionAnswers {
+    var answers: [ReadableAnswer] = []
+    var gold: [Int64: JSONValue] = [:]
+    var taskIDs: [Int64] = []
+    var annotatorIDs: [Int64] = []
+    var annotationCounts: [Int64: Int] = [:]
+
+    init(question: Question, tasks: [QualityTaskInput]) {
+        var seenAnnotators = Set<Int64>()
+        for task in tasks {
+            if let value = task.gold?[question.name], Self.isReadable(value, for: question) {
+                gold[task.taskID] = value
+            }
+            var answered = false
+            for answer in task.answers {
+                guard let value = answer.result[question.name], Self.isReadable(value, for: question) else { continue }
+                answers.append(
+                    ReadableAnswer(
+                        taskID: task.taskID, annotatorID: answer.annotatorID, value: value,
+                        answeredAt: task.answeredAt[answer.annotatorID]))
+                annotationCounts[answer.annotatorID, default: 0] += 1
+                if seenAnnotators.insert(answer.annotatorID).inserted { annotatorIDs.append(answer.annotatorID) }
+                answered = true
+            }
+            if answered { taskIDs.append(task.taskID) }
+        }
+    }
+
+    /// Whether `value` is an answer of the question's type.
+    static func isReadable(_ value: JSONValue, for question: Question) -> Bool {
+        switch question.kind {
+        case .choice(let options):
+            guard let option = value.stringValue else { return false }
+            return options.contains(option)
+        case .multiChoice(let options, _, _):
+            guard let elements = value.arrayValue else { return false }
+            return elements.allSatisfy { element in element.stringValue.map(options.contains) ?? false }
+        case .rating:
+            return value.doubleValue != nil
+        case .text:
+            return value.stringValue != nil
+        case .spans:
+            return AnswerAccuracy.spans(value) != nil
+        }
+    }
+
+    /// The answers of each task, in task order; within a task, the last answer of each annotator.
+    var byTask: [[ReadableAnswer]] {
+        var position: [Int64: Int] = [:]
+        for (index, taskID) in taskIDs.enumerated() { position[taskID] = index }
+        var grouped = [[ReadableAnswer]](repeating: [], count: taskIDs.count)
+        for answer in answers {
+            let index = position[answer.taskID]!
+            if let earlier = grouped[index].firstIndex(where: { $0.annotatorID == answer.annotatorID }) {
+                grouped[index][earlier] = answer
+            } else {
+                grouped[index].append(answer)
+            }
+        }
+        return grouped
+    }
+}
+
+/// Gold records of every annotator of one question, overall and per day, with confusion matrices for choice.
+struct GoldTally {
+    let coding: OptionCoding?
+    var records: [Int64: GoldRecord] = [:]
+    var daily: [Int64: [CalendarDay: GoldRecord]] = [:]
+    var confusions: [Int64: GoldConfusion] = [:]
+
+    init(question: Question) {
+        if case .choice(let options) = question.kind { coding = OptionCoding(options: options) } else { coding = nil }
+    }
+
+    mutating func add(
+        _ score: QuestionScore, by annotator: Int64, at time: Timestamp?, answer: JSONValue, gold: JSONValue
+    ) {
+        records[annotator, default: GoldRecord()].add(score)
+        if let time { daily[annotator, default: [:]][CalendarDay(containing: time), default: GoldRecord()].add(score) }
+        if let coding, let goldCode = gold.stringValue.flatMap(coding.code(of:)),
+            let answerCode = answer.stringValue.flatMap(coding.code(of:))
+        {
+            confusions[annotator, default: GoldConfusion(optionCount: coding.classCount)].add(
+                gold: goldCode, answer: answerCode)
+        }
+    }
+
+    func byDay(of annotator: Int64) -> [DailyGoldAccuracy] {
+        (daily[annotator] ?? [:]).sorted { $0.key < $1.key }.compactMap { day, record in
+            record.accuracy.map { DailyGoldAccuracy(day: day, scored: record.scored, accuracy: $0) }
+        }
+    }
+}
+
+extension QuestionAgreement {
+    /// Mean pairwise Jaccard and per-option nominal alpha of a multi-choice question's answers.
+    static func multiChoice(_ answers: QuestionAnswers, coding: OptionCoding) -> QuestionAgreement {
+        var jaccardSum = 0.0
+        var pairs = 0
+        for task in answers.byTask {
+            let sets = task.map { Set(($0.value.arrayValue ?? []).compactMap(\.stringValue)) }
+            for first in sets.indices {
+                for second in sets.indices where second > first {
+                    let union = sets[first].union(sets[second]).count
+                    jaccardSum += union == 0 ? 1 : Double(sets[first].intersection(sets[second]).count) / Double(union)
+                    pairs += 1
+                }
+            }
+        }
+        let optionAlpha: [Double?] = coding.options.map { option in
+            RatingTable(
+                answers.answers.map { answer in
+                    let ticked = (answer.value.arrayValue ?? []).contains(.string(option))
+                    return (unit: answer.taskID, rater: answer.annotatorID, category: ticked ? 1 : 0)
+                }
+            ).krippendorffAlphaNominal()
+        }
+        return QuestionAgreement(
+            meanPairwiseJaccard: pairs == 0 ? nil : jaccardSum / Double(pairs), optionAlphaNominal: optionAlpha,
+            comparedPairs: pairs)
+    }
+
+    /// Mean pairwise span F1, exact and overlap, of a span question's answers.
+    static func spans(_ answers: QuestionAnswers) -> QuestionAgreement {
+        var exactSum = 0.0
+        var overlapSum = 0.0
+        var pairs = 0
+        for task in answers.byTask {
+            let spans = task.map { AnswerAccuracy.spans($0.value) ?? [] }
+            for first in spans.indices {
+                for second in spans.indices where second > first {
+                    let accuracy = SpanAccuracy(answer: spans[first], gold: spans[second])
+                    exactSum += accuracy.exact.f1
+                    overlapSum += accuracy.overlap.f1
+                    pairs += 1
+                }
+            }
+        }
+        return QuestionAgreement(
+            meanPairwiseSpanF1Exact: pairs == 0 ? nil : exactSum / Double(pairs),
+            meanPairwiseSpanF1Overlap: pairs == 0 ? nil : overlapSum / Double(pairs), comparedPairs: pairs)
+    }
+}

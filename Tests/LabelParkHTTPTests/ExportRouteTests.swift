@@ -78,6 +78,8 @@ struct ExportRouteTests {
                 header == [
                     "task_id", "data.text", "annotation_id", "annotator_id", "annotator", "status", "late", "version",
                     "lead_time_ms", "created_at", "updated_at", "sentiment", "entities", "result",
+                    "sentiment.aggregate",
+                    "sentiment.confidence",
                 ])
             func cell(_ row: [String], _ column: String) -> String? {
                 header.firstIndex(of: column).flatMap { row.indices.contains($0) ? row[$0] : nil }

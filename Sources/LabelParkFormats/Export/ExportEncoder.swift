@@ -18,16 +18,21 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 
 /// Encodes exported tasks into bytes, appending to a reusable buffer.
 ///
-/// JSONL splices the stored JSON texts of data and results in verbatim, so the hot loop never parses
-/// them; CSV parses them to fill one column per field and question.
+/// JSONL splices the stored JSON texts of data and results in verbatim; CSV parses them to fill one
+/// column per field and question. With an `aggregation`, each task also gets the crowd's answer to every
+/// choice and multi-choice question (JSONL: an `aggregate` object; CSV: `<question>.aggregate` and
+/// `<question>.confidence` columns after `result`), for which results are parsed in both formats.
 public struct ExportEncoder: Sendable {
     public let format: ExportFormat
     public let schema: ProjectSchema
+    /// Where each task's aggregates come from; `nil` writes none (no `aggregate` key, no columns).
+    public let aggregation: ExportAggregation?
     private let parser = JSONParser(maxDepth: 128)
 
-    public init(format: ExportFormat, schema: ProjectSchema) {
+    public init(format: ExportFormat, schema: ProjectSchema, aggregation: ExportAggregation? = nil) {
         self.format = format
         self.schema = schema
+        self.aggregation = aggregation
     }
 
     /// Bytes that start the file: the CSV header row, nothing for JSONL.
@@ -40,6 +45,7 @@ public struct ExportEncoder: Sendable {
                 "updated_at",
             ]
             + schema.questions.map(\.name) + ["result"]
+            + (aggregation?.questionNames ?? []).flatMap { ["\($0).aggregate", "\($0).confidence"] }
         writeCSVRow(columns, into: &buffer)
     }
 
@@ -82,14 +88,87 @@ public struct ExportEncoder: Sendable {
             buffer.append(contentsOf: annotation.updatedAt.iso8601.utf8)
             buffer.append(contentsOf: #""}"#.utf8)
         }
-        buffer.append(contentsOf: "]}\n".utf8)
+        buffer.append(UInt8(ascii: "]"))
+        if let aggregation { encodeJSONLAggregates(aggregation.aggregates(of: task), into: &buffer) }
+        buffer.append(contentsOf: "}\n".utf8)
+    }
+
+    /// `,"aggregate":{…}` with one member per question that has answers, in schema order.
+    private func encodeJSONLAggregates(_ aggregates: [ExportAggregate?], into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: #","aggregate":{"#.utf8)
+        var isFirst = true
+        for aggregate in aggregates {
+            guard let aggregate else { continue }
+            if !isFirst { buffer.append(UInt8(ascii: ",")) }
+            isFirst = false
+            JSONValue.writeString(aggregate.question, to: &buffer)
+            switch aggregate {
+            case .choice(let choice):
+                buffer.append(contentsOf: #":{"answer":"#.utf8)
+                JSONValue.writeString(choice.answer, to: &buffer)
+                buffer.append(contentsOf: #","confidence":"#.utf8)
+                buffer.append(contentsOf: numberText(choice.confidence).utf8)
+                buffer.append(contentsOf: #","method":""#.utf8)
+                buffer.append(contentsOf: ExportAggregation.method.utf8)
+                buffer.append(contentsOf: #"","majority_vote":"#.utf8)
+                JSONValue.writeString(choice.majorityVote, to: &buffer)
+                buffer.append(contentsOf: #","majority_confidence":"#.utf8)
+                buffer.append(contentsOf: numberText(choice.majorityConfidence).utf8)
+                buffer.append(contentsOf: #","annotations":"#.utf8)
+                buffer.append(contentsOf: String(choice.annotationCount).utf8)
+            case .multiChoice(_, let options, let selection):
+                buffer.append(contentsOf: #":{"answer":"#.utf8)
+                writeStrings(selection.dawidSkeneSelection.map { options[$0] }, into: &buffer)
+                buffer.append(contentsOf: #","confidence":"#.utf8)
+                buffer.append(contentsOf: numberText(selection.dawidSkeneConfidence).utf8)
+                buffer.append(contentsOf: #","method":""#.utf8)
+                buffer.append(contentsOf: ExportAggregation.method.utf8)
+                buffer.append(contentsOf: #"","majority_vote":"#.utf8)
+                writeStrings(selection.majoritySelection.map { options[$0] }, into: &buffer)
+                buffer.append(contentsOf: #","options":{"#.utf8)
+                for (code, verdict) in selection.options.enumerated() {
+                    if code > 0 { buffer.append(UInt8(ascii: ",")) }
+                    JSONValue.writeString(options[code], to: &buffer)
+                    buffer.append(contentsOf: #":{"probability":"#.utf8)
+                    buffer.append(contentsOf: numberText(verdict.dawidSkeneProbability).utf8)
+                    buffer.append(contentsOf: #","votes":"#.utf8)
+                    buffer.append(contentsOf: String(verdict.votes).utf8)
+                    buffer.append(UInt8(ascii: "}"))
+                }
+                buffer.append(contentsOf: #"},"annotations":"#.utf8)
+                buffer.append(contentsOf: String(selection.annotationCount).utf8)
+            }
+            buffer.append(UInt8(ascii: "}"))
+        }
+        buffer.append(UInt8(ascii: "}"))
+    }
+
+    private func writeStrings(_ strings: [String], into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "["))
+        for (index, string) in strings.enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(string, to: &buffer)
+        }
+        buffer.append(UInt8(ascii: "]"))
+    }
+
+    /// A probability as JSON with every digit a Double carries; never infinite or NaN by construction.
+    private func numberText(_ value: Double) -> String {
+        value.isFinite ? "\(value)" : "null"
     }
 
     private func encodeCSV(_ task: ExportedTask, into buffer: inout [UInt8]) {
         let data = (try? parser.parse(Array(task.dataJSON.utf8))) ?? .null
         let dataColumns = [String(task.id.rawValue)] + schema.fields.map { data[$0.name].map(csvText) ?? "" }
+        // The task's aggregates repeat on each of its rows, so any row can be read alone.
+        let aggregateColumns =
+            aggregation?.aggregates(of: task).flatMap { aggregate in
+                aggregate.map { [$0.answerText, numberText($0.confidence)] } ?? ["", ""]
+            } ?? []
         guard !task.annotations.isEmpty else {
-            writeCSVRow(dataColumns + Array(repeating: "", count: 9 + schema.questions.count + 1), into: &buffer)
+            writeCSVRow(
+                dataColumns + Array(repeating: "", count: 9 + schema.questions.count + 1) + aggregateColumns,
+                into: &buffer)
             return
         }
         for annotation in task.annotations {
@@ -101,7 +180,8 @@ public struct ExportEncoder: Sendable {
                 annotation.updatedAt.iso8601,
             ]
             let answers = schema.questions.map { result[$0.name].map(csvText) ?? "" }
-            writeCSVRow(dataColumns + annotationColumns + answers + [annotation.resultJSON], into: &buffer)
+            writeCSVRow(
+                dataColumns + annotationColumns + answers + [annotation.resultJSON] + aggregateColumns, into: &buffer)
         }
     }
 

@@ -3,6 +3,7 @@ import LabelParkCore
 import LabelParkFormats
 import LabelParkStore
 import NIOCore
+import Synchronization
 
 /// Streamed exports of a project's tasks and annotations.
 struct ExportController {
@@ -12,7 +13,12 @@ struct ExportController {
         group.get("projects/:id/export", use: export)
     }
 
-    /// `GET /api/v1/projects/{id}/export?format=jsonl|csv`, streamed from one database snapshot.
+    /// `GET /api/v1/projects/{id}/export?format=jsonl|csv`, streamed from one database snapshot, each task
+    /// with the crowd's aggregated answer to every choice and multi-choice question.
+    ///
+    /// Two reads: the first fits the aggregation models before the response starts, the second streams.
+    /// Each line's aggregates come from that line's own annotations (see `ExportAggregation`), so every
+    /// line matches the snapshot it was read from.
     @Sendable func export(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let access = try await store.projectAccess(try context.pathID("id"), by: principal)
@@ -25,9 +31,16 @@ struct ExportController {
                 field: "format",
                 message: "must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let encoder = ExportEncoder(format: format, schema: access.project.schema)
         let store = store
         let project = access.project
+        let answers = Mutex(ExportAnswers(schema: project.schema))
+        if answers.withLock({ $0.isNeeded }) {
+            try await store.exportTasks(of: project.id, by: principal) { task in
+                answers.withLock { $0.add(task) }
+            }
+        }
+        let aggregation = answers.withLock { $0.fit() }
+        let encoder = ExportEncoder(format: format, schema: project.schema, aggregation: aggregation)
         var headers: HTTPFields = [:]
         headers[.contentType] = format.contentType
         headers[.contentDisposition] = "attachment; filename=\"project-\(project.id)-export.\(format.rawValue)\""

@@ -65,7 +65,9 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
     TaskController(store: store, limits: dependencies.importLimits, spoolDirectory: dependencies.spoolDirectory)
         .addRoutes(to: authenticated)
     QueueController(store: store).addRoutes(to: authenticated)
-    AnnotationController(store: store).addRoutes(to: authenticated)
+    AnnotationController(store: store, consensus: ConsensusTracker(store: store)).addRoutes(to: authenticated)
+    ReviewController(store: store).addRoutes(to: authenticated)
+    WorkflowController(store: store).addRoutes(to: authenticated)
     ExportController(store: store).addRoutes(to: authenticated)
     QualityController(store: store).addRoutes(to: authenticated)
     return router

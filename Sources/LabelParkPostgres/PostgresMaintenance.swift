@@ -83,7 +83,8 @@ public struct PostgresMaintenance: Service {
         for project in projects {
             try await connection.run(
                 ReapAndReadGeneration.self,
-                PostgresParkStore.reapAndReadGenerationSQL(project: project, annotator: 0, now: now), logger: logger)
+                PostgresParkStore.reapAndReadGenerationSQL(project: project, annotator: 0, now: now, goldAtStart: 0),
+                logger: logger)
         }
         if !projects.isEmpty { logger.info("reopened lapsed leases", metadata: ["projects": "\(projects.count)"]) }
         return projects.count

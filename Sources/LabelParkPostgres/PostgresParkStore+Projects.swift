@@ -8,21 +8,23 @@ import Synchronization
 extension PostgresParkStore {
     public func createProject(
         name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
-        in organization: OrganizationID, by principal: Principal
+        quality: QualityPolicy, in organization: OrganizationID, by principal: Principal
     ) async throws -> Project {
         try AccessRules.requireProjectCreation(in: organization, principal)
         let now = clock.now()
         let project = try await transaction { connection in
             let id = try await connection.first(
                 """
-                INSERT INTO project (organization_id, name, description, schema, overlap, lease_seconds, created_by, created_at)
+                INSERT INTO project (organization_id, name, description, schema, overlap, lease_seconds, quality,
+                                     created_by, created_at)
                 VALUES (\(organization.rawValue), \(name), \(description), \(schema.json.jsonText), \(overlap),
-                        \(leaseSeconds), \(principal.userID.rawValue), \(now.rawValue))
+                        \(leaseSeconds), \(quality.json.jsonText), \(principal.userID.rawValue), \(now.rawValue))
                 RETURNING id
                 """, logger: self.logger)!.decode(Int64.self)
             return Project(
                 id: ProjectID(id), organizationID: organization, name: name, description: description, schema: schema,
-                overlap: overlap, leaseSeconds: leaseSeconds, createdBy: principal.userID, createdAt: now)
+                overlap: overlap, leaseSeconds: leaseSeconds, quality: quality, createdBy: principal.userID,
+                createdAt: now)
         }
         projectCache.put(project)
         return project
@@ -38,7 +40,8 @@ extension PostgresParkStore {
             guard
                 let row = try await connection.first(
                     """
-                    SELECT name, description, lease_seconds, schema FROM project WHERE id = \(id.rawValue) FOR UPDATE
+                    SELECT name, description, lease_seconds, schema, quality FROM project WHERE id = \(id.rawValue)
+                    FOR UPDATE
                     """, logger: self.logger)
             else { throw StoreError.notFound(.project) }
             if changes.schema != nil {
@@ -47,17 +50,20 @@ extension PostgresParkStore {
                 )!.decode(Bool.self)
                 guard !annotated else { throw StoreError.conflict(.schemaLocked) }
             }
-            let (name, description, leaseSeconds, schemaText) = try row.decode((String, String, Int, String).self)
+            let (name, description, leaseSeconds, schemaText, qualityText) = try row.decode(
+                (String, String, Int, String, String).self)
             var project = access.project
             project.name = name
             project.description = description
             project.leaseSeconds = leaseSeconds
             project.schema = try ProjectSchema(json: try JSONParser().parse(schemaText))
+            project.quality = try QualityPolicy(json: try JSONParser().parse(qualityText), baseOverlap: project.overlap)
             project.apply(changes)
             try await connection.run(
                 """
                 UPDATE project SET name = \(project.name), description = \(project.description),
-                                   lease_seconds = \(project.leaseSeconds), schema = \(project.schema.json.jsonText)
+                                   lease_seconds = \(project.leaseSeconds), schema = \(project.schema.json.jsonText),
+                                   quality = \(project.quality.json.jsonText)
                 WHERE id = \(id.rawValue)
                 """, logger: self.logger)
             return project
@@ -91,25 +97,36 @@ extension PostgresParkStore {
         return ProjectAccess(project: project, role: role, isOwner: false)
     }
 
-    private func cachedProject(_ id: ProjectID, on connection: PostgresConnection) async throws -> Project? {
+    /// The project from the cache, or read and cached; `nil` if it does not exist.
+    func cachedProject(_ id: ProjectID, on connection: PostgresConnection) async throws -> Project? {
         if let cached = projectCache.project(id) { return cached }
         guard
             let row = try await connection.first(
-                """
-                SELECT id, organization_id, name, description, schema, overlap, lease_seconds, created_by, created_at
-                FROM project WHERE id = \(id.rawValue)
-                """, logger: logger)
+                "\(unescaped: Self.projectSelect) WHERE id = \(id.rawValue)", logger: logger)
         else { return nil }
-        let (projectID, organization, name, description, schemaText, overlap, leaseSeconds, createdBy, createdAt) =
-            try row.decode((Int64, Int64, String, String, String, Int, Int, Int64, Int64).self)
-        // Stored schemas were validated on create; failing here means the row was edited by hand.
-        let schema = try ProjectSchema(json: try JSONParser().parse(schemaText))
-        let project = Project(
-            id: ProjectID(projectID), organizationID: OrganizationID(organization), name: name,
-            description: description, schema: schema, overlap: overlap, leaseSeconds: leaseSeconds,
-            createdBy: UserID(createdBy), createdAt: Timestamp(rawValue: createdAt))
+        let project = try Self.project(from: row)
         projectCache.put(project)
         return project
+    }
+
+    static let projectSelect = """
+        SELECT id, organization_id, name, description, schema, overlap, lease_seconds, quality, created_by, created_at
+        FROM project
+        """
+
+    /// A project from a row that starts with `projectSelect`'s columns.
+    static func project(from row: PostgresRow) throws -> Project {
+        let (
+            id, organization, name, description, schemaText, overlap, leaseSeconds, qualityText, createdBy, createdAt
+        ) =
+            try row.decode((Int64, Int64, String, String, String, Int, Int, String, Int64, Int64).self)
+        // Stored schemas and policies were validated on write; failing here means the row was edited by hand.
+        let schema = try ProjectSchema(json: try JSONParser().parse(schemaText))
+        let quality = try QualityPolicy(json: try JSONParser().parse(qualityText), baseOverlap: overlap)
+        return Project(
+            id: ProjectID(id), organizationID: OrganizationID(organization), name: name, description: description,
+            schema: schema, overlap: overlap, leaseSeconds: leaseSeconds, quality: quality,
+            createdBy: UserID(createdBy), createdAt: Timestamp(rawValue: createdAt))
     }
 
     public func projects(visibleTo principal: Principal) async throws -> [ProjectAccess] {
@@ -155,13 +172,17 @@ extension PostgresParkStore {
             let access = try await self.projectAccess(project, by: principal, on: connection)
             try AccessRules.requireManagement(access, for: .seeProgress)
             let id = project.rawValue
-            let (tasks, open, leased, unfinished) = try await connection.first(
+            // Gold tasks are counted through their small partial index and taken away, so that counting
+            // work tasks never filters the task rows themselves.
+            let (allTasks, goldTasks, extraSlots, open, leased, unfinished) = try await connection.first(
                 """
                 SELECT (SELECT count(*) FROM task WHERE project_id = \(id)),
+                       (SELECT count(*) FROM task WHERE project_id = \(id) AND gold IS NOT NULL),
+                       (SELECT extra_slots FROM project WHERE id = \(id)),
                        (SELECT count(*) FROM slot WHERE project_id = \(id) AND state = 0),
                        (SELECT count(*) FROM slot WHERE project_id = \(id) AND state = 1),
                        (SELECT count(DISTINCT task_id) FROM slot WHERE project_id = \(id) AND state IN (0, 1))
-                """, logger: self.logger)!.decode((Int, Int, Int, Int).self)
+                """, logger: self.logger)!.decode((Int, Int, Int, Int, Int, Int).self)
             let annotators = try await connection.run(
                 """
                 SELECT a.annotator_id, acc.display_name, count(*), count(*) FILTER (WHERE a.late)
@@ -174,7 +195,8 @@ extension PostgresParkStore {
                 return AnnotatorCount(userID: UserID(user), displayName: name, annotations: count, late: late)
             }
             return ProjectProgress(
-                tasks: tasks, overlap: access.project.overlap, openSlots: open, leasedSlots: leased,
+                tasks: allTasks - goldTasks, overlap: access.project.overlap, extraSlots: extraSlots, openSlots: open,
+                leasedSlots: leased,
                 unfinishedTasks: unfinished, annotators: annotators)
         }
     }
@@ -182,7 +204,7 @@ extension PostgresParkStore {
     public func importTasks(
         into project: ProjectID, by principal: Principal,
         produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
-    ) async throws -> Int {
+    ) async throws -> ImportedBatch {
         let access = try await projectAccess(project, by: principal)
         try AccessRules.requireManagement(access, for: .importTasks)
         let now = clock.now()
@@ -205,23 +227,33 @@ extension PostgresParkStore {
                 }
                 do {
                     // Not retried: the batches cannot be read twice, and an import conflicts with nothing.
-                    let count = try await transaction(retrying: false) { connection in
+                    let imported = try await transaction(retrying: false) { connection in
+                        let batchID = try await connection.first(
+                            """
+                            INSERT INTO task_batch (project_id, task_count, created_at)
+                            VALUES (\(project.rawValue), 0, \(now.rawValue)) RETURNING id
+                            """, logger: self.logger)!.decode(Int64.self)
                         var count = 0
-                        while let batch = try await batches.next() {
+                        while let tasks = try await batches.next() {
                             try await Self.insert(
-                                batch, organization: organization, project: project.rawValue, overlap: overlap,
-                                createdAt: now, on: connection, logger: self.logger)
-                            count += batch.count
+                                tasks, organization: organization, project: project.rawValue, batch: batchID,
+                                overlap: overlap, createdAt: now, on: connection, logger: self.logger)
+                            count += tasks.count
                         }
-                        if count > 0 {
+                        guard count > 0 else {
                             try await connection.run(
-                                "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = \(project.rawValue)",
-                                logger: self.logger)
+                                "DELETE FROM task_batch WHERE id = \(batchID)", logger: self.logger)
+                            return ImportedBatch(batchID: nil, taskCount: 0)
                         }
-                        return count
+                        try await connection.run(
+                            "UPDATE task_batch SET task_count = \(count) WHERE id = \(batchID)", logger: self.logger)
+                        try await connection.run(
+                            "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = \(project.rawValue)",
+                            logger: self.logger)
+                        return ImportedBatch(batchID: BatchID(batchID), taskCount: count)
                     }
                     try await group.waitForAll()
-                    return count
+                    return imported
                 } catch {
                     // Stop the producer before leaving: `produce` must not outlive this call.
                     batches.cancel()
@@ -232,25 +264,27 @@ extension PostgresParkStore {
         }
     }
 
-    /// Inserts one batch of tasks and their slots in a single statement (arrays bound as parameters).
+    /// Inserts one handed-over group of tasks and the slots of its work tasks in a single statement (arrays
+    /// bound as parameters); gold tasks get no slots.
     private static func insert(
-        _ batch: [NewTask], organization: Int64, project: Int64, overlap: Int, createdAt: Timestamp,
-        on connection: PostgresConnection, logger: Logger
+        _ batch: [NewTask], organization: Int64, project: Int64, batch batchID: Int64, overlap: Int,
+        createdAt: Timestamp, on connection: PostgresConnection, logger: Logger
     ) async throws {
         // Arrays of optionals cannot be bound, so a task without gold sends '' (never valid JSON) for NULL.
         let gold = batch.map { $0.goldJSON ?? "" }
         try await connection.run(
             """
             WITH inserted AS (
-                INSERT INTO task (organization_id, project_id, data, gold, priority, created_at)
-                SELECT \(organization), \(project), data, NULLIF(gold, ''), priority, \(createdAt.rawValue)
+                INSERT INTO task (organization_id, project_id, data, gold, priority, created_at, batch_id)
+                SELECT \(organization), \(project), data, NULLIF(gold, ''), priority, \(createdAt.rawValue), \(batchID)
                 FROM unnest(\(batch.map(\.dataJSON))::text[], \(gold)::text[], \(batch.map(\.priority))::int[])
                      WITH ORDINALITY AS t(data, gold, priority, position)
                 ORDER BY position
-                RETURNING id, priority)
+                RETURNING id, priority, gold IS NOT NULL AS is_gold)
             INSERT INTO slot (task_id, slot_index, project_id, priority)
             SELECT i.id, n, \(project), i.priority
             FROM inserted i CROSS JOIN generate_series(0, \(overlap - 1)) AS n
+            WHERE NOT i.is_gold
             """, logger: logger)
     }
 
@@ -275,6 +309,7 @@ extension PostgresParkStore {
                     """
                     SELECT EXISTS (SELECT 1 FROM slot WHERE task_id = \(task.rawValue) AND annotator_id = \(user))
                         OR EXISTS (SELECT 1 FROM annotation WHERE task_id = \(task.rawValue) AND annotator_id = \(user))
+                        OR EXISTS (SELECT 1 FROM gold_slot WHERE task_id = \(task.rawValue) AND annotator_id = \(user))
                     """, logger: self.logger)!.decode(Bool.self)
                 guard touched else { throw StoreError.notFound(.task) }
             }

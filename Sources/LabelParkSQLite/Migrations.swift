@@ -17,6 +17,9 @@ enum Migrations {
         migrator.registerMigration("v3 skipped tasks") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4 quality control and review") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -190,5 +193,100 @@ enum Migrations {
             skipped_at INTEGER NOT NULL,
             PRIMARY KEY (task_id, annotator_id)
         ) WITHOUT ROWID;
+        """
+
+    /// Shares and scores are stored in parts per million, as integers, so every engine and `ParkCopy`
+    /// carry them exactly.
+    static let v4 = """
+        ALTER TABLE project ADD COLUMN quality TEXT NOT NULL DEFAULT '{}';
+        -- Slots dynamic overlap added, less the open slots it closed: the slot total without a scan.
+        ALTER TABLE project ADD COLUMN extra_slots INTEGER NOT NULL DEFAULT 0;
+
+        -- The tasks of one import, the unit a client inspects and accepts.
+        CREATE TABLE task_batch (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES project(id),
+            task_count INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'returned')),
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX task_batch_project ON task_batch(project_id, id);
+        ALTER TABLE task ADD COLUMN batch_id INTEGER REFERENCES task_batch(id);
+        CREATE INDEX task_batch_member ON task(batch_id) WHERE batch_id IS NOT NULL;
+        CREATE INDEX task_gold ON task(project_id, id) WHERE gold IS NOT NULL;
+        CREATE INDEX annotation_project_order ON annotation(project_id, id);
+
+        -- A gold task handed to one annotator. Gold tasks have no slots: each annotator may get each one
+        -- once. state: 1 leased, 2 answered (with the answer's score).
+        CREATE TABLE gold_slot (
+            task_id INTEGER NOT NULL REFERENCES task(id),
+            annotator_id INTEGER NOT NULL REFERENCES account(id),
+            project_id INTEGER NOT NULL,
+            state INTEGER NOT NULL CHECK (state IN (1, 2)),
+            lease_token TEXT,
+            lease_expires_at INTEGER,
+            score_ppm INTEGER CHECK (score_ppm BETWEEN 0 AND 1000000),
+            answered_at INTEGER,
+            PRIMARY KEY (task_id, annotator_id),
+            CHECK ((state = 1) = (lease_expires_at IS NOT NULL))
+        ) WITHOUT ROWID;
+        CREATE INDEX gold_slot_annotator ON gold_slot(project_id, annotator_id, answered_at);
+
+        -- An annotator's standing on a project: paused (and why), and since when gold answers count.
+        CREATE TABLE annotator_standing (
+            project_id INTEGER NOT NULL REFERENCES project(id),
+            annotator_id INTEGER NOT NULL REFERENCES account(id),
+            paused_at INTEGER,
+            pause_accuracy_ppm INTEGER,
+            pause_window INTEGER,
+            counted_since INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (project_id, annotator_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE inspection (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES project(id),
+            batch_id INTEGER NOT NULL REFERENCES task_batch(id),
+            aql_ppm INTEGER NOT NULL CHECK (aql_ppm BETWEEN 1 AND 1000000),
+            sampled INTEGER NOT NULL,
+            decided INTEGER NOT NULL DEFAULT 0,
+            defects INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'passed', 'failed')),
+            created_by INTEGER NOT NULL REFERENCES account(id),
+            created_at INTEGER NOT NULL,
+            closed_at INTEGER
+        );
+        CREATE INDEX inspection_batch ON inspection(batch_id);
+
+        -- Annotations waiting for a reviewer (the review stage, or an inspection's sample). state: 0 open,
+        -- 1 leased.
+        CREATE TABLE review_item (
+            annotation_id INTEGER PRIMARY KEY REFERENCES annotation(id),
+            project_id INTEGER NOT NULL,
+            inspection_id INTEGER REFERENCES inspection(id),
+            state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1)),
+            reviewer_id INTEGER REFERENCES account(id),
+            lease_token TEXT UNIQUE,
+            lease_expires_at INTEGER,
+            created_at INTEGER NOT NULL,
+            CHECK ((state = 1) = (lease_expires_at IS NOT NULL))
+        );
+        CREATE INDEX review_queue ON review_item(project_id, created_at, annotation_id) WHERE state = 0;
+        CREATE INDEX review_lease_expiry ON review_item(project_id, lease_expires_at) WHERE state = 1;
+
+        -- Every review decision, kept.
+        CREATE TABLE review (
+            id INTEGER PRIMARY KEY,
+            annotation_id INTEGER NOT NULL REFERENCES annotation(id),
+            project_id INTEGER NOT NULL,
+            reviewer_id INTEGER NOT NULL REFERENCES account(id),
+            annotation_version INTEGER NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'fix')),
+            comment TEXT,
+            result TEXT,
+            inspection_id INTEGER REFERENCES inspection(id),
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX review_annotation ON review(annotation_id, id);
         """
 }

@@ -6,24 +6,25 @@ import Synchronization
 extension SQLiteParkStore {
     public func createProject(
         name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
-        in organization: OrganizationID, by principal: Principal
+        quality: QualityPolicy, in organization: OrganizationID, by principal: Principal
     ) async throws -> Project {
         try AccessRules.requireProjectCreation(in: organization, principal)
         let now = clock.now()
         let project = try await batcher.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO project (organization_id, name, description, schema, overlap, lease_seconds, created_by, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO project (organization_id, name, description, schema, overlap, lease_seconds, quality,
+                                         created_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     organization.rawValue, name, description, schema.json.jsonText, overlap, leaseSeconds,
-                    principal.userID.rawValue, now.rawValue,
+                    quality.json.jsonText, principal.userID.rawValue, now.rawValue,
                 ])
             return Project(
                 id: ProjectID(db.lastInsertedRowID), organizationID: organization, name: name, description: description,
-                schema: schema, overlap: overlap, leaseSeconds: leaseSeconds, createdBy: principal.userID,
-                createdAt: now)
+                schema: schema, overlap: overlap, leaseSeconds: leaseSeconds, quality: quality,
+                createdBy: principal.userID, createdAt: now)
         }
         projectCache.put(project)
         return project
@@ -45,9 +46,11 @@ extension SQLiteParkStore {
             var project = try Self.project(from: row)
             project.apply(changes)
             try db.execute(
-                sql: "UPDATE project SET name = ?, description = ?, lease_seconds = ?, schema = ? WHERE id = ?",
+                sql:
+                    "UPDATE project SET name = ?, description = ?, lease_seconds = ?, schema = ?, quality = ? WHERE id = ?",
                 arguments: [
-                    project.name, project.description, project.leaseSeconds, project.schema.json.jsonText, id.rawValue,
+                    project.name, project.description, project.leaseSeconds, project.schema.json.jsonText,
+                    project.quality.json.jsonText, id.rawValue,
                 ])
             return project
         }
@@ -78,7 +81,7 @@ extension SQLiteParkStore {
         return ProjectAccess(project: project, role: role, isOwner: false)
     }
 
-    private func cachedProject(_ id: ProjectID, in db: Database) throws -> Project? {
+    func cachedProject(_ id: ProjectID, in db: Database) throws -> Project? {
         if let cached = projectCache.project(id) { return cached }
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM project WHERE id = ?", arguments: [id.rawValue]) else {
             return nil
@@ -92,10 +95,12 @@ extension SQLiteParkStore {
         let schemaText: String = row["schema"]
         // Stored schemas were validated on create; failing here means the file was edited by hand.
         let schema = try ProjectSchema(json: try JSONParser().parse(schemaText))
+        let overlap: Int = row["overlap"]
+        let quality = try QualityPolicy(json: try JSONParser().parse(row["quality"] as String), baseOverlap: overlap)
         return Project(
             id: ProjectID(row["id"]), organizationID: OrganizationID(row["organization_id"]), name: row["name"],
-            description: row["description"], schema: schema, overlap: row["overlap"],
-            leaseSeconds: row["lease_seconds"],
+            description: row["description"], schema: schema, overlap: overlap,
+            leaseSeconds: row["lease_seconds"], quality: quality,
             createdBy: UserID(row["created_by"]), createdAt: Timestamp(rawValue: row["created_at"]))
     }
 
@@ -135,8 +140,16 @@ extension SQLiteParkStore {
             let access = try self.projectAccess(project, by: principal, in: db)
             try AccessRules.requireManagement(access, for: .seeProgress)
             let id = project.rawValue
-            let tasks =
+            // Gold tasks are counted through their small partial index and taken away, so that counting
+            // work tasks never reads the task rows themselves.
+            let allTasks =
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM task WHERE project_id = ?", arguments: [id]) ?? 0
+            let goldTasks =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM task INDEXED BY task_gold WHERE project_id = ? AND gold IS NOT NULL",
+                    arguments: [id]) ?? 0
+            let extraSlots =
+                try Int.fetchOne(db, sql: "SELECT extra_slots FROM project WHERE id = ?", arguments: [id]) ?? 0
             let open =
                 try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0",
@@ -169,7 +182,8 @@ extension SQLiteParkStore {
                     late: row["late"])
             }
             return ProjectProgress(
-                tasks: tasks, overlap: access.project.overlap, openSlots: open, leasedSlots: leased,
+                tasks: allTasks - goldTasks, overlap: access.project.overlap, extraSlots: extraSlots, openSlots: open,
+                leasedSlots: leased,
                 unfinishedTasks: unfinished, annotators: annotators)
         }
     }
@@ -177,7 +191,7 @@ extension SQLiteParkStore {
     public func importTasks(
         into project: ProjectID, by principal: Principal,
         produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
-    ) async throws -> Int {
+    ) async throws -> ImportedBatch {
         let access = try await projectAccess(project, by: principal)
         try AccessRules.requireManagement(access, for: .importTasks)
         let now = clock.now()
@@ -186,9 +200,15 @@ extension SQLiteParkStore {
         // An import is one large transaction of its own: batching it with claims would hold them all back.
         return try await withoutActuallyEscaping(produce) { produce in
             try await pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO task_batch (project_id, task_count, created_at) VALUES (?, 0, ?)",
+                    arguments: [project.rawValue, now.rawValue])
+                let batch = db.lastInsertedRowID
                 let insertTask = try db.cachedStatement(
-                    sql:
-                        "INSERT INTO task (organization_id, project_id, data, gold, priority, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    sql: """
+                        INSERT INTO task (organization_id, project_id, data, gold, priority, created_at, batch_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """
                 )
                 let insertSlot = try db.cachedStatement(
                     sql: "INSERT INTO slot (task_id, slot_index, project_id, priority) VALUES (?, ?, ?, ?)")
@@ -196,19 +216,25 @@ extension SQLiteParkStore {
                 try produce { task in
                     try insertTask.execute(arguments: [
                         organization, project.rawValue, task.dataJSON, task.goldJSON, task.priority, now.rawValue,
+                        batch,
                     ])
                     let taskID = db.lastInsertedRowID
+                    count += 1
+                    guard task.goldJSON == nil else { return }
                     for index in 0..<overlap {
                         try insertSlot.execute(arguments: [taskID, index, project.rawValue, task.priority])
                     }
-                    count += 1
                 }
-                if count > 0 {
-                    try db.execute(
-                        sql: "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = ?",
-                        arguments: [project.rawValue])
+                guard count > 0 else {
+                    try db.execute(sql: "DELETE FROM task_batch WHERE id = ?", arguments: [batch])
+                    return ImportedBatch(batchID: nil, taskCount: 0)
                 }
-                return count
+                try db.execute(
+                    sql: "UPDATE task_batch SET task_count = ? WHERE id = ?", arguments: [count, batch])
+                try db.execute(
+                    sql: "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = ?",
+                    arguments: [project.rawValue])
+                return ImportedBatch(batchID: BatchID(batch), taskCount: count)
             }
         }
     }
@@ -235,6 +261,7 @@ extension SQLiteParkStore {
                         sql: """
                             SELECT EXISTS (SELECT 1 FROM slot WHERE task_id = ?1 AND annotator_id = ?2)
                                 OR EXISTS (SELECT 1 FROM annotation WHERE task_id = ?1 AND annotator_id = ?2)
+                                OR EXISTS (SELECT 1 FROM gold_slot WHERE task_id = ?1 AND annotator_id = ?2)
                             """,
                         arguments: [task.rawValue, principal.userID.rawValue]) ?? false
                 guard touched else { throw StoreError.notFound(.task) }

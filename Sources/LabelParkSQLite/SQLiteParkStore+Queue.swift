@@ -12,6 +12,7 @@ extension SQLiteParkStore {
             let access = try self.projectAccess(project, by: principal, in: db)
             let leaseMilliseconds = Int64(access.project.leaseSeconds) * 1000
             let now = self.clock.now()
+            try Self.refuseIfPaused(principal.userID, in: projectID, db: db)
             var generation =
                 try Int64.fetchOneCached(
                     db, sql: "SELECT queue_generation FROM project WHERE id = ?", arguments: [projectID]) ?? 0
@@ -31,10 +32,16 @@ extension SQLiteParkStore {
                     arguments: [projectID, annotator, generation])
                 return nil
             }
+            let expiresAt = now.adding(milliseconds: leaseMilliseconds)
+            // Gold is mixed in only while there is work to mix it into: the slot found stays open if so.
+            if try self.servesGold(to: annotator, in: projectID, policy: access.project.quality, db: db),
+                let gold = try self.claimGoldTask(for: annotator, in: projectID, now: now, expiresAt: expiresAt, db: db)
+            {
+                return gold
+            }
             let taskID: Int64 = slot["task_id"]
             let slotIndex: Int = slot["slot_index"]
             let token = self.tokens.next()
-            let expiresAt = now.adding(milliseconds: leaseMilliseconds)
             try db.executeCached(
                 sql: """
                     UPDATE slot SET state = 1, annotator_id = ?, lease_token = ?, lease_expires_at = ?
@@ -91,13 +98,17 @@ extension SQLiteParkStore {
             let row = try Row.fetchOneCached(
                 db,
                 sql: """
-                    SELECT l.task_id, l.slot_index, l.annotator_id, s.state, s.lease_token, s.lease_expires_at
-                    FROM lease l JOIN slot s ON s.task_id = l.task_id AND s.slot_index = l.slot_index
+                    SELECT l.task_id, l.slot_index, l.annotator_id,
+                           coalesce(s.state, g.state) AS state, coalesce(s.lease_token, g.lease_token) AS lease_token,
+                           coalesce(s.lease_expires_at, g.lease_expires_at) AS lease_expires_at
+                    FROM lease l
+                    LEFT JOIN slot s ON l.slot_index >= 0 AND s.task_id = l.task_id AND s.slot_index = l.slot_index
+                    LEFT JOIN gold_slot g ON l.slot_index < 0 AND g.task_id = l.task_id AND g.annotator_id = l.annotator_id
                     WHERE l.token = ?
                     """,
                 arguments: [token.rawValue])
         else { return nil }
-        let isCurrent = (row["state"] as Int) == 1 && (row["lease_token"] as String?) == token.rawValue
+        let isCurrent = (row["state"] as Int?) == 1 && (row["lease_token"] as String?) == token.rawValue
         return LeaseRecord(
             token: token, taskID: TaskID(row["task_id"]), slotIndex: row["slot_index"],
             annotatorID: UserID(row["annotator_id"]),
@@ -131,9 +142,17 @@ extension SQLiteParkStore {
                     db, sql: "SELECT p.lease_seconds FROM task t JOIN project p ON p.id = t.project_id WHERE t.id = ?",
                     arguments: [lease!.taskID.rawValue]) ?? 0
             let expiresAt = now.adding(seconds: leaseSeconds)
-            try db.executeCached(
-                sql: "UPDATE slot SET lease_expires_at = ? WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
-                arguments: [expiresAt.rawValue, lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
+            if lease!.isGold {
+                try db.executeCached(
+                    sql:
+                        "UPDATE gold_slot SET lease_expires_at = ? WHERE task_id = ? AND annotator_id = ? AND lease_token = ?",
+                    arguments: [expiresAt.rawValue, lease!.taskID.rawValue, principal.userID.rawValue, token.rawValue])
+            } else {
+                try db.executeCached(
+                    sql:
+                        "UPDATE slot SET lease_expires_at = ? WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
+                    arguments: [expiresAt.rawValue, lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
+            }
             return expiresAt
         }
     }
@@ -146,15 +165,22 @@ extension SQLiteParkStore {
             case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
             case .proceed: break
             }
-            try db.executeCached(
-                sql: """
-                    UPDATE slot SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
-                    WHERE task_id = ? AND slot_index = ? AND lease_token = ?
-                    """,
-                arguments: [lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
-            let project = try Int64.fetchOneCached(
-                db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [lease!.taskID.rawValue])!
-            try Self.bumpQueueGeneration(of: project, db: db)
+            if lease!.isGold {
+                // A gold task released unanswered may come back to the same annotator later, like any task.
+                try db.executeCached(
+                    sql: "DELETE FROM gold_slot WHERE task_id = ? AND annotator_id = ? AND lease_token = ?",
+                    arguments: [lease!.taskID.rawValue, principal.userID.rawValue, token.rawValue])
+            } else {
+                try db.executeCached(
+                    sql: """
+                        UPDATE slot SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
+                        WHERE task_id = ? AND slot_index = ? AND lease_token = ?
+                        """,
+                    arguments: [lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
+                let project = try Int64.fetchOneCached(
+                    db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [lease!.taskID.rawValue])!
+                try Self.bumpQueueGeneration(of: project, db: db)
+            }
             if skipping {
                 try db.executeCached(
                     sql: "INSERT OR IGNORE INTO task_skip (task_id, annotator_id, skipped_at) VALUES (?, ?, ?)",
@@ -186,6 +212,8 @@ extension SQLiteParkStore {
             }
             let isLate: Bool
             switch decision {
+            case .fillSlot where lease!.isGold:
+                isLate = false
             case .fillSlot:
                 isLate = false
                 try db.executeCached(
@@ -197,8 +225,9 @@ extension SQLiteParkStore {
             case .rejectUnknownLease:
                 throw StoreError.notFound(.lease)
             }
-            let projectID = try Int64.fetchOneCached(
-                db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [submission.taskID.rawValue])!
+            let taskRow = try Row.fetchOneCached(
+                db, sql: "SELECT project_id, gold FROM task WHERE id = ?", arguments: [submission.taskID.rawValue])!
+            let projectID: Int64 = taskRow["project_id"]
             try db.executeCached(
                 sql: """
                     INSERT INTO annotation (task_id, project_id, annotator_id, result, late, lease_token, idempotency_key,
@@ -214,6 +243,13 @@ extension SQLiteParkStore {
                 id: AnnotationID(db.lastInsertedRowID), taskID: submission.taskID, projectID: ProjectID(projectID),
                 annotatorID: principal.userID, resultJSON: submission.resultJSON, version: 1, status: .submitted,
                 isLate: isLate, leadTimeMilliseconds: submission.leadTimeMilliseconds, createdAt: now, updatedAt: now)
+            // The submission is stored whatever became of the annotator's access since the claim.
+            let project = try self.cachedProject(ProjectID(projectID), in: db)!
+            if let gold = taskRow["gold"] as String? {
+                try self.recordGoldAnswer(annotation, gold: gold, project: project, at: now, db: db)
+            } else if project.quality.review.selects(draw: Double.random(in: 0..<1)) {
+                try Self.enqueueReview(of: annotation.id, in: projectID, inspection: nil, at: now, db: db)
+            }
             return SubmissionReceipt(annotation: annotation, isReplay: false)
         }
     }
@@ -239,9 +275,18 @@ extension SQLiteParkStore {
                     annotation.updatedAt.rawValue,
                 ])
             try db.executeCached(
-                sql:
-                    "UPDATE annotation SET result = ?, version = version + 1, lead_time_ms = ?, updated_at = ? WHERE id = ?",
+                sql: """
+                    UPDATE annotation SET result = ?, version = version + 1, lead_time_ms = ?, updated_at = ?,
+                                          status = 'submitted'
+                    WHERE id = ?
+                    """,
                 arguments: [resultJSON, leadTimeMilliseconds, now.rawValue, id.rawValue])
+            // A changed answer after a decision (rework of a rejection, or second thoughts after acceptance)
+            // is reviewed again.
+            if annotation.status != .submitted {
+                try Self.enqueueReview(of: id, in: annotation.projectID.rawValue, inspection: nil, at: now, db: db)
+                annotation.status = .submitted
+            }
             annotation.resultJSON = resultJSON
             annotation.version += 1
             annotation.leadTimeMilliseconds = leadTimeMilliseconds

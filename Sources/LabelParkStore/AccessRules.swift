@@ -43,10 +43,21 @@ public enum AccessRules {
         case grantAccess = "grant access"
         case seeQuality = "see its quality"
         case changeSettings = "change its settings"
+        case inspectBatches = "inspect its batches"
+        case reinstateAnnotators = "reinstate paused annotators"
     }
 
     /// Refuses `action` unless the principal manages the project.
     public static func requireManagement(_ access: ProjectAccess, for action: ManagedAction) throws {
         guard access.canManage else { throw StoreError.forbidden("only the project's managers \(action.rawValue)") }
+    }
+
+    /// Reviewing needs a reviewer's or manager's role on the project; an acceptance inspection is the
+    /// client's, so only the owning organization's people take part in one.
+    public static func requireReviewing(_ access: ProjectAccess, inspection: InspectionID?) throws {
+        guard access.role.reviewsWork else { throw StoreError.forbidden("only reviewers and managers review") }
+        if inspection != nil, !access.isOwner {
+            throw StoreError.forbidden("acceptance inspections are the client's: only its reviewers inspect")
+        }
     }
 }

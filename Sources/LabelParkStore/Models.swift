@@ -107,12 +107,15 @@ public struct Project: Sendable, Hashable {
     public var schema: ProjectSchema
     public var overlap: Int
     public var leaseSeconds: Int
+    /// Gold mixing, auto-pause, dynamic overlap and review.
+    public var quality: QualityPolicy
     public var createdBy: UserID
     public var createdAt: Timestamp
 
     public init(
         id: ProjectID, organizationID: OrganizationID, name: String, description: String, schema: ProjectSchema,
-        overlap: Int, leaseSeconds: Int, createdBy: UserID, createdAt: Timestamp
+        overlap: Int, leaseSeconds: Int, quality: QualityPolicy = QualityPolicy(), createdBy: UserID,
+        createdAt: Timestamp
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -121,6 +124,7 @@ public struct Project: Sendable, Hashable {
         self.schema = schema
         self.overlap = overlap
         self.leaseSeconds = leaseSeconds
+        self.quality = quality
         self.createdBy = createdBy
         self.createdAt = createdAt
     }
@@ -133,13 +137,17 @@ public struct ProjectChanges: Sendable, Hashable {
     public var leaseSeconds: Int?
     /// Only while the project has no annotations: answers given under one schema must stay valid.
     public var schema: ProjectSchema?
+    public var quality: QualityPolicy?
 
-    public init(name: String? = nil, description: String? = nil, leaseSeconds: Int? = nil, schema: ProjectSchema? = nil)
-    {
+    public init(
+        name: String? = nil, description: String? = nil, leaseSeconds: Int? = nil, schema: ProjectSchema? = nil,
+        quality: QualityPolicy? = nil
+    ) {
         self.name = name
         self.description = description
         self.leaseSeconds = leaseSeconds
         self.schema = schema
+        self.quality = quality
     }
 }
 
@@ -150,6 +158,7 @@ extension Project {
         if let description = changes.description { self.description = description }
         if let leaseSeconds = changes.leaseSeconds { self.leaseSeconds = leaseSeconds }
         if let schema = changes.schema { self.schema = schema }
+        if let quality = changes.quality { self.quality = quality }
     }
 }
 
@@ -203,10 +212,14 @@ public struct ProjectProgress: Sendable, Hashable {
 extension ProjectProgress {
     /// Progress from the counts an engine reads; every task has `overlap` slots from its import, so the
     /// slot total and the submitted slots need no scan.
+    ///
+    /// `tasks` counts work tasks only (gold tasks have no slots); `extraSlots` is what dynamic overlap added
+    /// and closed since, net.
     public init(
-        tasks: Int, overlap: Int, openSlots: Int, leasedSlots: Int, unfinishedTasks: Int, annotators: [AnnotatorCount]
+        tasks: Int, overlap: Int, extraSlots: Int = 0, openSlots: Int, leasedSlots: Int, unfinishedTasks: Int,
+        annotators: [AnnotatorCount]
     ) {
-        let slots = tasks * overlap
+        let slots = tasks * overlap + extraSlots
         self.init(
             tasks: tasks, slots: slots, openSlots: openSlots, leasedSlots: leasedSlots,
             submittedSlots: slots - openSlots - leasedSlots, annotations: annotators.reduce(0) { $0 + $1.annotations },

@@ -5,7 +5,9 @@ import LabelParkCore
 /// Every method that touches tenant data takes the acting `Principal` and scopes to it, so an object of
 /// another organization is `StoreError.notFound`, exactly as if it did not exist. The few methods without
 /// a principal are the operator's bootstrap path (the CLI and first start), named as such.
-public protocol ParkStore: AccountStore, SessionStore, ProjectStore, QueueStore, ExportStore {}
+public protocol ParkStore:
+    AccountStore, SessionStore, ProjectStore, QueueStore, ExportStore, ReviewStore, QualityControlStore
+{}
 
 /// Organizations, workplaces, people, memberships and API tokens.
 public protocol AccountStore: Sendable {
@@ -75,7 +77,7 @@ public protocol SessionStore: Sendable {
 public protocol ProjectStore: Sendable {
     func createProject(
         name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
-        in organization: OrganizationID, by principal: Principal
+        quality: QualityPolicy, in organization: OrganizationID, by principal: Principal
     ) async throws -> Project
 
     /// Changes a project's settings (its managers only); the schema only while it has no annotations.
@@ -95,14 +97,15 @@ public protocol ProjectStore: Sendable {
 
     func progress(of project: ProjectID, by principal: Principal) async throws -> ProjectProgress
 
-    /// Inserts tasks in one transaction: all of them or, if `produce` throws, none.
+    /// Inserts tasks in one transaction, as one batch: all of them or, if `produce` throws, none. Work
+    /// tasks get the project's overlap in slots; gold tasks get none (``QueueStore`` mixes them in).
     ///
     /// `produce` is called once inside the transaction and hands each task to `insert`; it reads local
     /// (already received and validated) input, never the network.
     func importTasks(
         into project: ProjectID, by principal: Principal,
         produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
-    ) async throws -> Int
+    ) async throws -> ImportedBatch
 
     /// A task of a project the principal can see (without its gold answer).
     func task(_ task: TaskID, by principal: Principal) async throws -> (TaskRecord, ProjectAccess)
@@ -110,7 +113,10 @@ public protocol ProjectStore: Sendable {
 
 /// Claims, leases and annotations.
 public protocol QueueStore: Sendable {
-    /// Leases the next slot for the principal in a project, or returns `nil` when none is left for them.
+    /// Leases the next task for the principal in a project, or returns `nil` when none is left for them.
+    ///
+    /// While work is left, the project's ``QualityPolicy`` decides whether the task is a gold one the
+    /// annotator has not had yet. A paused annotator gets ``StoreError/annotatorPaused(accuracy:window:)``.
     func claimNextSlot(in project: ProjectID, by principal: Principal) async throws -> Claim?
 
     /// The task a lease was issued for, with its project, if the lease was the principal's (live or not).
@@ -124,9 +130,13 @@ public protocol QueueStore: Sendable {
     func releaseLease(_ token: LeaseToken, by principal: Principal, skipping: Bool) async throws
 
     /// Stores a submission durably: in its slot if the lease is live, marked late otherwise.
+    ///
+    /// A gold task's answer is scored and may pause the annotator; a work task's answer may be drawn for
+    /// review under the project's review policy.
     func submit(_ submission: NewSubmission, by principal: Principal) async throws -> SubmissionReceipt
 
     /// Replaces the result of one's own annotation if `expectedVersion` is current, keeping the old revision.
+    /// Reworking a rejected annotation makes it submitted again and sends it back to review.
     func editAnnotation(
         _ annotation: AnnotationID, resultJSON: String, expectedVersion: Int, leadTimeMilliseconds: Int64?,
         by principal: Principal
@@ -142,6 +152,68 @@ public protocol QueueStore: Sendable {
     func annotations(
         by principal: Principal, in project: ProjectID?, before cursor: AnnotationID?, limit: Int
     ) async throws -> [Annotation]
+}
+
+/// The review stage and clients' acceptance inspections.
+public protocol ReviewStore: Sendable {
+    /// Leases the next annotation waiting for review to a reviewer: the project's review stage, or the
+    /// sample of one inspection. Never their own annotation; `nil` when none is waiting.
+    func claimNextReview(
+        in project: ProjectID, inspection: InspectionID?, by principal: Principal
+    ) async throws -> ReviewClaim?
+
+    /// What a live review lease of the principal's holds: the task, the annotation and the lease.
+    func reviewClaim(_ token: LeaseToken, by principal: Principal) async throws -> ReviewClaim
+
+    /// Extends a live review lease by the project's lease length and returns the new expiry.
+    func renewReview(_ token: LeaseToken, by principal: Principal) async throws -> Timestamp
+
+    /// Puts a leased review item back in the queue.
+    func releaseReview(_ token: LeaseToken, by principal: Principal) async throws
+
+    /// Records a decision on a live review lease: accept, reject (back to the annotator for rework, or to
+    /// the queue for anyone when that annotator can no longer work on the project) or fix (a new revision).
+    func decideReview(
+        _ token: LeaseToken, decision: ReviewDecision, by principal: Principal
+    ) async throws -> ReviewOutcome
+
+    /// Every decision on an annotation, oldest first; for its annotator and the project's managers and reviewers.
+    func reviews(of annotation: AnnotationID, by principal: Principal) async throws -> [ReviewRecord]
+
+    /// The principal's rejected annotations waiting for rework, newest rejection first.
+    func rework(by principal: Principal, in project: ProjectID?) async throws -> [ReworkItem]
+
+    /// The project's import batches, newest first; managers only.
+    func batches(of project: ProjectID, by principal: Principal) async throws -> [TaskBatch]
+
+    /// Draws up to `sampleSize` of a batch's work annotations at random for a client's inspection.
+    /// When every sampled annotation is decided the inspection closes: the batch is accepted if the
+    /// sample's accuracy reaches `acceptableQuality`, and otherwise all its annotations go back for rework.
+    func startInspection(
+        of batch: BatchID, in project: ProjectID, sampleSize: Int, acceptableQuality: Double, by principal: Principal
+    ) async throws -> Inspection
+
+    func inspection(_ inspection: InspectionID, by principal: Principal) async throws -> Inspection
+}
+
+/// Quality control that acts on the queue: auto-pause and dynamic overlap.
+public protocol QualityControlStore: Sendable {
+    /// Annotators paused on the project, newest first; managers only.
+    func pausedAnnotators(in project: ProjectID, by principal: Principal) async throws -> [AnnotatorPause]
+
+    /// Lets a paused annotator claim again; only gold answers given from now on count towards a new pause.
+    func reinstate(_ annotator: UserID, in project: ProjectID, by principal: Principal) async throws
+
+    /// The project's work-task annotations with an id above `cursor`, in id order, at most `limit`;
+    /// rejected ones left out. Truth inference reads it for the park itself, so it takes no principal.
+    func annotationDigests(
+        in project: ProjectID, after cursor: AnnotationID?, limit: Int
+    ) async throws -> [AnnotationDigest]
+
+    /// Applies the project's dynamic overlap to one task whose aggregate has `confidence`: adds a slot or
+    /// closes the open ones, deciding on the task's slots as they are inside the transaction. Run for the
+    /// park itself after a submission.
+    func settleOverlap(of task: TaskID, confidence: Double) async throws -> OverlapDecision
 }
 
 extension QueueStore {
@@ -163,6 +235,18 @@ public protocol ExportStore: Sendable {
         of project: ProjectID, by principal: Principal, includingGold: Bool,
         consume: @Sendable (ExportedTask) throws -> Void
     ) async throws
+}
+
+extension ProjectStore {
+    /// Creates a project with the default quality policy.
+    public func createProject(
+        name: String, description: String, schema: ProjectSchema, overlap: Int, leaseSeconds: Int,
+        in organization: OrganizationID, by principal: Principal
+    ) async throws -> Project {
+        try await createProject(
+            name: name, description: description, schema: schema, overlap: overlap, leaseSeconds: leaseSeconds,
+            quality: QualityPolicy(), in: organization, by: principal)
+    }
 }
 
 extension ExportStore {

@@ -115,7 +115,8 @@ extension ParkTable {
                 Column("id", .integer), Column("organization_id", .integer), Column("name", .text),
                 Column("description", .text), Column("schema", .text), Column("overlap", .integer),
                 Column("lease_seconds", .integer), Column("queue_generation", .integer),
-                Column("created_by", .integer), Column("created_at", .integer),
+                Column("created_by", .integer), Column("created_at", .integer), Column("quality", .text),
+                Column("extra_slots", .integer),
             ],
             primaryKey: ["id"]),
         ParkTable(
@@ -125,13 +126,36 @@ extension ParkTable {
             ],
             primaryKey: ["project_id", "organization_id"]),
         ParkTable(
+            "task_batch",
+            columns: [
+                Column("id", .integer), Column("project_id", .integer), Column("task_count", .integer),
+                Column("status", .text), Column("created_at", .integer),
+            ],
+            primaryKey: ["id"]),
+        ParkTable(
             "task",
             columns: [
                 Column("id", .integer), Column("organization_id", .integer), Column("project_id", .integer),
                 Column("data", .text), Column("gold", .text), Column("priority", .integer),
-                Column("created_at", .integer),
+                Column("created_at", .integer), Column("batch_id", .integer),
             ],
             primaryKey: ["id"]),
+        ParkTable(
+            "gold_slot",
+            columns: [
+                Column("task_id", .integer), Column("annotator_id", .integer), Column("project_id", .integer),
+                Column("state", .integer), Column("lease_token", .text), Column("lease_expires_at", .integer),
+                Column("score_ppm", .integer), Column("answered_at", .integer),
+            ],
+            primaryKey: ["task_id", "annotator_id"]),
+        ParkTable(
+            "annotator_standing",
+            columns: [
+                Column("project_id", .integer), Column("annotator_id", .integer), Column("paused_at", .integer),
+                Column("pause_accuracy_ppm", .integer), Column("pause_window", .integer),
+                Column("counted_since", .integer),
+            ],
+            primaryKey: ["project_id", "annotator_id"]),
         ParkTable(
             "slot",
             columns: [
@@ -174,5 +198,31 @@ extension ParkTable {
                 Column("lead_time_ms", .integer), Column("created_at", .integer),
             ],
             primaryKey: ["annotation_id", "version"]),
+        ParkTable(
+            "inspection",
+            columns: [
+                Column("id", .integer), Column("project_id", .integer), Column("batch_id", .integer),
+                Column("aql_ppm", .integer), Column("sampled", .integer), Column("decided", .integer),
+                Column("defects", .integer), Column("status", .text), Column("created_by", .integer),
+                Column("created_at", .integer), Column("closed_at", .integer),
+            ],
+            primaryKey: ["id"]),
+        ParkTable(
+            "review_item",
+            columns: [
+                Column("annotation_id", .integer), Column("project_id", .integer), Column("inspection_id", .integer),
+                Column("state", .integer), Column("reviewer_id", .integer), Column("lease_token", .text),
+                Column("lease_expires_at", .integer), Column("created_at", .integer),
+            ],
+            primaryKey: ["annotation_id"]),
+        ParkTable(
+            "review",
+            columns: [
+                Column("id", .integer), Column("annotation_id", .integer), Column("project_id", .integer),
+                Column("reviewer_id", .integer), Column("annotation_version", .integer), Column("decision", .text),
+                Column("comment", .text), Column("result", .text), Column("inspection_id", .integer),
+                Column("created_at", .integer),
+            ],
+            primaryKey: ["id"]),
     ]
 }

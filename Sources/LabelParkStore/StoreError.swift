@@ -11,10 +11,12 @@ public enum StoreError: Error, Sendable, Hashable {
     case forbidden(String)
     /// The action conflicts with the current state (a duplicate, a stale version, a lapsed lease).
     case conflict(Conflict)
+    /// The annotator was paused on this project for low gold accuracy; a manager may reinstate them.
+    case annotatorPaused(accuracy: Double, window: Int)
 
     /// What was not found.
     public enum Entity: String, Sendable, Hashable {
-        case organization, workplace, user, project, task, lease, annotation
+        case organization, workplace, user, project, task, lease, annotation, review, batch, inspection
     }
 
     /// Which conflict occurred; `code` values are part of the public error contract.
@@ -27,6 +29,8 @@ public enum StoreError: Error, Sendable, Hashable {
         case leaseLapsed(LateReason)
         /// The schema cannot change once the project has annotations.
         case schemaLocked
+        /// The batch or annotation is not in a state that allows the action (e.g. an inspection of an empty batch).
+        case notReviewable(String)
 
         public var code: String {
             switch self {
@@ -37,6 +41,7 @@ public enum StoreError: Error, Sendable, Hashable {
             case .staleVersion: "stale_version"
             case .leaseLapsed: "lease_lapsed"
             case .schemaLocked: "schema_locked"
+            case .notReviewable: "not_reviewable"
             }
         }
 
@@ -52,6 +57,7 @@ public enum StoreError: Error, Sendable, Hashable {
             case .leaseLapsed(.superseded): "the lease was released or handed to someone else"
             case .schemaLocked:
                 "the project has annotations, so its schema can no longer change; name, description and lease length can"
+            case .notReviewable(let reason): reason
             }
         }
     }

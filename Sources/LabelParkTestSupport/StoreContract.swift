@@ -11,7 +11,10 @@ public typealias StoreFactory = @Sendable (_ clock: any WallClock) async throws 
 /// engine's real database by that engine's test target.
 public enum StoreContract {
     /// Every contract check, by name, so an engine's tests can run each as its own test case.
-    public static let all: [(name: String, run: @Sendable (StoreFactory) async throws -> Void)] = [
+    public static let all: [(name: String, run: @Sendable (StoreFactory) async throws -> Void)] =
+        coreChecks + workflowChecks
+
+    static let coreChecks: [(name: String, run: @Sendable (StoreFactory) async throws -> Void)] = [
         ("claim storm keeps overlap and submits every slot", claimStorm),
         ("barrier-released claimers drain each task exactly once", barrierDrain),
         ("one annotator's parallel claims get one lease per task", sameAnnotatorParallelClaims),

@@ -45,8 +45,13 @@ struct ImportRouteTests {
             #expect(badGold.status == .unprocessableContent)
             #expect(badGold.string("errors.0.message")?.contains("gold.sentiment") == true)
 
+            // Gold tasks are mixed into the queue while work is left; here the first claim is one.
+            let policy = try await park.send(
+                .patch, "/api/v1/projects/\(project)", as: park.managerA, json: #"{"quality":{"gold_at_start":1}}"#)
+            #expect(policy.status == .ok)
             let imported = try await park.importNDJSON(
-                [#"{"data":{"text":"known answer"},"gold":{"sentiment":"neg"}}"#], into: project, as: park.managerA)
+                [#"{"data":{"text":"known answer"},"gold":{"sentiment":"neg"}}"#, #"{"text":"work"}"#], into: project,
+                as: park.managerA)
             #expect(imported.status == .created)
 
             let claim = try await park.send(.post, "/api/v1/projects/\(project)/next", as: park.annotatorA)

@@ -182,12 +182,13 @@ struct ParkCopyTests {
         #expect(
             ParkTable.all.map(\.name) == [
                 "organization", "workplace", "account", "web_session", "membership", "api_token", "project",
-                "project_grant", "task",
-                "slot", "lease", "task_skip", "queue_exhaustion", "annotation", "annotation_revision",
+                "project_grant", "task_batch", "task", "gold_slot", "annotator_standing", "slot", "lease", "task_skip",
+                "queue_exhaustion", "annotation", "annotation_revision", "inspection", "review_item", "review",
             ])
         #expect(
             ParkTable.all.filter(\.hasGeneratedID).map(\.name) == [
-                "organization", "workplace", "account", "project", "task", "annotation",
+                "organization", "workplace", "account", "project", "task_batch", "task", "annotation", "inspection",
+                "review",
             ])
         let slot = ParkTable.all.first { $0.name == "slot" }!
         // slot's key is (task_id, slot_index), its first two columns.
@@ -352,9 +353,13 @@ struct ParkCopyPostgresTests {
             #expect(try await postgres.rowCount(of: Self.task) == first.tables.first { $0.table == "task" }!.rows)
 
             let replaced = try await ParkCopy(from: small, to: postgres, replacingTarget: true).run()
-            // The fixture: 3 organizations, 4 accounts with one membership each, 1 project of 3 tasks with
-            // overlap 1 (3 slots); nothing else.
-            #expect(replaced.tables.map(\.rows) == [3, 0, 4, 0, 4, 0, 1, 0, 3, 3, 0, 0, 0, 0, 0])
+            // The fixture: 3 organizations, 4 accounts with one membership each, 1 project of 3 tasks in one
+            // import batch with overlap 1 (3 slots); nothing else. In catalog order: organization, workplace,
+            // account, web_session, membership, api_token, project, project_grant, task_batch, task,
+            // gold_slot, annotator_standing, slot, lease, task_skip, queue_exhaustion, annotation,
+            // annotation_revision, inspection, review_item, review.
+            #expect(
+                replaced.tables.map(\.rows) == [3, 0, 4, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0])
             #expect(
                 try await exportAll(postgres, smallProject.id, by: smallPark.managerA)
                     == exportAll(small, smallProject.id, by: smallPark.managerA))
@@ -370,7 +375,8 @@ struct ParkCopyPostgresTests {
             }
             let replacedAgain = try await ParkCopy(from: postgres, to: sqliteTarget, replacingTarget: true).run()
             // The Postgres park is the small one plus the newcomer organization: 4 organizations.
-            #expect(replacedAgain.tables.map(\.rows) == [4, 0, 4, 0, 4, 0, 1, 0, 3, 3, 0, 0, 0, 0, 0])
+            #expect(
+                replacedAgain.tables.map(\.rows) == [4, 0, 4, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0])
             #expect(try await sqliteTarget.ensureOrganization(named: "Second newcomer", kind: .client).id.rawValue == 5)
         }
     }
@@ -398,7 +404,8 @@ struct ParkCopyPostgresTests {
 }
 
 /// A park with a row in every table: organizations, a workplace, members, a token, a session, a vendor grant, projects
-/// with gold tasks and priorities, live claims, on-time and late submissions, an edit and an exhausted queue.
+/// with gold tasks and priorities, live claims, on-time and late submissions, an edit, an exhausted queue, gold
+/// answers with a paused annotator, review decisions, a waiting review and an open acceptance inspection.
 struct FullPark {
     var fixture: ParkFixture
     var vendorWorker: Principal
@@ -422,19 +429,26 @@ struct FullPark {
             tokenHash: Array(32..<64), csrfToken: "csrf-full-park", for: park.annotatorA.userID,
             expiresAt: clock.now().adding(seconds: 3_600))
 
+        // Every annotator's first claim is a gold task; one wrong gold answer pauses; every work answer is
+        // reviewed.
+        let quality = QualityPolicy(
+            goldRate: 0, goldAtStart: 1, autoPause: AutoPausePolicy(window: 1, minimumAccuracy: 0.9), review: .all)
         let sentiment = try await store.createProject(
             name: "Sentiment", description: "line one\nline two\ttabbed \\ backslash \\N not null",
-            schema: ParkFixture.sentimentSchema, overlap: 2, leaseSeconds: 30, in: park.clientA.id, by: park.managerA)
-        _ = try await store.importTasks(into: sentiment.id, by: park.managerA) { insert in
+            schema: ParkFixture.sentimentSchema, overlap: 2, leaseSeconds: 30, quality: quality, in: park.clientA.id,
+            by: park.managerA)
+        let imported = try await store.importTasks(into: sentiment.id, by: park.managerA) { insert in
             try insert(NewTask(dataJSON: #"{"text":"plain"}"#))
             try insert(
                 NewTask(dataJSON: "{\n\t\"text\": \"spaced\"\r\n}", goldJSON: ParkFixture.result("neg"), priority: 5))
             try insert(NewTask(dataJSON: #"{"text":"雲岡 \"quoted\" \\ back"}"#, priority: -3))
-            try insert(NewTask(dataJSON: #"{"text":"gold"}"#, goldJSON: ParkFixture.result("pos"), priority: 1))
+            try insert(NewTask(dataJSON: #"{"text":"gold"}"#, goldJSON: ParkFixture.result("neg"), priority: 1))
         }
+        let batch = try #require(imported.batchID)
         try await store.grantProject(sentiment.id, to: park.vendor.id, by: park.managerA)
 
-        // On time, with an idempotency key, then edited: version 2 and one revision.
+        // A gold task (the first claim), answered wrong on time with an idempotency key: annotator A is paused.
+        // Then edited: version 2 and one revision.
         let first = try #require(try await store.claimNextSlot(in: sentiment.id, by: park.annotatorA))
         let onTime = try await store.submit(
             NewSubmission(
@@ -445,7 +459,7 @@ struct FullPark {
         _ = try await store.editAnnotation(
             onTime.annotation.id, resultJSON: ParkFixture.result("neu"), expectedVersion: 1, leadTimeMilliseconds: 300,
             by: park.annotatorA)
-        // Late: the lease lapses before the vendor's worker submits.
+        // Late: the lease of the vendor worker's gold task lapses before they submit.
         let late = try #require(try await store.claimNextSlot(in: sentiment.id, by: vendorWorker))
         clock.advance(seconds: 31)
         _ = try await store.submit(
@@ -453,11 +467,39 @@ struct FullPark {
                 taskID: late.task.id, leaseToken: late.token, resultJSON: ParkFixture.result("neg"),
                 idempotencyKey: nil, leadTimeMilliseconds: nil),
             by: vendorWorker)
-        // Held: a live lease stays in its slot.
+        // Held: a live lease stays in its gold slot.
         _ = try #require(try await store.claimNextSlot(in: sentiment.id, by: park.vendorAnnotator))
         // Skipped: the vendor worker passes on a task, which their claims then never offer again.
         let passed = try #require(try await store.claimNextSlot(in: sentiment.id, by: vendorWorker))
         try await store.releaseLease(passed.token, by: vendorWorker, skipping: true)
+        // Work answers of both vendor annotators go to review: the manager rejects one and accepts the other.
+        for annotator in [vendorWorker, park.vendorAnnotator] {
+            let work = try #require(try await store.claimNextSlot(in: sentiment.id, by: annotator))
+            _ = try await store.submit(
+                NewSubmission(
+                    taskID: work.task.id, leaseToken: work.token, resultJSON: ParkFixture.result("pos"),
+                    idempotencyKey: nil, leadTimeMilliseconds: nil),
+                by: annotator)
+        }
+        for decision in [ReviewDecision.reject(comment: "too sure\tof itself"), .accept] {
+            let item = try #require(
+                try await store.claimNextReview(in: sentiment.id, inspection: nil, by: park.managerA))
+            _ = try await store.decideReview(item.token, decision: decision, by: park.managerA)
+        }
+        // Waiting for review: a newcomer's work answer, after their gold task.
+        let reviewee = try await park.makeAnnotators(1, prefix: "reviewee")[0]
+        for _ in 0..<2 {
+            let claim = try #require(try await store.claimNextSlot(in: sentiment.id, by: reviewee))
+            _ = try await store.submit(
+                NewSubmission(
+                    taskID: claim.task.id, leaseToken: claim.token, resultJSON: ParkFixture.result("neg"),
+                    idempotencyKey: nil, leadTimeMilliseconds: nil),
+                by: reviewee)
+        }
+        // Inspected: the accepted answer is the only one neither rejected nor waiting, so it is the sample.
+        let inspection = try await store.startInspection(
+            of: batch, in: sentiment.id, sampleSize: 5, acceptableQuality: 0.9, by: park.managerA)
+        #expect(inspection.sampled == 1)
 
         let speech = try await store.createProject(
             name: "Speech", description: "", schema: ParkFixture.sentimentSchema, overlap: 1, leaseSeconds: 600,

@@ -8,15 +8,25 @@ import Testing
 @testable import LabelParkPostgres
 
 /// The hot queries keep the plans the design depends on, on a project large enough (20,000 tasks, 60,000
-/// slots, fresh statistics) that the planner would prefer a scan if an index stopped fitting.
+/// slots, fresh statistics, and 100 gold tasks when asked) that the planner would prefer a scan if an index
+/// stopped fitting.
 @Suite(.enabled(if: PostgresTestDatabase.isAvailable, "set LABELPARK_TEST_DATABASE_URL to a loopback server"))
 struct PostgresQueryPlanTests {
-    private func plan(_ query: @escaping @Sendable (ProjectID, UserID) -> PostgresQuery) async throws -> String {
+    private func plan(
+        goldTasks: Int = 0, _ query: @escaping @Sendable (ProjectID, UserID) -> PostgresQuery
+    ) async throws -> String {
         let lines = SendableBox<[String]>()
         try await PostgresTestDatabase.withStores { makeStore in
             let store = try #require(try await makeStore(SystemClock()) as? PostgresParkStore)
             let park = try await ParkFixture.make(in: store)
             let project = try await park.makeProject(tasks: 20_000, overlap: 3)
+            if goldTasks > 0 {
+                _ = try await store.importTasks(into: project.id, by: park.managerA) { insert in
+                    for index in 0..<goldTasks {
+                        try insert(NewTask(dataJSON: #"{"text":"gold \#(index)"}"#, goldJSON: ParkFixture.result()))
+                    }
+                }
+            }
             for _ in 0..<50 {
                 let claim = try #require(try await store.claimNextSlot(in: project.id, by: park.annotatorA))
                 _ = try await store.submit(
@@ -51,6 +61,22 @@ struct PostgresQueryPlanTests {
         #expect(plan.contains("annotation_task_annotator"), "\(plan)")
         // task_skip is empty here, so the planner may rightly read it whole; with rows it uses its key.
         #expect(!plan.contains("Seq Scan on slot") && !plan.contains("Sort"), "\(plan)")
+    }
+
+    @Test("a gold claim finds the project's gold tasks through their partial index, never scanning tasks")
+    func goldClaimPlan() async throws {
+        let plan = try await plan(goldTasks: 100) { project, annotator in
+            PostgresParkStore.claimGoldSQL(
+                project: project.rawValue, annotator: annotator.rawValue,
+                token: LeaseToken(rawValue: String(repeating: "g", count: 32)), now: Timestamp(rawValue: 0),
+                expiresAt: Timestamp(rawValue: 1))
+        }
+        // 100 gold tasks among 20,100: the pivot's maximum and both picks read task_gold.
+        #expect(plan.contains("task_gold"), "\(plan)")
+        // task_skip is empty here, so reading it whole is right; the task table itself is never scanned.
+        #expect(!plan.contains("Seq Scan on task "), "\(plan)")
+        // Whether work is left walks the queue's partial index, as a claim does.
+        #expect(plan.contains("slot_queue"), "\(plan)")
     }
 
     @Test("an export walks tasks in id order through an index and never sorts the whole result")

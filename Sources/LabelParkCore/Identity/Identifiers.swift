@@ -31,3 +31,11 @@ public typealias UserID = EntityID<UserTag>
 public typealias ProjectID = EntityID<ProjectTag>
 public typealias TaskID = EntityID<TaskTag>
 public typealias AnnotationID = EntityID<AnnotationTag>
+
+public enum ReviewTag {}
+public enum BatchTag {}
+public enum InspectionTag {}
+
+public typealias ReviewID = EntityID<ReviewTag>
+public typealias BatchID = EntityID<BatchTag>
+public typealias InspectionID = EntityID<InspectionTag>

@@ -19,6 +19,9 @@ public enum Role: String, Sendable, CaseIterable {
     /// Whether this role may create projects, import tasks, export results and manage settings.
     public var managesProjects: Bool { self == .manager || self == .admin }
 
+    /// Whether this role may review annotations: reviewers, and those who manage projects.
+    public var reviewsWork: Bool { self == .reviewer || managesProjects }
+
     /// Whether this role may manage the organization's members and workplaces.
     public var managesOrganization: Bool { self == .admin }
 }

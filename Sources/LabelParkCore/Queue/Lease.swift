@@ -57,6 +57,12 @@ public struct LeaseRecord: Sendable, Hashable {
 
     /// Whether the holder still has the slot at `now`.
     public func isLive(at now: Timestamp) -> Bool { isCurrent && now < expiresAt }
+
+    /// The slot index a gold task's lease records: gold tasks have no slots, each annotator gets their own.
+    public static let goldSlotIndex = -1
+
+    /// Whether the lease is for a gold task.
+    public var isGold: Bool { slotIndex == Self.goldSlotIndex }
 }
 
 /// Why a submission could not take its slot.

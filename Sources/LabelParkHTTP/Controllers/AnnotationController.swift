@@ -2,10 +2,12 @@ import HTTPTypes
 import Hummingbird
 import LabelParkCore
 import LabelParkStore
+import Logging
 
 /// Submissions, edits and reads of annotations.
 struct AnnotationController {
     let store: any ParkStore
+    let consensus: ConsensusTracker
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.post("tasks/:id/annotations", use: submit)
@@ -40,6 +42,15 @@ struct AnnotationController {
                 taskID: taskID, leaseToken: token, resultJSON: result.jsonText, idempotencyKey: idempotencyKey,
                 leadTimeMilliseconds: leadTime),
             by: principal)
+        if !receipt.isReplay, project.quality.dynamicOverlap != nil {
+            // The answer is stored either way; a failed overlap decision is logged and retried with the
+            // task's next submission, never turned into a failed submission.
+            do {
+                _ = try await consensus.settle(task: taskID, in: project)
+            } catch {
+                context.logger.warning("dynamic overlap not settled for task \(taskID): \(error)")
+            }
+        }
         var headers: HTTPFields = [:]
         if receipt.isReplay { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         return JSONResponse.make(Rendering.annotation(receipt.annotation), status: .created, headers: headers)

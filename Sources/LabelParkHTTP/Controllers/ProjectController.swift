@@ -28,7 +28,7 @@ struct ProjectController {
         return JSONResponse.make(.object(["valid": .bool(true)]))
     }
 
-    /// `POST /api/v1/projects {name, schema, overlap?, lease_seconds?, description?, organization_id?}`.
+    /// `POST /api/v1/projects {name, schema, overlap?, lease_seconds?, description?, organization_id?, quality?}`.
     @Sendable func create(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let body = try await JSONRequest.read(request)
@@ -42,14 +42,15 @@ struct ProjectController {
         let leaseSeconds = try body.optionalInt("lease_seconds", range: LeaseRules.leaseSecondsRange) ?? 600
         let organization = try Self.owningOrganization(
             requested: try body.optionalInt("organization_id", range: 1...Int.max), principal: principal)
+        let quality = try body.value["quality"].map { try QualityPolicy(json: $0, baseOverlap: overlap) }
         let project = try await store.createProject(
             name: name, description: description, schema: schema, overlap: overlap, leaseSeconds: leaseSeconds,
-            in: organization, by: principal)
+            quality: quality ?? QualityPolicy(), in: organization, by: principal)
         let access = ProjectAccess(project: project, role: principal.role(in: organization) ?? .manager, isOwner: true)
         return JSONResponse.make(Rendering.project(access), status: .created)
     }
 
-    /// `PATCH /api/v1/projects/{id} {name?, description?, lease_seconds?, schema?}`: the project's settings;
+    /// `PATCH /api/v1/projects/{id} {name?, description?, lease_seconds?, schema?, quality?}`: the project's settings;
     /// the schema only while the project has no annotations (else 409 `schema_locked`).
     @Sendable func update(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
@@ -60,6 +61,10 @@ struct ProjectController {
         changes.leaseSeconds = try body.optionalInt("lease_seconds", range: LeaseRules.leaseSecondsRange)
         if let schemaJSON = body.value["schema"] { changes.schema = try ProjectSchema(json: schemaJSON) }
         let id: ProjectID = try context.pathID("id")
+        if let qualityJSON = body.value["quality"] {
+            let overlap = try await store.projectAccess(id, by: principal).project.overlap
+            changes.quality = try QualityPolicy(json: qualityJSON, baseOverlap: overlap)
+        }
         _ = try await store.updateProject(id, with: changes, by: principal)
         return JSONResponse.make(Rendering.project(try await store.projectAccess(id, by: principal)))
     }

@@ -73,15 +73,17 @@ struct TaskController {
         try importer.finish(handle: handle)
         if errorCount > 0 && !partial { throw APIError.invalidLines(errors, total: errorCount) }
 
-        let created =
+        let imported =
             spool.count == 0
-            ? 0
+            ? ImportedBatch(batchID: nil, taskCount: 0)
             : try await store.importTasks(into: access.project.id, by: principal) { insert in
                 try spool.replay(insert)
             }
+        let created = imported.taskCount
         return JSONResponse.make(
             .object([
                 "created": .integer(created),
+                "batch_id": imported.batchID.map { .integer($0.rawValue) } ?? .null,
                 "errors": .array(errors.map(ErrorMappingMiddleware.lineErrorJSON)),
                 "error_count": .integer(errorCount),
             ]),

@@ -97,6 +97,13 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             return errorResponse(.notFound, code: "not_found", message: "\(entity.rawValue) not found")
         case .forbidden(let message):
             return errorResponse(.forbidden, code: "forbidden", message: message)
+        case .annotatorPaused(let accuracy, let window):
+            let percent = (accuracy * 1000).rounded() / 10
+            return errorResponse(
+                .forbidden, code: "annotator_paused",
+                message:
+                    "you are paused on this project: your last \(window) gold answers scored \(percent)% on average; a manager can reinstate you",
+                extra: [JSONMember("accuracy", .double(accuracy)), JSONMember("window", .integer(window))])
         case .conflict(let conflict):
             var extra: [JSONMember] = []
             if case .staleVersion(let current) = conflict {

@@ -45,6 +45,7 @@ enum Rendering {
             "schema": project.schema.json,
             "overlap": .integer(project.overlap),
             "lease_seconds": .integer(project.leaseSeconds),
+            "quality": project.quality.json,
             "created_at": .string(project.createdAt.iso8601),
             "your_role": .string(access.role.rawValue),
             "can_manage": .bool(access.canManage),
@@ -127,6 +128,39 @@ enum Rendering {
             "result": storedJSON(revision.resultJSON),
             "lead_time_ms": revision.leadTimeMilliseconds.map { .integer($0) } ?? .null,
             "created_at": .string(revision.createdAt.iso8601),
+        ])
+    }
+}
+
+extension Rendering {
+    static func review(_ review: ReviewRecord) -> JSONValue {
+        .object([
+            "id": .integer(review.id.rawValue),
+            "annotation_id": .integer(review.annotationID.rawValue),
+            "reviewer_id": .integer(review.reviewerID.rawValue),
+            "annotation_version": .integer(review.annotationVersion),
+            "decision": .string(review.decision),
+            "comment": review.comment.map { .string($0) } ?? .null,
+            "result": review.resultJSON.map(storedJSON) ?? .null,
+            "inspection_id": review.inspectionID.map { .integer($0.rawValue) } ?? .null,
+            "created_at": .string(review.createdAt.iso8601),
+        ])
+    }
+
+    static func inspection(_ inspection: Inspection) -> JSONValue {
+        let verdict = inspection.verdict
+        return .object([
+            "id": .integer(inspection.id.rawValue),
+            "project_id": .integer(inspection.projectID.rawValue),
+            "batch_id": .integer(inspection.batchID.rawValue),
+            "aql": .double(inspection.acceptableQuality),
+            "sampled": .integer(inspection.sampled),
+            "decided": .integer(inspection.decided),
+            "defects": .integer(inspection.defects),
+            "accuracy": inspection.decided > 0 ? .double(verdict.accuracy) : .null,
+            "status": .string(inspection.status.rawValue),
+            "created_at": .string(inspection.createdAt.iso8601),
+            "closed_at": inspection.closedAt.map { .string($0.iso8601) } ?? .null,
         ])
     }
 }

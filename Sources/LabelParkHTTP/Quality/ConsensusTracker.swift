@@ -1,0 +1,109 @@
+import LabelParkCore
+import LabelParkStore
+import Logging
+
+/// Keeps a Dawid-Skene model per choice question of every project with dynamic overlap, up to date with
+/// its annotations, and settles a task's overlap after each submission.
+///
+/// The models live in this instance's memory and catch up from the store: each call first reads the
+/// annotations stored since the last one (by any instance) and folds each in with `DawidSkeneModel.add`,
+/// O(K²) apiece, so no submission pays for a full fit. When the annotations added since the last full fit
+/// reach a tenth of the model, it is refitted, which keeps the estimates close to a batch fit at an
+/// amortized constant cost per annotation. A task's confidence is the lowest posterior confidence over
+/// the choice questions it has answers for; projects without a choice question are left at their overlap.
+actor ConsensusTracker {
+    private let store: any ParkStore
+    private let logger: Logger
+    private var projects: [ProjectID: ProjectConsensus] = [:]
+    /// How many annotations one catch-up reads at a time.
+    private let pageSize = 5_000
+
+    init(store: any ParkStore, logger: Logger = Logger(label: "labelpark.consensus")) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// After a submission was stored for `task`: brings the project's models up to date and applies the
+    /// overlap decision; `nil` when the project has no dynamic overlap or nothing to measure.
+    func settle(task: TaskID, in project: Project) async throws -> OverlapDecision? {
+        guard project.quality.dynamicOverlap != nil else { return nil }
+        var consensus = projects[project.id] ?? ProjectConsensus(schema: project.schema)
+        if consensus.schema != project.schema { consensus = ProjectConsensus(schema: project.schema) }
+        guard !consensus.questions.isEmpty else { return nil }
+        while true {
+            let page = try await store.annotationDigests(in: project.id, after: consensus.cursor, limit: pageSize)
+            // Another call may have caught up while this one waited for the store.
+            if let current = projects[project.id], current.schema == consensus.schema,
+                let cursor = current.cursor, cursor > (consensus.cursor ?? AnnotationID(0))
+            {
+                consensus = current
+            }
+            consensus.add(page.filter { $0.id > (consensus.cursor ?? AnnotationID(0)) })
+            projects[project.id] = consensus
+            if page.count < pageSize { break }
+        }
+        guard let confidence = consensus.confidence(ofTask: task) else { return nil }
+        return try await store.settleOverlap(of: task, confidence: confidence)
+    }
+}
+
+/// The models of one project's choice questions and how far they have read.
+struct ProjectConsensus: Sendable {
+    let schema: ProjectSchema
+    private(set) var cursor: AnnotationID?
+    private(set) var questions: [QuestionConsensus]
+
+    init(schema: ProjectSchema) {
+        self.schema = schema
+        questions = schema.questions.compactMap { question in
+            guard let coding = OptionCoding(question: question), case .choice = question.kind,
+                let model = try? DawidSkeneModel(classCount: coding.classCount)
+            else { return nil }
+            return QuestionConsensus(name: question.name, coding: coding, model: model)
+        }
+    }
+
+    mutating func add(_ digests: [AnnotationDigest]) {
+        for digest in digests {
+            cursor = digest.id
+            guard let result = try? JSONParser().parse(digest.resultJSON) else { continue }
+            for index in questions.indices { questions[index].add(digest, result: result) }
+        }
+    }
+
+    /// The lowest confidence over the questions the task has answers for.
+    func confidence(ofTask task: TaskID) -> Double? {
+        questions.compactMap { $0.confidence(ofTask: task) }.min()
+    }
+}
+
+/// One choice question's incremental Dawid-Skene model, with the dense codes of its tasks and annotators.
+struct QuestionConsensus: Sendable {
+    let name: String
+    let coding: OptionCoding
+    private(set) var model: DawidSkeneModel
+    private var tasks = DenseIndex<TaskID>()
+    private var annotators = DenseIndex<UserID>()
+
+    init(name: String, coding: OptionCoding, model: DawidSkeneModel) {
+        self.name = name
+        self.coding = coding
+        self.model = model
+    }
+
+    mutating func add(_ digest: AnnotationDigest, result: JSONValue) {
+        guard let label = result[name]?.stringValue.flatMap(coding.code(of:)) else { return }
+        let observation = LabelObservation(
+            task: tasks.insert(digest.taskID), annotator: annotators.insert(digest.annotatorID), label: label)
+        // Codes come from the indexes and labels from the coding, so they are in range.
+        _ = try? model.add(observation)
+        if model.addedSinceFit * 10 >= model.observationCount, model.observationCount >= 20 {
+            model.refit()
+        }
+    }
+
+    func confidence(ofTask task: TaskID) -> Double? {
+        guard let code = tasks.code(of: task), model.annotationCount(ofTask: code) > 0 else { return nil }
+        return model.posterior(ofTask: code).confidence
+    }
+}

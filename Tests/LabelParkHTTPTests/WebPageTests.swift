@@ -18,7 +18,10 @@ import Testing
         return String(try #require(reply.headers[.setCookie]?.split(separator: ";").first))
     }
 
-    static let pages = ["/", "/projects/new", "/projects/1", "/projects/1/annotate", "/projects/1/quality", "/my-work"]
+    static let pages = [
+        "/", "/projects/new", "/projects/1", "/projects/1/annotate", "/projects/1/quality", "/projects/1/review",
+        "/my-work",
+    ]
 
     @Test(
         "pages send people who are not signed in to the sign-in page, remembering where they were going",

@@ -59,6 +59,9 @@ def all_tests():
         ("hostile_text", cases_pages.test_hostile_text_is_shown_not_run),
         ("both_languages", cases_pages.test_both_languages),
         ("quality_dashboard", importlib.import_module("cases_quality").test_quality_dashboard),
+        ("review_reject_rework_accept", importlib.import_module("cases_review").test_review_reject_rework_accept),
+        ("pause_and_reinstate", importlib.import_module("cases_review").test_pause_and_reinstate),
+        ("inspection_from_project_page", importlib.import_module("cases_review").test_inspection_from_project_page),
         ("session_expiry", cases_annotate.test_session_expiry_keeps_work),
         ("performance", cases_annotate.test_performance),
     ]

@@ -28,6 +28,7 @@ struct PageController {
         router.get("projects/:id", use: page("project", title: "project.title", withProject: true))
         router.get("projects/:id/annotate", use: page("annotate", title: "annotate.title", withProject: true))
         router.get("projects/:id/quality", use: page("quality", title: "quality.title", withProject: true))
+        router.get("projects/:id/review", use: page("review", title: "review.title", withProject: true))
         router.get("my-work", use: page("my-work", title: "myWork.title"))
     }
 

@@ -18,6 +18,7 @@ export class StatusBanner {
       claimingOffline: false,
       signedOut: false,
       refused: null,
+      paused: null,
       lapsed: false,
       empty: false,
       failure: null,
@@ -70,6 +71,7 @@ export class StatusBanner {
         parts: [f.pending > 0 ? t(`annotate.offline${kept}`, { count }) : t("annotate.offlineNothing")],
       };
     }
+    if (f.paused) return { state: "paused", parts: [f.paused] };
     if (f.refused) return { state: "error", parts: [t("annotate.refused", { message: f.refused, count })] };
     if (f.lapsed) return { state: "lapsed", parts: [t("annotate.lapsed")] };
     if (f.empty) return { state: "empty", parts: [this.note ?? t("annotate.emptyStatus")] };

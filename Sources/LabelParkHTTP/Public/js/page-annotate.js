@@ -27,6 +27,9 @@ const nodes = {
   formRoot: byId("form-root"),
   waiting: byId("waiting"),
   empty: byId("empty"),
+  paused: byId("paused"),
+  pausedText: byId("paused-text"),
+  pausedCheckAgain: byId("paused-check-again"),
   checkAgain: byId("check-again"),
   submit: byId("submit"),
   skip: byId("skip"),
@@ -187,6 +190,7 @@ function present(claim) {
   // Visible before rendering, so that the render measure includes layout.
   nodes.waiting.hidden = true;
   nodes.empty.hidden = true;
+  nodes.paused.hidden = true;
   nodes.workspace.hidden = false;
   nodes.taskLabel.textContent = t("annotate.taskNumber", { id: claim.task.id });
   current = { task: claim.task, lease: claim.lease, form: null, history: [], lastChange: null, lapsed: false };
@@ -198,7 +202,7 @@ function present(claim) {
   setControlsEnabled(true);
   updateUndo();
   activity.restart();
-  status.update({ lapsed: false, empty: false, loading: false });
+  status.update({ lapsed: false, empty: false, paused: null, loading: false });
   current.form.focusQuestion(0);
   if (measuringEnter) {
     measuringEnter = false;
@@ -215,6 +219,7 @@ function showWaiting() {
   setControlsEnabled(false);
   nodes.workspace.hidden = true;
   nodes.empty.hidden = true;
+  nodes.paused.hidden = true;
   nodes.waiting.hidden = false;
 }
 
@@ -223,8 +228,36 @@ function showEmpty() {
   nodes.waiting.hidden = true;
   nodes.empty.hidden = false;
   measuringEnter = false;
-  status.update({ empty: true, lapsed: false, loading: false });
+  status.update({ empty: true, lapsed: false, paused: null, loading: false });
   nodes.checkAgain.focus();
+}
+
+/** Whether a claim was refused because a manager's auto-pause stopped this annotator on the project. */
+function isPaused(error) {
+  return error instanceof ApiError && error.status === 403 && error.code === "annotator_paused";
+}
+
+/** Shows why no more tasks come (403 annotator_paused): the gold accuracy and window that paused them. */
+function showPaused(error) {
+  showWaiting();
+  nodes.waiting.hidden = true;
+  nodes.paused.hidden = false;
+  measuringEnter = false;
+  const accuracy = Number(error.body?.accuracy);
+  const windowSize = Number(error.body?.window);
+  const message =
+    Number.isFinite(accuracy) && Number.isInteger(windowSize) && windowSize > 0
+      ? t("annotate.pausedText", {
+          accuracy: new Intl.NumberFormat(document.documentElement.lang || "en", {
+            style: "percent",
+            maximumFractionDigits: 1,
+          }).format(accuracy),
+          window: formatNumber(windowSize),
+        })
+      : t("annotate.pausedTextPlain");
+  nodes.pausedText.textContent = message;
+  status.update({ paused: message, empty: false, lapsed: false, loading: false });
+  nodes.pausedCheckAgain.focus();
 }
 
 /** Shows the next task: the one ready ahead at once, otherwise once it is claimed. */
@@ -234,7 +267,8 @@ async function showNext() {
   try {
     claim = await supply.take();
   } catch (error) {
-    fail(error);
+    if (isPaused(error)) showPaused(error);
+    else fail(error);
     return;
   }
   if (!claim) {
@@ -436,6 +470,7 @@ async function start() {
   nodes.skip.addEventListener("click", () => skip());
   nodes.undo.addEventListener("click", () => undo());
   nodes.checkAgain.addEventListener("click", () => showNext());
+  nodes.pausedCheckAgain.addEventListener("click", () => showNext());
   window.addEventListener("online", () => sender.nudge());
   window.addEventListener("pagehide", releaseOnLeaving);
   window.addEventListener("pageshow", (event) => {

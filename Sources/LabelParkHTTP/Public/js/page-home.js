@@ -17,6 +17,8 @@ import {
 const statusNode = document.getElementById("home-status");
 const projectsNode = document.getElementById("projects");
 const newProjectLink = document.getElementById("new-project");
+/** Roles that review annotations (the server decides; this only chooses which links to offer). */
+const reviewingRoles = new Set(["reviewer", "manager", "admin"]);
 
 /** The translated name of an organization kind or role, falling back to the raw value for new ones. */
 function kindName(kind) {
@@ -53,15 +55,23 @@ function projectCard(project) {
     progressSlot.append(el("p", { className: "muted", text: t("home.progressLoading") }));
   }
   card.append(progressSlot);
-  card.append(
-    el("div", { className: "card-actions" }, [
+  const actions = el("div", { className: "card-actions" }, [
+    el("a", {
+      className: "annotate-link button primary",
+      text: t("home.annotate"),
+      attrs: { href: `/projects/${id}/annotate`, "aria-describedby": `project-${id}-name` },
+    }),
+  ]);
+  if (project.can_manage || reviewingRoles.has(project.your_role)) {
+    actions.append(
       el("a", {
-        className: "annotate-link button primary",
-        text: t("home.annotate"),
-        attrs: { href: `/projects/${id}/annotate`, "aria-describedby": `project-${id}-name` },
+        className: "review-link button",
+        text: t("home.review"),
+        attrs: { href: `/projects/${id}/review`, "aria-describedby": `project-${id}-name` },
       }),
-    ]),
-  );
+    );
+  }
+  card.append(actions);
   return { card, progressSlot };
 }
 

@@ -1,5 +1,7 @@
-// My work: the person's own annotations, newest first, each editable with a version check; a conflict
-// (the annotation changed elsewhere since it was opened) shows both versions and lets the person choose.
+// My work: the answers a reviewer sent back for rework (with the reviewer's comment), then the person's own
+// annotations, newest first, each editable with a version check; a conflict (the annotation changed
+// elsewhere since it was opened) shows both versions and lets the person choose. Saving a rework item
+// sends it back to review and takes it off the rework list.
 
 import { loadTranslations, t } from "/static/js/i18n.js";
 import { api } from "/static/js/api.js";
@@ -27,6 +29,11 @@ const projectFilter = document.getElementById("project-filter");
 const editorNode = document.getElementById("editor");
 const editorHeading = document.getElementById("editor-heading");
 const editorMeta = document.getElementById("editor-meta");
+const editorRework = document.getElementById("editor-rework");
+const editorReworkComment = document.getElementById("editor-rework-comment");
+const reworkSection = document.getElementById("rework");
+const reworkList = document.getElementById("rework-list");
+const reworkEmpty = document.getElementById("rework-empty");
 const editorForm = document.getElementById("editor-form");
 const editorStatus = document.getElementById("editor-status");
 const editorActions = document.getElementById("editor-actions");
@@ -44,7 +51,7 @@ const projectNames = new Map();
 const projectDetails = new Map();
 
 let nextBefore = null;
-/** The open editor: `{annotation, task, schema, handle, dirty, row, mine, current}`; null when closed. */
+/** The open editor: `{annotation, task, schema, handle, dirty, row, mine, current, rework}`; null when closed. */
 let editing = null;
 
 // MARK: the list
@@ -157,6 +164,71 @@ async function projectDetail(id) {
   return json;
 }
 
+// MARK: rework
+
+function reworkItem(entry) {
+  const { annotation, rejection } = entry;
+  const projectName = projectNames.get(annotation.project_id) ?? t("myWork.projectNumber", { id: annotation.project_id });
+  const open = el("button", {
+    className: "rework-open small primary",
+    text: t("myWork.reworkOpen"),
+    attrs: { type: "button", "aria-label": t("myWork.reworkOpenLabel", { task: annotation.task_id, project: projectName }) },
+  });
+  const item = el(
+    "li",
+    {
+      className: "rework-item",
+      attrs: { "data-testid": "rework-item", "data-annotation-id": annotation.id, "data-task-id": annotation.task_id },
+    },
+    [
+      el("span", { className: "rework-what", text: t("myWork.reworkWhat", { task: annotation.task_id, project: projectName }) }),
+      el("p", { className: "rework-comment", text: rejection?.comment || t("myWork.reworkNoComment") }),
+      el("span", {
+        className: "rework-when",
+        text: t("myWork.reworkWhen", { time: formatTime(rejection?.created_at ?? annotation.updated_at) }),
+      }),
+      open,
+    ],
+  );
+  open.addEventListener("click", () => {
+    const row = tableBody.querySelector(`tr[data-annotation-id="${annotation.id}"]`);
+    openEditor(annotation.id, row, { rework: { item, comment: rejection?.comment ?? "" } });
+  });
+  return item;
+}
+
+function showReworkCount() {
+  const count = reworkList.children.length;
+  reworkEmpty.hidden = count > 0;
+  document.getElementById("rework-heading").textContent =
+    count > 0 ? t("myWork.reworkHeadingCount", { count: formatCount(count) }) : t("myWork.reworkHeading");
+}
+
+async function loadRework() {
+  const query = projectFilter.value ? `?project=${encodeURIComponent(projectFilter.value)}` : "";
+  try {
+    const { json } = await api("GET", `/api/v1/rework${query}`);
+    const entries = Array.isArray(json?.rework) ? json.rework : [];
+    clear(reworkList);
+    for (const entry of entries) {
+      if (entry?.annotation) reworkList.append(reworkItem(entry));
+    }
+    // The section appears only when something was sent back (or was, earlier on this page).
+    if (entries.length > 0) reworkSection.hidden = false;
+    showReworkCount();
+  } catch {
+    // Older servers have no rework list; the annotations below still load and report real failures.
+  }
+}
+
+/** Takes a saved rework item off the list and moves focus to the next one (or the list's heading). */
+function finishRework(item) {
+  const next = item.nextElementSibling ?? item.previousElementSibling;
+  item.remove();
+  showReworkCount();
+  (next?.querySelector("button.rework-open") ?? document.getElementById("rework-heading")).focus();
+}
+
 // MARK: the editor
 
 function setEditorBusy(busy) {
@@ -169,16 +241,21 @@ function setEditorBusy(busy) {
 function closeEditor({ focusRow = true } = {}) {
   if (!editing) return;
   const row = editing.row;
+  const reworkItemNode = editing.rework?.item;
   editing.handle?.destroy?.();
   editing = null;
+  editorRework.hidden = true;
   clear(editorForm);
   clear(conflictBody);
   conflictNode.hidden = true;
   editorNode.hidden = true;
-  if (focusRow && row?.isConnected) row.querySelector("button.edit")?.focus();
+  if (!focusRow) return;
+  // Back where the editor was opened from: the rework item, or the annotation's row.
+  if (reworkItemNode?.isConnected) reworkItemNode.querySelector("button.rework-open")?.focus();
+  else if (row?.isConnected) row.querySelector("button.edit")?.focus();
 }
 
-async function openEditor(annotationID, row) {
+async function openEditor(annotationID, row, { rework = null } = {}) {
   if (editing && editing.dirty && !confirm(t("myWork.discardConfirm"))) return;
   closeEditor({ focusRow: false });
   editorNode.hidden = false;
@@ -190,8 +267,10 @@ async function openEditor(annotationID, row) {
   setEditorBusy(true);
   editorNode.scrollIntoView({ block: "start" });
   editorHeading.focus();
-  const session = { row, dirty: false, handle: null };
+  const session = { row, dirty: false, handle: null, rework };
   editing = session;
+  editorReworkComment.textContent = rework?.comment ?? "";
+  editorRework.hidden = !rework;
   try {
     const { json: annotation } = await api("GET", `/api/v1/annotations/${annotationID}`);
     const [{ json: task }, project, { renderForm }] = await Promise.all([
@@ -201,7 +280,9 @@ async function openEditor(annotationID, row) {
     ]);
     if (editing !== session) return;
     Object.assign(session, { annotation, task, schema: project.schema });
-    editorHeading.textContent = t("myWork.editorHeading", { task: annotation.task_id });
+    editorHeading.textContent = t(rework ? "myWork.reworkEditorHeading" : "myWork.editorHeading", {
+      task: annotation.task_id,
+    });
     editorMeta.textContent = t("myWork.editorMeta", {
       project: project.name,
       version: formatCount(annotation.version),
@@ -240,6 +321,12 @@ async function save(result, version) {
     );
     if (editing !== session) return;
     session.row = session.row?.isConnected ? replaceRow(session.row, updated) : session.row;
+    if (session.rework) {
+      closeEditor({ focusRow: false });
+      finishRework(session.rework.item);
+      showStatus(statusNode, t("myWork.reworkSent", { task: updated.task_id, version: formatCount(updated.version) }), "ok");
+      return;
+    }
     closeEditor();
     showStatus(statusNode, t("myWork.saved", { task: updated.task_id, version: formatCount(updated.version) }), "ok");
   } catch (error) {
@@ -383,13 +470,14 @@ async function main() {
   loadMoreButton.addEventListener("click", () => loadPage());
   projectFilter.addEventListener("change", () => {
     closeEditor({ focusRow: false });
+    loadRework();
     loadPage({ reset: true });
   });
   window.addEventListener("beforeunload", (event) => {
     if (editing?.dirty) event.preventDefault();
   });
   await loadProjects();
-  await loadPage({ reset: true });
+  await Promise.all([loadRework(), loadPage({ reset: true })]);
 }
 
 main();

@@ -15,6 +15,10 @@ import {
 } from "/static/js/pages-dom.js";
 import { renderSchemaPreview } from "/static/js/pages-schema.js";
 import { setUpSettings } from "/static/js/pages-settings.js";
+import { setUpPausedAnnotators, setUpBatches } from "/static/js/pages-workflow.js";
+
+/** Roles that review annotations on a project (the server checks; this only decides what links to show). */
+const reviewingRoles = new Set(["reviewer", "manager", "admin"]);
 
 const projectID = pageProjectID();
 const statusNode = document.getElementById("project-status");
@@ -106,7 +110,20 @@ function showSettings(project) {
     numberItem("project.settingOverlap", formatCount(project.overlap)),
     numberItem("project.settingLease", t("project.seconds", { count: formatCount(project.lease_seconds) })),
     numberItem("project.settingRole", translatedOr(`home.role_${project.your_role}`, String(project.your_role))),
+    numberItem("project.settingReview", reviewSummary(project.quality?.review)),
   );
+}
+
+/** The review setting in words: none, every answer, or a share of them. */
+function reviewSummary(review) {
+  switch (review?.mode) {
+    case "all":
+      return t("project.reviewAll");
+    case "sample":
+      return t("project.reviewSample", { percent: formatCount(review.sample_percent ?? 0) });
+    default:
+      return t("project.reviewNone");
+  }
 }
 
 // MARK: import
@@ -303,11 +320,14 @@ async function main() {
   if (!project.can_manage) {
     for (const section of document.querySelectorAll(".manager-only")) section.hidden = true;
   }
+  document.getElementById("review-link").hidden = !(project.can_manage || reviewingRoles.has(project.your_role));
   showSettings(project);
   document.getElementById("schema-json").textContent = JSON.stringify(project.schema, null, 2);
 
   const work = [renderSchemaPreview(document.getElementById("schema-view"), project.schema, { readOnly: true })];
-  if (project.can_manage) work.push(loadProgress());
+  if (project.can_manage) {
+    work.push(loadProgress(), setUpPausedAnnotators(projectID), setUpBatches(projectID));
+  }
   work.push(setUpSettings(project, { onSaved: showSettings }));
   await Promise.all(work);
   if (statusNode.dataset.state !== "error") {

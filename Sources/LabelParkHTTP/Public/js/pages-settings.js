@@ -1,6 +1,7 @@
-// The project's settings for its managers: name, description, lease, and the schema in the shared editor
-// (checked as you type, with a preview), saved with PATCH /api/v1/projects/{id}. Once the project has
-// annotations the schema is read-only: the stored answers must stay valid, so the server refuses a new one.
+// The project's settings for its managers: name, description, lease, the schema in the shared editor
+// (checked as you type, with a preview) and the quality settings, saved with PATCH /api/v1/projects/{id}.
+// Once the project has annotations the schema is read-only: the stored answers must stay valid, so the
+// server refuses a new one.
 
 import { t } from "/static/js/i18n.js";
 import { api } from "/static/js/api.js";
@@ -9,6 +10,7 @@ import {
 } from "/static/js/pages-dom.js";
 import { renderSchemaPreview } from "/static/js/pages-schema.js";
 import { createSchemaEditor } from "/static/js/pages-schema-editor.js";
+import { setUpQualitySettings } from "/static/js/pages-quality-settings.js";
 
 /** The schema as the editor shows it: pretty-printed, two spaces. */
 function schemaText(schema) {
@@ -38,17 +40,24 @@ export async function setUpSettings(project, { onSaved } = {}) {
   let stored = project;
   let locked = false;
   let saving = false;
+  const qualitySettings = setUpQualitySettings(project.overlap);
+  /** The quality object as the form read it right after it was filled: unchanged settings are not sent. */
+  let storedQuality = null;
 
   const fieldInputs = {
     name: [nameInput, "settings-name-error"],
     description: [descriptionInput, "settings-description-error"],
     lease_seconds: [leaseInput, "settings-lease-seconds-error"],
+    ...qualitySettings.fieldInputs,
   };
 
   function fill(fromProject) {
     nameInput.value = fromProject.name;
     descriptionInput.value = fromProject.description ?? "";
     leaseInput.value = String(fromProject.lease_seconds);
+    qualitySettings.setOverlap(fromProject.overlap);
+    qualitySettings.fill(fromProject.quality ?? {});
+    storedQuality = qualitySettings.read(() => {});
   }
 
   function lockSchema() {
@@ -106,7 +115,14 @@ export async function setUpSettings(project, { onSaved } = {}) {
       showStatus(result, t("project.settings.fixField"), "error");
       return;
     }
+    const quality = qualitySettings.read(showFieldError);
+    if (quality === null) {
+      showStatus(result, t("project.settings.fixField"), "error");
+      return;
+    }
     const body = { name, description: descriptionInput.value, lease_seconds: lease };
+    // Only a change is sent, so saving a name never rewrites quality settings another manager just changed.
+    if (!sameJSON(quality, storedQuality)) body.quality = quality;
     if (!locked) {
       schemaEditor.check();
       const schema = schemaEditor.current();
@@ -127,6 +143,10 @@ export async function setUpSettings(project, { onSaved } = {}) {
       const { json: saved } = await withFreshSession(() => api("PATCH", `/api/v1/projects/${project.id}`, { body }));
       stored = saved;
       if ("schema" in body) schemaEditor.reset(schemaText(saved.schema));
+      if ("quality" in body) {
+        qualitySettings.fill(saved.quality ?? {});
+        storedQuality = qualitySettings.read(() => {});
+      }
       await showSaved(saved, "schema" in body);
       showStatus(result, t("project.settings.saved"), "ok");
     } catch (error) {

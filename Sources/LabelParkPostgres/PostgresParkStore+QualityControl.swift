@@ -24,6 +24,37 @@ extension PostgresParkStore {
         }
     }
 
+    public func annotatorAffiliations(
+        in project: ProjectID, by principal: Principal
+    ) async throws -> [AnnotatorAffiliation] {
+        try await read { connection in
+            try AccessRules.requireManagement(
+                try await self.projectAccess(project, by: principal, on: connection), for: .seeQuality)
+            let id = project.rawValue
+            return AnnotatorAffiliation.firstPerPerson(
+                try await connection.run(
+                    """
+                    SELECT a.annotator_id, acc.display_name, o.name, w.id, w.name, w.county
+                    FROM (SELECT DISTINCT annotator_id FROM annotation WHERE project_id = \(id)) a
+                    JOIN account acc ON acc.id = a.annotator_id
+                    JOIN project p ON p.id = \(id)
+                    LEFT JOIN membership m ON m.account_id = a.annotator_id
+                        AND (m.organization_id = p.organization_id
+                             OR m.organization_id IN (SELECT organization_id FROM project_grant WHERE project_id = \(id)))
+                    LEFT JOIN organization o ON o.id = m.organization_id
+                    LEFT JOIN workplace w ON w.id = m.workplace_id
+                    ORDER BY a.annotator_id, w.id IS NULL, o.id
+                    """, logger: self.logger
+                ).map { row in
+                    let (user, name, organization, workplace, workplaceName, county) = try row.decode(
+                        (Int64, String, String?, Int64?, String?, String?).self)
+                    return AnnotatorAffiliation(
+                        userID: user, displayName: name, organizationName: organization, workplaceID: workplace,
+                        workplaceName: workplaceName, county: county)
+                })
+        }
+    }
+
     public func reinstate(_ annotator: UserID, in project: ProjectID, by principal: Principal) async throws {
         try await transaction { connection in
             try AccessRules.requireManagement(

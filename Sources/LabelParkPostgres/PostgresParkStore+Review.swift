@@ -389,6 +389,14 @@ extension PostgresParkStore {
         try await read { connection in
             try AccessRules.requireManagement(
                 try await self.projectAccess(project, by: principal, on: connection), for: .inspectBatches)
+            let inspections = Dictionary(
+                grouping: try await connection.run(
+                    """
+                    SELECT \(unescaped: Self.inspectionColumns) FROM inspection
+                    WHERE project_id = \(project.rawValue) ORDER BY id
+                    """, logger: self.logger
+                ).map(Self.inspection(from:)),
+                by: \.batchID)
             return try await connection.run(
                 """
                 SELECT id, task_count, status, created_at FROM task_batch
@@ -399,7 +407,7 @@ extension PostgresParkStore {
                 return TaskBatch(
                     id: BatchID(id), projectID: project, taskCount: count,
                     status: BatchStatus(rawValue: status) ?? .open,
-                    createdAt: Timestamp(rawValue: createdAt))
+                    createdAt: Timestamp(rawValue: createdAt), inspections: inspections[BatchID(id)] ?? [])
             }
         }
     }

@@ -26,6 +26,37 @@ extension SQLiteParkStore {
         }
     }
 
+    public func annotatorAffiliations(
+        in project: ProjectID, by principal: Principal
+    ) async throws -> [AnnotatorAffiliation] {
+        try await pool.read { db in
+            try AccessRules.requireManagement(try self.projectAccess(project, by: principal, in: db), for: .seeQuality)
+            return AnnotatorAffiliation.firstPerPerson(
+                try Row.fetchAll(db, sql: Self.affiliationsSQL, arguments: [project.rawValue]).map { row in
+                    AnnotatorAffiliation(
+                        userID: row["annotator_id"], displayName: row["display_name"],
+                        organizationName: row["organization"], workplaceID: row["workplace_id"],
+                        workplaceName: row["workplace"], county: row["county"])
+                })
+        }
+    }
+
+    /// Each annotator of project `?1` with the memberships that reach the project (its owner or a granted
+    /// vendor), those with a workplace first.
+    static let affiliationsSQL = """
+        SELECT a.annotator_id, acc.display_name, o.name AS organization, w.id AS workplace_id, w.name AS workplace,
+               w.county
+        FROM (SELECT DISTINCT annotator_id FROM annotation WHERE project_id = ?1) a
+        JOIN account acc ON acc.id = a.annotator_id
+        JOIN project p ON p.id = ?1
+        LEFT JOIN membership m ON m.account_id = a.annotator_id
+            AND (m.organization_id = p.organization_id
+                 OR m.organization_id IN (SELECT organization_id FROM project_grant WHERE project_id = ?1))
+        LEFT JOIN organization o ON o.id = m.organization_id
+        LEFT JOIN workplace w ON w.id = m.workplace_id
+        ORDER BY a.annotator_id, w.id IS NULL, o.id
+        """
+
     public func reinstate(_ annotator: UserID, in project: ProjectID, by principal: Principal) async throws {
         try await batcher.write { db in
             try AccessRules.requireManagement(

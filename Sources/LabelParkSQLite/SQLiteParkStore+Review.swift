@@ -324,6 +324,11 @@ extension SQLiteParkStore {
         try await pool.read { db in
             try AccessRules.requireManagement(
                 try self.projectAccess(project, by: principal, in: db), for: .inspectBatches)
+            let inspections = Dictionary(
+                grouping: try Row.fetchAll(
+                    db, sql: "SELECT * FROM inspection WHERE project_id = ? ORDER BY id", arguments: [project.rawValue]
+                ).map(Self.inspection(from:)),
+                by: \.batchID)
             return try Row.fetchAll(
                 db,
                 sql: "SELECT id, task_count, status, created_at FROM task_batch WHERE project_id = ? ORDER BY id DESC",
@@ -332,7 +337,8 @@ extension SQLiteParkStore {
                 TaskBatch(
                     id: BatchID(row["id"]), projectID: project, taskCount: row["task_count"],
                     status: BatchStatus(rawValue: row["status"]) ?? .open,
-                    createdAt: Timestamp(rawValue: row["created_at"]))
+                    createdAt: Timestamp(rawValue: row["created_at"]),
+                    inspections: inspections[BatchID(row["id"])] ?? [])
             }
         }
     }
@@ -396,15 +402,18 @@ extension SQLiteParkStore {
     }
 
     static func fetchInspection(_ id: InspectionID, db: Database) throws -> Inspection? {
-        try Row.fetchOneCached(db, sql: "SELECT * FROM inspection WHERE id = ?", arguments: [id.rawValue]).map { row in
+        try Row.fetchOneCached(db, sql: "SELECT * FROM inspection WHERE id = ?", arguments: [id.rawValue]).map(
+            inspection(from:))
+    }
+
+    static func inspection(from row: Row) -> Inspection {
             Inspection(
-                id: id, projectID: ProjectID(row["project_id"]), batchID: BatchID(row["batch_id"]),
+                id: InspectionID(row["id"]), projectID: ProjectID(row["project_id"]), batchID: BatchID(row["batch_id"]),
                 acceptableQuality: PartsPerMillion.share(row["aql_ppm"]), sampled: row["sampled"],
                 decided: row["decided"], defects: row["defects"],
                 status: InspectionStatus(rawValue: row["status"]) ?? .open,
                 createdAt: Timestamp(rawValue: row["created_at"]),
                 closedAt: (row["closed_at"] as Int64?).map(Timestamp.init(rawValue:)))
-        }
     }
 
     static func fetchReviews(

@@ -201,6 +201,10 @@ public protocol QualityControlStore: Sendable {
     /// Annotators paused on the project, newest first; managers only.
     func pausedAnnotators(in project: ProjectID, by principal: Principal) async throws -> [AnnotatorPause]
 
+    /// Everyone who annotated the project, with the organization and workplace through which they work on
+    /// it; managers only. Quality reports group annotators by it.
+    func annotatorAffiliations(in project: ProjectID, by principal: Principal) async throws -> [AnnotatorAffiliation]
+
     /// Lets a paused annotator claim again; only gold answers given from now on count towards a new pause.
     func reinstate(_ annotator: UserID, in project: ProjectID, by principal: Principal) async throws
 

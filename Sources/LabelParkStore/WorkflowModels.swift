@@ -111,13 +111,19 @@ public struct TaskBatch: Sendable, Hashable {
     public var taskCount: Int
     public var status: BatchStatus
     public var createdAt: Timestamp
+    /// Its inspections, oldest first.
+    public var inspections: [Inspection]
 
-    public init(id: BatchID, projectID: ProjectID, taskCount: Int, status: BatchStatus, createdAt: Timestamp) {
+    public init(
+        id: BatchID, projectID: ProjectID, taskCount: Int, status: BatchStatus, createdAt: Timestamp,
+        inspections: [Inspection] = []
+    ) {
         self.id = id
         self.projectID = projectID
         self.taskCount = taskCount
         self.status = status
         self.createdAt = createdAt
+        self.inspections = inspections
     }
 }
 
@@ -214,5 +220,13 @@ public struct ImportedBatch: Sendable, Hashable {
     public init(batchID: BatchID?, taskCount: Int) {
         self.batchID = batchID
         self.taskCount = taskCount
+    }
+}
+
+extension AnnotatorAffiliation {
+    /// The first affiliation of each person, in order: engines list each person's memberships best first.
+    public static func firstPerPerson(_ rows: [AnnotatorAffiliation]) -> [AnnotatorAffiliation] {
+        var seen = Set<Int64>()
+        return rows.filter { seen.insert($0.userID).inserted }
     }
 }

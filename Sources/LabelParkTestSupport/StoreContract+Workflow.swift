@@ -14,6 +14,7 @@ extension StoreContract {
         ("a rejection of a paused annotator's work reopens the slot for others", rejectionReopensSlot),
         ("an inspection accepts a batch at its AQL and returns it below", acceptanceInspection),
         ("dynamic overlap adds slots until confident, up to the maximum", dynamicOverlap),
+        ("annotators' affiliations name the workplace that reaches the project", affiliations),
     ]
 
     /// A project in client A with `work` work tasks and `gold` gold tasks whose known sentiment is "pos".
@@ -347,4 +348,32 @@ extension StoreContract {
         #expect(try await store.settleOverlap(of: first.task.id, confidence: 0.1) == .enough)
         #expect(try await store.progress(of: project.id, by: park.managerA).slots == 3)
     }
+
+    public static func affiliations(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore(ManualClock())
+        let park = try await ParkFixture.make(in: store)
+        let project = try await qualityProject(park, work: 3, gold: 0, overlap: 3, quality: QualityPolicy(goldRate: 0))
+        try await store.grantProject(project.id, to: park.vendor.id, by: park.managerA)
+        let site = try await store.ensureWorkplace(named: "Datong site", county: "Pingcheng", in: park.vendor.id)
+        let user = try await store.createUser(
+            email: "site@v.test", displayName: "Site Worker", passwordHash: ParkFixture.passwordHash,
+            organization: park.vendor.id, role: .annotator, workplace: site.id)
+        let siteWorker = try await store.principal(for: user.id)!
+        for person in [park.annotatorA, siteWorker] {
+            let claim = try #require(try await store.claimNextSlot(in: project.id, by: person))
+            _ = try await store.submit(submission(for: claim), by: person)
+        }
+        let found = try await store.annotatorAffiliations(in: project.id, by: park.managerA)
+        #expect(found.map(\.userID).sorted() == [park.annotatorA.userID.rawValue, user.id.rawValue].sorted())
+        let client = try #require(found.first { $0.userID == park.annotatorA.userID.rawValue })
+        #expect(client.organizationName == "Client A" && client.workplaceID == nil)
+        let vendor = try #require(found.first { $0.userID == user.id.rawValue })
+        #expect(vendor.displayName == "Site Worker" && vendor.organizationName == "Vendor V")
+        #expect(vendor.workplaceID == site.id.rawValue && vendor.workplaceName == "Datong site")
+        #expect(vendor.county == "Pingcheng")
+        await expectStoreError(.forbidden("only the project's managers see its quality")) {
+            _ = try await store.annotatorAffiliations(in: project.id, by: siteWorker)
+        }
+    }
 }
+

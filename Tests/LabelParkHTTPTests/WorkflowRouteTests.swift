@@ -180,6 +180,8 @@ struct WorkflowRouteTests {
             #expect(closed.value("accuracy") as? Double == 0.5)
             let after = try await park.send(.get, "/api/v1/projects/\(project)/batches", as: park.managerA)
             #expect(after.string("batches.0.status") == "accepted")
+            #expect(after.int("batches.0.inspections.0.id") == inspection)
+            #expect(after.string("batches.0.inspections.0.status") == "passed")
             let foreign = try await park.send(.get, "/api/v1/inspections/\(inspection)", as: park.managerB)
             #expect(foreign.status == .notFound)
         }

@@ -29,11 +29,44 @@ struct QualityController {
             }
         }
         let questions = ProjectQuality.report(schema: access.project.schema, tasks: inputs.withLock { $0 })
+        let affiliations = try await store.annotatorAffiliations(in: access.project.id, by: principal)
+        let workplaces = ProjectQuality.byWorkplace(questions, affiliations: affiliations)
         return JSONResponse.make(
             .object([
                 "project_id": .integer(access.project.id.rawValue),
-                "questions": .array(questions.map(Self.render)),
+                "annotators": .array(affiliations.map(Self.render)),
+                "questions": .array(
+                    zip(questions, workplaces).map { question, grouped in
+                        guard case .object(var members) = Self.render(question) else { return .null }
+                        members.append(
+                            JSONMember(
+                                "workplaces",
+                                .array(grouped.workplaces.map { Self.render($0, of: question.question.kind) })))
+                        return .object(members)
+                    }),
             ]))
+    }
+
+    private static func render(_ affiliation: AnnotatorAffiliation) -> JSONValue {
+        .object([
+            "user_id": .integer(affiliation.userID),
+            "name": .string(affiliation.displayName),
+            "organization": affiliation.organizationName.map { .string($0) } ?? .null,
+            "workplace_id": affiliation.workplaceID.map { .integer($0) } ?? .null,
+            "workplace": affiliation.workplaceName.map { .string($0) } ?? .null,
+            "county": affiliation.county.map { .string($0) } ?? .null,
+        ])
+    }
+
+    private static func render(_ workplace: WorkplaceQuestionQuality, of kind: QuestionKind) -> JSONValue {
+        .object([
+            "workplace_id": workplace.workplaceID.map { .integer($0) } ?? .null,
+            "name": workplace.workplaceName.map { .string($0) } ?? .null,
+            "county": workplace.county.map { .string($0) } ?? .null,
+            "annotators": .integer(workplace.annotators),
+            "annotations": .integer(workplace.annotations),
+            "gold": render(workplace.gold, of: kind),
+        ])
     }
 
     private static func render(_ question: QuestionQualityReport) -> JSONValue {

@@ -51,6 +51,7 @@ struct WorkflowController {
                             "task_count": .integer(batch.taskCount),
                             "status": .string(batch.status.rawValue),
                             "created_at": .string(batch.createdAt.iso8601),
+                            "inspections": .array(batch.inspections.map(Rendering.inspection)),
                         ])
                     })
             ]))

@@ -24,6 +24,12 @@ struct DemoPark {
         ("annotator4@\(domain)", "杨帆 Yang Fan", .vendor, .annotator, "阳高县标注基地 Yanggao workplace"),
     ]
 
+    /// What the demo's projects show of quality control: two gold tasks first, then one in twenty; a pause
+    /// below 60% over the last ten gold answers; a fifth of the answers reviewed.
+    private static let quality = QualityPolicy(
+        goldRate: 0.05, goldAtStart: 2, autoPause: AutoPausePolicy(window: 10, minimumAccuracy: 0.6),
+        review: .sample(percent: 20))
+
     private static let workplaces = [
         ("平城区标注基地 Pingcheng workplace", "平城区 Pingcheng District"),
         ("阳高县标注基地 Yanggao workplace", "阳高县 Yanggao County"),
@@ -63,7 +69,7 @@ struct DemoPark {
             let schema = try ProjectSchema(json: try JSONParser().parse(project.schemaJSON))
             let created = try await store.createProject(
                 name: project.name, description: project.description, schema: schema, overlap: project.overlap,
-                leaseSeconds: 900, in: client.id, by: manager)
+                leaseSeconds: 900, quality: Self.quality, in: client.id, by: manager)
             let tasks = project.tasks()
             _ = try await store.importTasks(into: created.id, by: manager) { insert in
                 for task in tasks { try insert(task) }

@@ -28,9 +28,9 @@ struct BenchAPI: Sendable {
         return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: limit))
     }
 
-    func createProject(token: String, overlap: Int) async throws -> Int {
+    func createProject(token: String, overlap: Int, quality: String?) async throws -> Int {
         let body = """
-            {"name":"bench","overlap":\(overlap),"lease_seconds":300,
+            {"name":"bench","overlap":\(overlap),"lease_seconds":300,\(quality.map { "\"quality\":\($0)," } ?? "")
              "schema":{"fields":[{"name":"text","type":"text"}],
                        "questions":[{"name":"sentiment","type":"choice","options":["pos","neg","neu"],"required":true}]}}
             """

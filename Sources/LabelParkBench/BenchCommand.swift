@@ -30,6 +30,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent virtual annotators (when the bench starts the server).") var annotators: Int = 32
     @Option(help: "Seconds each annotating scenario runs.") var duration: Double = 10
     @Option(help: "Overlap of the benchmark project.") var overlap: Int = 1
+    @Option(help: "The project's quality policy as JSON, e.g. '{\"review\":{\"mode\":\"all\"}}' (default: the server's).")
+    var quality: String?
+    @Option(help: "Import every Nth task as a gold task (0: none).") var goldEvery: Int = 0
     @Option(help: "Share of claims abandoned without a submission (0–1).") var abandon: Double = 0
     @Option(help: "Think time between claim and submit, in milliseconds.") var thinkMilliseconds: Int = 0
     @Option(help: "The warm scenario: tasks annotator 1 completes first, to give it a long history.")
@@ -120,7 +123,7 @@ struct BenchCommand: AsyncParsableCommand {
         try await server?.waitUntilHealthy(using: client)
         let api = BenchAPI(client: client, baseURL: target.baseURL)
         var report = BenchReport(machine: MachineInfo.current())
-        let project = try await api.createProject(token: target.managerToken, overlap: overlap)
+        let project = try await api.createProject(token: target.managerToken, overlap: overlap, quality: quality)
         report.notes["project"] = String(project)
         report.notes["instances"] = String(target.baseURLs.count)
         if let databaseURL { report.notes["database"] = databaseURL.hasPrefix("postgres") ? "postgresql" : "sqlite" }
@@ -132,7 +135,8 @@ struct BenchCommand: AsyncParsableCommand {
             case "import":
                 report.add(
                     try await ImportScenario(
-                        api: api, target: target, project: project, tasks: tasks, batch: importBatch
+                        api: api, target: target, project: project, tasks: tasks, batch: importBatch,
+                        goldEvery: goldEvery
                     ).run())
             case "warm":
                 let started = ContinuousClock.now

@@ -74,6 +74,8 @@ struct ImportScenario {
     let project: Int
     let tasks: Int
     let batch: Int
+    /// Every `goldEvery`-th task is imported as a gold task (0: none).
+    var goldEvery = 0
 
     func run() async throws -> ScenarioResult {
         let before = target.usage()
@@ -86,8 +88,12 @@ struct ImportScenario {
                 var body = ByteBuffer()
                 body.reserveCapacity(count * 64)
                 for index in next..<(next + count) {
-                    body.writeString(
-                        "{\"text\":\"benchmark task \(index): the shift supervisor reported a routine check\"}\n")
+                    let data = "{\"text\":\"benchmark task \(index): the shift supervisor reported a routine check\"}"
+                    if goldEvery > 0, index % goldEvery == 0 {
+                        body.writeString("{\"data\":\(data),\"gold\":{\"sentiment\":\"pos\"}}\n")
+                    } else {
+                        body.writeString(data + "\n")
+                    }
                 }
                 let reply = try await api.send(
                     .POST, "/api/v1/projects/\(project)/tasks", token: target.managerToken, body: body,

@@ -90,17 +90,10 @@ struct AnnotationController {
     /// `GET /api/v1/annotations?project=&before=&limit=`: the caller's own work, newest first.
     @Sendable func listMine(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        func id<Entity>(_ name: String) throws -> EntityID<Entity>? {
-            guard let text = request.query(name) else { return nil }
-            guard let id = EntityID<Entity>(parsing: Substring(text)) else {
-                throw ValidationError(field: name, message: "must be a positive integer")
-            }
-            return id
-        }
         let limit = request.query("limit").flatMap { Int($0) } ?? 50
         guard (1...500).contains(limit) else { throw ValidationError(field: "limit", message: "must be from 1 to 500") }
         let annotations = try await store.annotations(
-            by: principal, in: try id("project"), before: try id("before"), limit: limit)
+            by: principal, in: try request.queryID("project"), before: try request.queryID("before"), limit: limit)
         return JSONResponse.make(
             .object([
                 "annotations": .array(annotations.map(Rendering.annotation)),

@@ -19,15 +19,9 @@ struct ReviewController {
     /// `POST /api/v1/projects/{id}/reviews/next?inspection=` → 200 `{review, task, annotation}` or 204.
     @Sendable func next(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let inspection = try request.uri.queryParameters.get("inspection").map { text in
-            guard let id = InspectionID(parsing: Substring(text)) else {
-                throw ValidationError(field: "inspection", message: "must be an inspection id")
-            }
-            return id
-        }
         guard
             let claim = try await store.claimNextReview(
-                in: try context.pathID("id"), inspection: inspection, by: principal)
+                in: try context.pathID("id"), inspection: try request.queryID("inspection"), by: principal)
         else { return Response(status: .noContent) }
         return JSONResponse.make(
             .object([
@@ -98,13 +92,7 @@ struct ReviewController {
     /// `GET /api/v1/rework?project=`: the caller's rejected annotations, each with its rejection.
     @Sendable func rework(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let project = try request.uri.queryParameters.get("project").map { text in
-            guard let id = ProjectID(parsing: Substring(text)) else {
-                throw ValidationError(field: "project", message: "must be a project id")
-            }
-            return id
-        }
-        let items = try await store.rework(by: principal, in: project)
+        let items = try await store.rework(by: principal, in: try request.queryID("project"))
         return JSONResponse.make(
             .object([
                 "rework": .array(

@@ -17,4 +17,15 @@ extension Request {
     func query(_ name: String) -> String? {
         uri.queryParameters.get(name)
     }
+
+    /// An id in a query parameter; `nil` when absent, a 400 naming the parameter when not a positive integer.
+    func queryID<Entity>(_ name: String, as _: EntityID<Entity>.Type = EntityID<Entity>.self) throws
+        -> EntityID<Entity>?
+    {
+        guard let text = query(name) else { return nil }
+        guard let id = EntityID<Entity>(parsing: Substring(text)) else {
+            throw ValidationError(field: name, message: "must be a positive integer")
+        }
+        return id
+    }
 }

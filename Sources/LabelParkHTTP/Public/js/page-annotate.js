@@ -4,6 +4,7 @@
 
 import { loadTranslations, t, formatNumber } from "/static/js/i18n.js";
 import { api, ApiError, csrfToken, refreshSession } from "/static/js/api.js";
+import { sessionAwareCaller } from "/static/js/session-wait.js";
 import { renderForm, isTypingTarget } from "/static/js/form.js";
 import { openOutbox, MemoryOutbox, OutboxSender, newIdempotencyKey } from "/static/js/outbox.js";
 import { ActiveTime, watchActivity } from "/static/js/activity.js";
@@ -11,7 +12,6 @@ import { StatusBanner } from "/static/js/annotate-status.js";
 import { TaskSupply } from "/static/js/annotate-supply.js";
 
 /** How often to ask whether the person has signed in again in another tab. */
-const sessionPollMilliseconds = 3_000;
 /** Undo keeps this many steps per task. */
 const undoDepth = 100;
 /** Typing into one text question within this time is one undo step. */
@@ -50,47 +50,16 @@ let current = null;
 let busy = false;
 let doneCount = 0;
 let measuringEnter = false;
-let sessionWait = null;
 /** Tasks answered on this page (newest last), which a claim must not bring back. */
 const answeredTasks = new Set();
 const answeredMemory = 1_000;
 
 // MARK: - Session and connection
 
-/** Resolves once GET /api/v1/session answers 200 again (the person signed in in another tab). */
-function waitForSession() {
-  status.update({ signedOut: true });
-  sessionWait ??= new Promise((resolve) => {
-    const poll = async () => {
-      let back = false;
-      try {
-        back = await refreshSession();
-      } catch {
-        back = false;
-      }
-      if (back) {
-        sessionWait = null;
-        status.update({ signedOut: false });
-        resolve();
-      } else {
-        setTimeout(poll, sessionPollMilliseconds);
-      }
-    };
-    setTimeout(poll, sessionPollMilliseconds);
-  });
-  return sessionWait;
-}
-
-/** Calls the API, waiting out an expired session (401) once per call. */
-async function call(method, path, options) {
-  try {
-    return await api(method, path, options);
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 401) throw error;
-    await waitForSession();
-    return api(method, path, options);
-  }
-}
+const { call, waitForSession } = sessionAwareCaller({
+  onSignedOut: () => status.update({ signedOut: true }),
+  onSignedIn: () => status.update({ signedOut: false }),
+});
 
 // MARK: - Leases
 

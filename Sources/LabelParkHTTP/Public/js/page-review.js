@@ -4,12 +4,12 @@
 // The review's lease is renewed while the item is open and handed back when the page is left.
 
 import { loadTranslations, t, formatNumber } from "/static/js/i18n.js";
-import { api, ApiError, csrfToken, refreshSession } from "/static/js/api.js";
+import { ApiError, csrfToken } from "/static/js/api.js";
+import { sessionAwareCaller } from "/static/js/session-wait.js";
 import { renderForm, isTypingTarget } from "/static/js/form.js";
 import { el, clear, formatTime, pageProjectID, errorText, isNetworkFailure } from "/static/js/pages-dom.js";
 
 /** How often to ask whether the person has signed in again in another tab. */
-const sessionPollMilliseconds = 3_000;
 /** While nothing is waiting, look again this often (others keep submitting). */
 const emptyPollMilliseconds = 20_000;
 /** Retries after a failed claim wait 1 s, 2 s, 4 s … up to this. */
@@ -61,7 +61,6 @@ let current = null;
 let busy = false;
 let renewTimer = null;
 let emptyTimer = null;
-let sessionWait = null;
 /** Claims in flight are numbered so an older one that answers late cannot replace a newer item. */
 let claimSerial = 0;
 const counts = { accept: 0, reject: 0, fix: 0 };
@@ -99,45 +98,9 @@ function showCounts() {
 
 // MARK: - Session and requests
 
-/** Resolves once GET /api/v1/session answers 200 again (the person signed in in another tab). */
-function waitForSession() {
-  setStatus("signed-out", t("review.signedOut"), { signInLink: true });
-  sessionWait ??= new Promise((resolve) => {
-    const poll = async () => {
-      let back = false;
-      try {
-        back = await refreshSession();
-      } catch {
-        back = false;
-      }
-      if (back) {
-        sessionWait = null;
-        resolve();
-      } else {
-        setTimeout(poll, sessionPollMilliseconds);
-      }
-    };
-    setTimeout(poll, sessionPollMilliseconds);
-  });
-  return sessionWait;
-}
-
-/**
- * Calls the API; a stale CSRF token (the session was renewed in another tab) is refreshed and an expired
- * session waited out, each once, before the call is tried again.
- */
-async function call(method, path, options) {
-  try {
-    return await api(method, path, options);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 403 && error.code === "csrf" && (await refreshSession())) {
-      return api(method, path, options);
-    }
-    if (!(error instanceof ApiError) || error.status !== 401) throw error;
-    await waitForSession();
-    return api(method, path, options);
-  }
-}
+const { call } = sessionAwareCaller({
+  onSignedOut: () => setStatus("signed-out", t("review.signedOut"), { signInLink: true }),
+});
 
 function sleep(milliseconds) {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));

@@ -1,6 +1,7 @@
-"""Browser test of the quality page (issue #5): agreement, each annotator's record, the bar chart, the gold
-confusion matrix (everyone and one annotator), the gold-accuracy-per-day line chart and the aggregated answers,
-read from the page and compared with what GET /api/v1/projects/{id}/quality answers."""
+"""Browser test of the quality page (issue #5): agreement, each annotator's record with their workplace, the
+record per workplace, the bar chart, the gold confusion matrix (everyone and one annotator), the
+gold-accuracy-per-day line chart and the aggregated answers, read from the page and compared with what
+GET /api/v1/projects/{id}/quality answers."""
 
 from __future__ import annotations
 
@@ -14,11 +15,17 @@ from selenium.webdriver.common.keys import Keys
 from browser import wait_until
 from context import TestContext
 from pages import CJK, RAW_TRANSLATION_KEY, sign_in
+from park import PASSWORD, Account, Park
 
 MANAGER = "quality.manager@browser.test"
+# The organization's admin adds the workplace and the people who work through it (the CLI cannot).
+ADMIN = "quality.admin@browser.test"
 # (email, display name); the second name carries a CJK character so the chart's labels are checked with one.
 ANNOTATORS = (("ann.one@browser.test", "Ann One"), ("bo.two@browser.test", "Bo Two 张"),
               ("cy.three@browser.test", "Cy Three"))
+# Ann and Bo work through one workplace (added with the API); Cy, made with the CLI, through none.
+WORKPLACE = {"name": "Zuoyun 左云", "county": "Zuoyun County"}
+AT_WORKPLACE = {"ann.one@browser.test", "bo.two@browser.test"}
 OPTIONS = ["pos", "neg", "neu"]
 SCHEMA = {"fields": [{"name": "text", "type": "text"}],
           "questions": [{"name": "label", "type": "choice", "options": OPTIONS}]}
@@ -35,11 +42,45 @@ EXPECTED_GOLD = {"ann.one@browser.test": ("100%", 1.0), "bo.two@browser.test": (
 # Gold answers pos (task 0), neg (1), neu (2); rows gold, columns the answer, in option order pos, neg, neu.
 # Ann is right throughout; Bo answers neu for neg; Cy neu for neg and pos for neu.
 EXPECTED_CONFUSION = [[3, 0, 0], [0, 1, 2], [1, 0, 2]]
+# Per workplace, gold answers pooled: Zuoyun has Ann's 3 right of 3 and Bo's 2 of 3 → 5 of 6 = 83.3%, on 12 + 12
+# answers by 2 annotators; the group without a workplace is Cy alone, 1 of 3 = 33.3% on 12 answers. Rows:
+# (name on the page, county on the page, annotators, answers, gold scored, gold accuracy shown).
+EXPECTED_WORKPLACES = [("Zuoyun 左云", "Zuoyun County", "2", "24", "6", "83.3%"),
+                       ("No workplace", "—", "1", "12", "3", "33.3%")]
 EXPECTED_CY_CONFUSION = [[1, 0, 0], [0, 0, 1], [1, 0, 0]]
 AGREEMENT_KEYS = ("mean_pairwise_cohen_kappa", "fleiss_kappa", "krippendorff_alpha_nominal")
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "Sources" / "LabelParkHTTP" / "Public" / "i18n"
 # pages.RAW_TRANSLATION_KEY does not know this page's group; a key of any group left on screen is a gap.
 RAW_QUALITY_KEY = re.compile(r"\bquality\.[A-Za-z_][A-Za-z0-9_.]*\b")
+
+
+def open_park_with_workplace(park: Park) -> int:
+    """Starts the park with the manager, the admin and Cy; the admin adds the workplace and Ann and Bo working
+    through it. Returns the workplace's id."""
+    unassigned = [(email, "annotator", name) for email, name in ANNOTATORS if email not in AT_WORKPLACE]
+    park.open([(MANAGER, "manager", "Mia Manager"), (ADMIN, "admin", "Ada Admin"), *unassigned])
+    admin = park.account(ADMIN)
+    [organization] = park.call("GET", "/api/v1/me", admin.token, expect=(200,)).json()["organizations"]
+    workplace = park.call("POST", f"/api/v1/organizations/{organization['id']}/workplaces", admin.token,
+                          body=WORKPLACE, expect=(201,)).json()
+    for email, name in ANNOTATORS:
+        if email not in AT_WORKPLACE:
+            continue
+        member = park.call("POST", f"/api/v1/organizations/{organization['id']}/members", admin.token, expect=(201,),
+                           body={"email": email, "password": PASSWORD, "role": "annotator", "name": name,
+                                 "workplace_id": workplace["id"]}).json()
+        assert member["workplace_id"] == workplace["id"], f"member {email}: {member}"
+        token = park.call("POST", "/api/v1/tokens", body={"email": email, "password": PASSWORD, "name": "browser-test"},
+                          expect=(201,)).json()
+        park.accounts[email] = Account(email, name, "annotator", int(token["user_id"]), token["token"])
+    return int(workplace["id"])
+
+
+def pooled_accuracy(annotators: list[dict]) -> float:
+    """A group's gold accuracy from its annotators' records: each one's accuracy is the mean score of their
+    `scored` gold answers, so the pool's is the scored-weighted mean."""
+    scored = sum(annotator["gold"]["scored"] for annotator in annotators)
+    return sum(annotator["gold"]["accuracy"] * annotator["gold"]["scored"] for annotator in annotators) / scored
 
 
 def task_number(task: dict) -> int:
@@ -88,6 +129,7 @@ question.querySelectorAll('[data-metric]').forEach((item) => {
 });
 const annotators = Array.from(question.querySelectorAll('[data-testid=annotator-quality]')).map((row) => ({
   userID: Number(row.getAttribute('data-user-id')), name: text(row, '.name'), answers: text(row, '.answers'),
+  workplace: text(row, '.workplace-name'), county: text(row, '.workplace .county'),
   goldScored: text(row, '.gold-scored'), goldAccuracy: text(row, '.gold-accuracy'),
   consensus: text(row, '.consensus'), dawidSkene: text(row, '.dawid-skene'),
 }));
@@ -101,8 +143,15 @@ const aggregated = Array.from(question.querySelectorAll('[data-testid=aggregated
     dawidSkene: text(row, '.dawid-skene'), dawidSkeneConfidence: text(row, '.dawid-skene-confidence'),
     badge: !!row.querySelector('.differs-badge'),
   }));
+const workplaces = Array.from(question.querySelectorAll('[data-testid=workplace-quality]')).map((row) => ({
+  id: row.getAttribute('data-workplace-id'), name: text(row, '.workplace-name'), county: text(row, '.county'),
+  annotators: text(row, '.annotators'), answers: text(row, '.answers'), goldScored: text(row, '.gold-scored'),
+  goldAccuracy: text(row, '.gold-accuracy'),
+}));
+const picker = question.querySelector('[data-testid=confusion-annotator]');
 return {
-  metrics, annotators, aggregated,
+  metrics, annotators, aggregated, workplaces,
+  pickerOptions: picker ? Array.from(picker.options).map((option) => [option.value, option.textContent]) : [],
   chart: chart && {
     namespace: chart.namespaceURI, role: chart.getAttribute('role'), label: chart.getAttribute('aria-label'),
     title: chart.querySelector(':scope > title') ? chart.querySelector(':scope > title').textContent : null,
@@ -118,7 +167,7 @@ return {
 
 def test_quality_dashboard(ctx: TestContext) -> None:
     park = ctx.park
-    park.open([(MANAGER, "manager", "Mia Manager"), *[(email, "annotator", name) for email, name in ANNOTATORS]])
+    workplace_id = open_park_with_workplace(park)
     manager = park.account(MANAGER)
     # Gold tasks have no slots of their own: with gold_at_start each annotator gets all three first.
     project_id = park.create_project(manager.token, "Quality 质量", SCHEMA, overlap=3,
@@ -156,6 +205,23 @@ def test_quality_dashboard(ctx: TestContext) -> None:
             f"the API's gold record of {user_email[annotator['user_id']]} is {annotator['gold']}, expected 3 scored, {expected}"
     assert question["gold_confusion"] == EXPECTED_CONFUSION, f"API gold_confusion {question['gold_confusion']}"
     differing = {a["task_id"] for a in question["aggregated"] if a["majority_vote"] != a["dawid_skene"]}
+    people = {person["user_id"]: person for person in report["annotators"]}
+    assert set(people) == set(user_email), f"the report's annotators {report['annotators']}, expected {user_email}"
+    for user_id, person in people.items():
+        at_workplace = user_email[user_id] in AT_WORKPLACE
+        assert person["name"] == park.account(user_email[user_id]).name, f"report annotator {person}"
+        assert (person["workplace_id"], person["workplace"], person["county"]) == (
+            (workplace_id, WORKPLACE["name"], WORKPLACE["county"]) if at_workplace else (None, None, None)), \
+            f"report annotator {person}"
+    # The workplaces' pooled accuracy, computed from the annotators' records the API gives.
+    members_of = {key: [a for a in question["annotators"] if people[a["user_id"]]["workplace_id"] == key]
+                  for key in (workplace_id, None)}
+    api_workplaces = question["workplaces"]
+    assert [w["workplace_id"] for w in api_workplaces] == [workplace_id, None], f"API workplaces {api_workplaces}"
+    for api_workplace in api_workplaces:
+        expected = pooled_accuracy(members_of[api_workplace["workplace_id"]])
+        assert abs(api_workplace["gold"]["accuracy"] - expected) < 1e-12, \
+            f"API workplace {api_workplace}: accuracy expected {expected} from its annotators"
     ctx.note(f"API agreement {question['agreement']}; majority vote and Dawid-Skene differ on {len(differing)} task(s)")
 
     # The manager reaches the page from the project page by keyboard: the link is focused and Enter follows it.
@@ -188,18 +254,38 @@ def test_quality_dashboard(ctx: TestContext) -> None:
         email = user_email[row["userID"]]
         api_row = by_user[row["userID"]]
         assert row["name"] == park.account(email).name, f"row of {email} names {row['name']!r}"
+        expected_place = (WORKPLACE["name"], WORKPLACE["county"]) if email in AT_WORKPLACE else ("No workplace", None)
+        assert (row["workplace"], row["county"]) == expected_place, f"row of {email}: workplace {row}"
         assert row["answers"] == str(TASK_COUNT) and row["goldScored"] == str(GOLD_TASKS), f"row of {email}: {row}"
         assert row["goldAccuracy"] == EXPECTED_GOLD[email][0], \
             f"{email}: gold accuracy shown {row['goldAccuracy']!r}, expected {EXPECTED_GOLD[email][0]!r}"
         assert row["consensus"] == shown_percent(api_row["consensus_agreement"]), f"{email}: {row} vs {api_row}"
         assert row["dawidSkene"] == shown_percent(api_row["dawid_skene_accuracy"]), f"{email}: {row} vs {api_row}"
 
+    # By workplace: the named workplace first, the unassigned group last; each accuracy cell is the pooled
+    # accuracy computed above from the API's per-annotator records, and equals the hand-computed value.
+    shown_rows = [(row["name"], row["county"], row["annotators"], row["answers"], row["goldScored"], row["goldAccuracy"])
+                  for row in state["workplaces"]]
+    assert shown_rows == EXPECTED_WORKPLACES, f"workplace rows {shown_rows}, expected {EXPECTED_WORKPLACES}"
+    assert [row["id"] for row in state["workplaces"]] == [str(workplace_id), "none"], f"{state['workplaces']}"
+    for row, api_workplace in zip(state["workplaces"], api_workplaces):
+        computed = pooled_accuracy(members_of[api_workplace["workplace_id"]])
+        assert row["goldAccuracy"] == shown_percent(computed), f"workplace row {row}: expected {shown_percent(computed)}"
+
+    # Beside each name in the confusion picker, and in the charts' labels, the workplace.
+    def label_of(email: str) -> str:
+        name = park.account(email).name
+        return f"{name} ({WORKPLACE['name']})" if email in AT_WORKPLACE else name
+    picker_labels = {int(value): text for value, text in state["pickerOptions"] if value}
+    assert picker_labels == {park.account(email).user_id: label_of(email) for email, _ in ANNOTATORS}, \
+        f"confusion picker options {state['pickerOptions']}"
+
     chart = state["chart"]
     assert chart, "no svg[data-testid=accuracy-chart] on the page"
     assert chart["namespace"] == "http://www.w3.org/2000/svg" and chart["role"] == "img", f"chart: {chart}"
     assert chart["title"] and chart["label"] and chart["metric"] == "gold_accuracy", f"chart: {chart}"
-    for _, name in ANNOTATORS:
-        assert name in chart["label"], f"the chart's aria-label {chart['label']!r} does not name {name}"
+    for email, _ in ANNOTATORS:
+        assert label_of(email) in chart["label"], f"the chart's aria-label {chart['label']!r} does not name {label_of(email)}"
     bars = {bar["userID"]: bar for bar in chart["bars"]}
     assert len(chart["bars"]) == len(ANNOTATORS) and set(bars) == set(by_user), f"chart bars: {chart['bars']}"
     full = bars[park.account(ANNOTATORS[0][0]).user_id]["width"]
@@ -247,7 +333,7 @@ return {namespace: chart.namespaceURI, label: chart.getAttribute('aria-label'),
         assert len(line["points"]) == len(expected_points) and all(
             a[0] == b[0] and abs(a[1] - b[1]) < 1e-9 for a, b in zip(line["points"], expected_points)), \
             f"day points of {user_email[line['userID']]}: {line['points']} vs API {expected_points}"
-    assert sorted(day_chart["legend"]) == sorted(name for _, name in ANNOTATORS), f"legend {day_chart['legend']}"
+    assert sorted(day_chart["legend"]) == sorted(label_of(email) for email, _ in ANNOTATORS), f"legend {day_chart['legend']}"
     # The whole page, kept beside the failure evidence, so a reviewer can look at the dashboard without running it.
     size = browser.driver.get_window_size()
     page_height = browser.js("return document.documentElement.scrollHeight")
@@ -292,8 +378,12 @@ return [document.body.innerText, document.title].concat(labels).join('\\n');""")
     for pattern in (RAW_TRANSLATION_KEY, RAW_QUALITY_KEY):
         assert not pattern.search(seen), f"zh-CN: untranslated keys: {pattern.findall(seen)[:5]}"
     for selector in ("#quality-heading", "[data-question=label] h2", "[data-question=label] thead",
-                     "[data-question=label] figcaption"):
+                     "[data-question=label] figcaption", "[data-question=label] .workplace-quality thead"):
         assert CJK.search(browser.text_of(selector) or ""), f"zh-CN: {selector} says {browser.text_of(selector)!r}"
+    unassigned = browser.text_of('[data-testid=workplace-quality][data-workplace-id="none"] .workplace-name')
+    assert unassigned == "未分配工作点", f"zh-CN: the group without a workplace is called {unassigned!r}"
+    browser.js("document.querySelector('[data-testid=workplace-section]').scrollIntoView()")
+    browser.screenshot(ctx.screenshot_dir / "quality-workplaces-zh.png")
     chart_label = browser.js("return document.querySelector('svg[data-testid=accuracy-chart]').getAttribute('aria-label')")
     assert CJK.search(chart_label or ""), f"zh-CN: the chart's aria-label is {chart_label!r}"
     errors = ctx.console_errors(browser)

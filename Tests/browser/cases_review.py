@@ -315,6 +315,9 @@ def test_inspection_from_project_page(ctx: TestContext) -> None:
     boss.screenshot(ctx.screenshot_dir / "review-page-inspection.png")
     batches = park.call("GET", f"/api/v1/projects/{project_id}/batches", manager.token, expect=(200,)).json()["batches"]
     assert batches[0]["status"] == "accepted", f"the batch is {batches[0]['status']!r} after a passed inspection"
+    assert batches[0]["inspections"] and batches[0]["inspections"][-1]["status"] == "passed", f"batches: {batches}"
+    # The page lists the inspection from GET /batches, not from anything this browser kept.
+    boss.js("localStorage.clear(); sessionStorage.clear()")
     boss.open(park.base_url, f"/projects/{project_id}")
     passed = boss.wait_for(f'{row_css} [data-testid="inspection"][data-status="passed"]')
     ctx.note(f"passed inspection shows: {passed.text!r}")

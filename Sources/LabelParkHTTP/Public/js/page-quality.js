@@ -1,7 +1,8 @@
 // Quality of one project, for its managers: per question (every kind) the agreement between annotators,
 // each annotator's record against gold with the kind's own measures and a bar chart, gold accuracy per day
-// as a line chart, the gold confusion matrix of choice questions, and the crowd's answer per task.
-// Every number comes from GET /api/v1/projects/{id}/quality; names from the project's progress.
+// as a line chart, each workplace's pooled gold record, the gold confusion matrix of choice questions, and
+// the crowd's answer per task. Every number, and every annotator's name and workplace, comes from
+// GET /api/v1/projects/{id}/quality.
 
 import { loadTranslations, t, lang } from "/static/js/i18n.js";
 import { api } from "/static/js/api.js";
@@ -187,9 +188,39 @@ function agreementList(question) {
 
 // MARK: annotators
 
-/** The person behind a user id: their name from the progress report, else "User 7". */
-function personName(names, userID) {
-  return names.get(userID) ?? t("quality.unknownUser", { id: userID });
+/** user id → `{name, organization, workplace, county}`, from the report's `annotators`. */
+function peopleOf(report) {
+  return new Map((report.annotators ?? []).map((person) => [person.user_id, person]));
+}
+
+/** The person behind a user id: their name, else "User 7" (someone the report does not list). */
+function personName(people, userID) {
+  return people.get(userID)?.name ?? t("quality.unknownUser", { id: userID });
+}
+
+/** Their name with the workplace they work through beside it, where there is room for a single line. */
+function personLabel(people, userID) {
+  const workplace = people.get(userID)?.workplace;
+  const name = personName(people, userID);
+  return workplace ? t("quality.personAtWorkplace", { name, workplace }) : name;
+}
+
+/**
+ * The workplace cell of an annotator: its name and county, or "No workplace"; the organization too when the
+ * annotators come from more than one.
+ */
+function workplaceCell(person, showOrganization) {
+  const cell = el("td", { className: "workplace" });
+  if (person?.workplace) {
+    cell.append(el("span", { className: "workplace-name", text: person.workplace }));
+    if (person.county) cell.append(el("span", { className: "county muted", text: person.county }));
+  } else {
+    cell.append(el("span", { className: "workplace-name muted", text: t("quality.noWorkplace") }));
+  }
+  if (showOrganization && person?.organization) {
+    cell.append(el("span", { className: "organization muted", text: person.organization }));
+  }
+  return cell;
 }
 
 /** A table that scrolls sideways on a narrow screen, reachable by keyboard so it can be scrolled. */
@@ -208,75 +239,101 @@ function headerRow(keys) {
 }
 
 /**
- * The columns of a question's annotator table after the name: `[className, headerKey, value(annotator), format,
- * missingKey]`. Answers and gold tasks are counts; the rest are the kind's measures against gold (and, for
- * choice questions, against the others).
+ * The columns of a gold record (an annotator's or a workplace's): `[className, headerKey, value(row), format,
+ * missingKey]`. Answers and gold tasks are counts; the rest are the kind's measures against gold, a dash for
+ * `missingGoldKey` when there are none.
  */
-function annotatorColumns(type) {
-  const gold = (key) => (annotator) => annotator.gold?.[key];
-  const goldSpan = (rule, key) => (annotator) => annotator.gold?.[rule]?.[key];
+function goldColumns(type, missingGoldKey) {
+  const gold = (key) => (row) => row.gold?.[key];
+  const goldSpan = (rule, key) => (row) => row.gold?.[rule]?.[key];
   const columns = [
-    ["answers", "quality.colAnswers", (annotator) => annotator.annotations ?? 0, formatCount, null],
-    ["gold-scored", "quality.colGoldScored", (annotator) => annotator.gold?.scored ?? 0, formatCount, null],
-    ["gold-accuracy", "quality.colGoldAccuracy", gold("accuracy"), formatShare, "quality.missingGold"],
+    ["answers", "quality.colAnswers", (row) => row.annotations ?? 0, formatCount, null],
+    ["gold-scored", "quality.colGoldScored", (row) => row.gold?.scored ?? 0, formatCount, null],
+    ["gold-accuracy", "quality.colGoldAccuracy", gold("accuracy"), formatShare, missingGoldKey],
   ];
   switch (type) {
     case "rating":
-      columns.push(["gold-mae", "quality.colMeanAbsoluteError", gold("mean_absolute_error"), formatError, "quality.missingGold"]);
+      columns.push(["gold-mae", "quality.colMeanAbsoluteError", gold("mean_absolute_error"), formatError, missingGoldKey]);
       break;
     case "text":
       columns.push(
-        ["gold-cer", "quality.colCER", gold("cer"), formatShare, "quality.missingGold"],
-        ["gold-wer", "quality.colWER", gold("wer"), formatShare, "quality.missingGold"],
+        ["gold-cer", "quality.colCER", gold("cer"), formatShare, missingGoldKey],
+        ["gold-wer", "quality.colWER", gold("wer"), formatShare, missingGoldKey],
       );
       break;
     case "spans":
       columns.push(
-        ["gold-exact-precision", "quality.colExactPrecision", goldSpan("exact", "precision"), formatShare, "quality.missingGold"],
-        ["gold-exact-recall", "quality.colExactRecall", goldSpan("exact", "recall"), formatShare, "quality.missingGold"],
-        ["gold-exact-f1", "quality.colExactF1", goldSpan("exact", "f1"), formatShare, "quality.missingGold"],
-        ["gold-overlap-f1", "quality.colOverlapF1", goldSpan("overlap", "f1"), formatShare, "quality.missingGold"],
-      );
-      break;
-    case "choice":
-      columns.push(
-        ["consensus", "quality.colConsensus", (annotator) => annotator.consensus_agreement, formatShare, "quality.missingConsensus"],
-        ["dawid-skene", "quality.colDawidSkene", (annotator) => annotator.dawid_skene_accuracy, formatShare, "quality.missingDawidSkene"],
+        ["gold-exact-precision", "quality.colExactPrecision", goldSpan("exact", "precision"), formatShare, missingGoldKey],
+        ["gold-exact-recall", "quality.colExactRecall", goldSpan("exact", "recall"), formatShare, missingGoldKey],
+        ["gold-exact-f1", "quality.colExactF1", goldSpan("exact", "f1"), formatShare, missingGoldKey],
+        ["gold-overlap-f1", "quality.colOverlapF1", goldSpan("overlap", "f1"), formatShare, missingGoldKey],
       );
       break;
   }
   return columns;
 }
 
-function annotatorTable(annotators, names, captionText, type) {
+/**
+ * The columns of a question's annotator table after the name and workplace: the gold record, and for choice
+ * questions the agreement with the others.
+ */
+function annotatorColumns(type) {
+  const columns = goldColumns(type, "quality.missingGold");
+  if (type === "choice") {
+    columns.push(
+      ["consensus", "quality.colConsensus", (annotator) => annotator.consensus_agreement, formatShare, "quality.missingConsensus"],
+      ["dawid-skene", "quality.colDawidSkene", (annotator) => annotator.dawid_skene_accuracy, formatShare, "quality.missingDawidSkene"],
+    );
+  }
+  return columns;
+}
+
+/** The columns of a question's workplace table after its name and county. */
+function workplaceColumns(type) {
+  return [
+    ["annotators", "quality.colAnnotators", (workplace) => workplace.annotators ?? 0, formatCount, null],
+    ...goldColumns(type, "quality.missingWorkplaceGold"),
+  ];
+}
+
+/** A table cell per column: the formatted value, or a dash that says why. */
+function valueCells(columns, row) {
+  return columns.map(([className, , value, format, missingKey]) =>
+    missingKey
+      ? el("td", { className: `num ${className}` }, [valueOrDash(value(row), format, missingKey)])
+      : el("td", { className: `num ${className}`, text: format(value(row)) }),
+  );
+}
+
+function annotatorTable(annotators, people, captionText, type) {
   const columns = annotatorColumns(type);
+  const organizations = new Set(annotators.map((annotator) => people.get(annotator.user_id)?.organization ?? null));
   const body = el("tbody");
   for (const annotator of annotators) {
     body.append(
       el("tr", { attrs: { "data-testid": "annotator-quality", "data-user-id": annotator.user_id } }, [
-        el("th", { className: "name", text: personName(names, annotator.user_id), attrs: { scope: "row" } }),
-        ...columns.map(([className, , value, format, missingKey]) =>
-          missingKey
-            ? el("td", { className: `num ${className}` }, [valueOrDash(value(annotator), format, missingKey)])
-            : el("td", { className: `num ${className}`, text: format(value(annotator)) }),
-        ),
+        el("th", { className: "name", text: personName(people, annotator.user_id), attrs: { scope: "row" } }),
+        workplaceCell(people.get(annotator.user_id), organizations.size > 1),
+        ...valueCells(columns, annotator),
       ]),
     );
   }
   const table = el("table", { className: "data-table annotator-quality" }, [
     el("caption", { className: "visually-hidden", text: captionText }),
-    el("thead", {}, [headerRow([["quality.colAnnotator", false], ...columns.map(([, key]) => [key, true])])]),
+    el("thead", {}, [
+      headerRow([["quality.colAnnotator", false], ["quality.colWorkplace", false], ...columns.map(([, key]) => [key, true])]),
+    ]),
     body,
   ]);
   return scrollable(table, captionText);
 }
 
-/** One line per kind of dash in the annotators table, so the reasons are visible without a mouse. */
-function missingNotes(annotators, type) {
+/** One line per kind of dash in a table, so the reasons are visible without a mouse. */
+function missingNotes(rows, columns) {
   const notes = el("ul", { className: "missing-notes muted" });
   const reasons = new Map();
-  for (const [, headerKey, value, , missingKey] of annotatorColumns(type)) {
-    if (!missingKey || !annotators.some((annotator) => !isNumber(value(annotator)))) continue;
+  for (const [, headerKey, value, , missingKey] of columns) {
+    if (!missingKey || !rows.some((row) => !isNumber(value(row)))) continue;
     // Several gold columns share one reason; it is said once, naming the first of them.
     if (!reasons.has(missingKey)) reasons.set(missingKey, headerKey);
   }
@@ -284,6 +341,66 @@ function missingNotes(annotators, type) {
     notes.append(el("li", { text: t("quality.missingNote", { column: t(columnKey), reason: t(reasonKey) }) }));
   }
   return notes.childElementCount > 0 ? notes : null;
+}
+
+// MARK: workplaces
+
+/**
+ * A question's record per workplace: its annotators' gold answers pooled, the unassigned group last (the
+ * server's order). When nobody is assigned to a workplace there is nothing to compare, and a sentence says so.
+ */
+function workplaceSection(question, questionIndex) {
+  const workplaces = question.workplaces ?? [];
+  const headingID = `question-${questionIndex}-workplaces`;
+  const section = el("section", {
+    className: "workplaces-block",
+    attrs: { "aria-labelledby": headingID, "data-testid": "workplace-section" },
+  });
+  section.append(el("h3", { text: t("quality.workplacesHeading"), attrs: { id: headingID } }));
+  if (!workplaces.some((workplace) => workplace.workplace_id !== null && workplace.workplace_id !== undefined)) {
+    section.append(el("p", { className: "muted workplaces-none", text: t("quality.workplacesNoneAssigned") }));
+    return section;
+  }
+  const columns = workplaceColumns(question.type ?? "choice");
+  const captionText = t("quality.workplacesCaption", { name: question.name });
+  const body = el("tbody");
+  for (const workplace of workplaces) {
+    const assigned = workplace.workplace_id !== null && workplace.workplace_id !== undefined;
+    body.append(
+      el(
+        "tr",
+        {
+          className: assigned ? "" : "unassigned",
+          attrs: { "data-testid": "workplace-quality", "data-workplace-id": assigned ? workplace.workplace_id : "none" },
+        },
+        [
+          el("th", {
+            className: `workplace-name${assigned ? "" : " muted"}`,
+            text: assigned ? workplace.name : t("quality.noWorkplace"),
+            attrs: { scope: "row" },
+          }),
+          el("td", { className: "county" }, [
+            workplace.county
+              ? el("span", { text: workplace.county })
+              : el("span", { className: "muted", text: t("quality.none") }),
+          ]),
+          ...valueCells(columns, workplace),
+        ],
+      ),
+    );
+  }
+  const table = el("table", { className: "data-table workplace-quality" }, [
+    el("caption", { className: "visually-hidden", text: captionText }),
+    el("thead", {}, [
+      headerRow([["quality.colWorkplace", false], ["quality.colCounty", false], ...columns.map(([, key]) => [key, true])]),
+    ]),
+    body,
+  ]);
+  section.append(scrollable(table, captionText));
+  const notes = missingNotes(workplaces, columns);
+  if (notes) section.append(notes);
+  section.append(el("p", { className: "muted small-print", text: t("quality.workplacesNote") }));
+  return section;
 }
 
 // MARK: chart
@@ -331,8 +448,8 @@ function accuracyChart(entries, titleText, metric, width) {
 
   const spoken = entries.map((entry) =>
     isNumber(entry.value)
-      ? t("quality.chartEntry", { name: entry.name, value: formatShare(entry.value) })
-      : t("quality.chartEntryMissing", { name: entry.name }),
+      ? t("quality.chartEntry", { name: entry.label, value: formatShare(entry.value) })
+      : t("quality.chartEntryMissing", { name: entry.label }),
   );
   const label = t("quality.chartLabel", { title: titleText, values: spoken.join(t("quality.listSeparator")) });
   const chart = svg("svg", {
@@ -414,13 +531,15 @@ function chartWidth() {
  * The chart of a question: gold accuracy when anyone answered a gold task, else (choice questions, the only
  * ones with a consensus) agreement with the consensus.
  */
-function chartFigure(annotators, names, questionIndex, type) {
+function chartFigure(annotators, people, questionIndex, type) {
   const withGold = type !== "choice" || annotators.some((annotator) => (annotator.gold?.scored ?? 0) > 0);
   const titleKey = withGold ? "quality.chartGoldTitle" : "quality.chartConsensusTitle";
   const titleText = t(titleKey);
   const entries = annotators.map((annotator) => ({
     userID: annotator.user_id,
-    name: personName(names, annotator.user_id),
+    // The bar's own label is short; its tooltip and the chart's spoken label say the workplace too.
+    name: personName(people, annotator.user_id),
+    label: personLabel(people, annotator.user_id),
     value: withGold ? annotator.gold?.accuracy : annotator.consensus_agreement,
   }));
   const captionID = `question-${questionIndex}-chart-caption`;
@@ -547,12 +666,12 @@ function dayLegend(series) {
   );
 }
 
-function accuracyByDayFigure(annotators, names, questionIndex) {
+function accuracyByDayFigure(annotators, people, questionIndex) {
   const series = annotators
     .filter((annotator) => (annotator.gold_by_day ?? []).some((point) => isNumber(point.accuracy)))
     .map((annotator) => ({
       userID: annotator.user_id,
-      name: personName(names, annotator.user_id),
+      name: personLabel(people, annotator.user_id),
       points: annotator.gold_by_day.filter((point) => isNumber(point.accuracy)),
     }));
   const titleText = t("quality.dayChartTitle");
@@ -616,7 +735,7 @@ function confusionTable(matrix, options, captionText) {
 }
 
 /** The gold confusion matrix of a choice question: everyone together, or one annotator picked from a list. */
-function confusionSection(question, annotators, names, questionIndex) {
+function confusionSection(question, annotators, people, questionIndex) {
   const headingID = `question-${questionIndex}-confusion`;
   const section = el("section", {
     className: "confusion-block",
@@ -633,7 +752,7 @@ function confusionSection(question, annotators, names, questionIndex) {
   const select = el("select", { attrs: { id: selectID, "data-testid": "confusion-annotator" } }, [
     el("option", { text: t("quality.confusionEveryone"), attrs: { value: "" } }),
     ...annotators.map((annotator) =>
-      el("option", { text: personName(names, annotator.user_id), attrs: { value: annotator.user_id } }),
+      el("option", { text: personLabel(people, annotator.user_id), attrs: { value: annotator.user_id } }),
     ),
   ]);
   section.append(
@@ -647,7 +766,7 @@ function confusionSection(question, annotators, names, questionIndex) {
     const annotator = annotators.find((entry) => String(entry.user_id) === select.value);
     const matrix = annotator ? annotator.gold_confusion : question.gold_confusion;
     const caption = annotator
-      ? t("quality.confusionCaptionFor", { name: personName(names, annotator.user_id) })
+      ? t("quality.confusionCaptionFor", { name: personLabel(people, annotator.user_id) })
       : t("quality.confusionCaptionEveryone");
     clear(holder);
     holder.append(confusionTable(matrix, options, caption));
@@ -808,7 +927,7 @@ function aggregatedSection(question, questionIndex) {
 
 // MARK: one question
 
-function questionSection(question, names, index) {
+function questionSection(question, people, index) {
   const headingID = `question-${index}-heading`;
   const section = el("section", {
     className: "panel question-quality",
@@ -822,7 +941,7 @@ function questionSection(question, names, index) {
   );
 
   const annotators = [...(question.annotators ?? [])].sort(
-    (a, b) => personName(names, a.user_id).localeCompare(personName(names, b.user_id), lang()) || a.user_id - b.user_id,
+    (a, b) => personName(people, a.user_id).localeCompare(personName(people, b.user_id), lang()) || a.user_id - b.user_id,
   );
   section.append(
     el("p", {
@@ -851,15 +970,15 @@ function questionSection(question, names, index) {
   const annotatorsID = `question-${index}-annotators`;
   const annotatorsBlock = el("section", { className: "annotators-block", attrs: { "aria-labelledby": annotatorsID } }, [
     el("h3", { text: t("quality.annotatorsHeading"), attrs: { id: annotatorsID } }),
-    annotatorTable(annotators, names, t("quality.annotatorsCaption", { name: question.name }), question.type),
+    annotatorTable(annotators, people, t("quality.annotatorsCaption", { name: question.name }), question.type ?? "choice"),
   ]);
-  const notes = missingNotes(annotators, question.type);
+  const notes = missingNotes(annotators, annotatorColumns(question.type ?? "choice"));
   if (notes) annotatorsBlock.append(notes);
-  annotatorsBlock.append(chartFigure(annotators, names, index, question.type ?? "choice"), accuracyByDayFigure(annotators, names, index));
-  section.append(annotatorsBlock);
+  annotatorsBlock.append(chartFigure(annotators, people, index, question.type ?? "choice"), accuracyByDayFigure(annotators, people, index));
+  section.append(annotatorsBlock, workplaceSection(question, index));
 
   if (question.type === "choice" || question.type === undefined) {
-    section.append(confusionSection(question, annotators, names, index), aggregatedSection(question, index));
+    section.append(confusionSection(question, annotators, people, index), aggregatedSection(question, index));
   } else if (question.type === "multi_choice") {
     section.append(selectionSection(question, index));
   }
@@ -867,16 +986,6 @@ function questionSection(question, names, index) {
 }
 
 // MARK: loading
-
-/** user id → display name, from the progress report; empty when it cannot be read (ids are shown then). */
-async function annotatorNames() {
-  try {
-    const { json } = await api("GET", `/api/v1/projects/${projectID}/progress`);
-    return new Map((json.annotators ?? []).map((annotator) => [annotator.user_id, annotator.name ?? annotator.display_name]));
-  } catch {
-    return new Map();
-  }
-}
 
 let loading = false;
 
@@ -887,13 +996,11 @@ async function loadQuality() {
   refreshButton.setAttribute("aria-disabled", "true");
   questionsNode.setAttribute("aria-busy", "true");
   try {
-    const [{ json: report }, names] = await Promise.all([
-      api("GET", `/api/v1/projects/${projectID}/quality`),
-      annotatorNames(),
-    ]);
+    const { json: report } = await api("GET", `/api/v1/projects/${projectID}/quality`);
+    const people = peopleOf(report);
     clear(questionsNode);
     const questions = report.questions ?? [];
-    questions.forEach((question, index) => questionsNode.append(questionSection(question, names, index)));
+    questions.forEach((question, index) => questionsNode.append(questionSection(question, people, index)));
     if (questions.length === 0) {
       showStatus(statusNode, t("quality.noQuestions"), "info");
     } else {

@@ -1,16 +1,14 @@
 // The project page's workflow panels for managers (issue #5): annotators paused by auto-pause, with a
-// Reinstate button each, and the import batches with their acceptance inspections (start one on an open
-// batch; follow one on the reviewer page in inspection mode).
+// Reinstate button each, and the import batches with their acceptance inspections as the batches list gives
+// them (start one on an open batch; follow one on the reviewer page in inspection mode).
 
 import { t, lang } from "/static/js/i18n.js";
 import { api } from "/static/js/api.js";
 import {
-  el, clear, formatCount, formatTime, showError, showStatus, errorText, withFreshSession, forEachLimited,
+  el, clear, formatCount, formatTime, showError, showStatus, errorText, withFreshSession,
 } from "/static/js/pages-dom.js";
 
 const byId = (id) => document.getElementById(id);
-/** Inspections remembered per project, newest last; the batches list does not name them. */
-const rememberedLimit = 200;
 
 function formatPercent(share) {
   if (typeof share !== "number" || !Number.isFinite(share)) return "—";
@@ -102,37 +100,12 @@ export async function setUpPausedAnnotators(projectID) {
 
 // MARK: batches and inspections
 
-function memoryKey(projectID) {
-  return `labelpark.inspections.${projectID}`;
-}
-
-function rememberedInspections(projectID) {
-  try {
-    const ids = JSON.parse(localStorage.getItem(memoryKey(projectID)) ?? "[]");
-    return Array.isArray(ids) ? ids.filter((id) => Number.isSafeInteger(id) && id > 0) : [];
-  } catch {
-    return [];
-  }
-}
-
-function rememberInspection(projectID, id) {
-  const ids = rememberedInspections(projectID).filter((known) => known !== id);
-  ids.push(id);
-  try {
-    localStorage.setItem(memoryKey(projectID), JSON.stringify(ids.slice(-rememberedLimit)));
-  } catch {
-    // Without storage the inspection is still listed until the page is left.
-  }
-}
-
 /** Fills `#batches`: each batch's status, its inspections, and a form to start one on an open batch. */
 export async function setUpBatches(projectID) {
   const section = byId("batches-section");
   const body = document.querySelector("#batches tbody");
   const empty = byId("batches-empty");
   const status = byId("batches-status");
-  /** Inspections by id, as last read. */
-  const inspections = new Map();
 
   function inspectionItem(inspection) {
     const parts = [
@@ -227,9 +200,7 @@ export async function setUpBatches(projectID) {
             body: { sample_size: size, aql: Number((percent / 100).toFixed(6)) },
           }),
         );
-        rememberInspection(projectID, inspection.id);
-        inspections.set(inspection.id, inspection);
-        const fresh = batchRow(batch);
+        const fresh = batchRow({ ...batch, inspections: [...inspectionsOf(batch), inspection] });
         row.replaceWith(fresh);
         showStatus(status, t("project.workflow.inspectionStarted", { id: inspection.id, batch: batch.id, sampled: formatCount(inspection.sampled ?? 0) }), "ok");
         fresh.querySelector("a.inspection-link")?.focus();
@@ -244,8 +215,15 @@ export async function setUpBatches(projectID) {
     return form;
   }
 
+  /** The batch's inspections as the server listed them (oldest first); anything malformed is left out. */
+  function inspectionsOf(batch) {
+    const listed = Array.isArray(batch.inspections) ? batch.inspections : [];
+    return listed.filter((inspection) => inspection && typeof inspection === "object" && Number.isSafeInteger(inspection.id));
+  }
+
   function batchRow(batch) {
-    const own = [...inspections.values()].filter((inspection) => inspection.batch_id === batch.id).sort((a, b) => b.id - a.id);
+    // Newest first: the one still open, if any, is where the manager goes next.
+    const own = [...inspectionsOf(batch)].reverse();
     const cell = el("td", { className: "inspections" });
     if (own.length > 0) cell.append(el("ul", { className: "inspection-list" }, own.map(inspectionItem)));
     const row = el("tr", { attrs: { "data-testid": "batch-row", "data-batch-id": batch.id, "data-status": batch.status } }, [
@@ -278,22 +256,6 @@ export async function setUpBatches(projectID) {
       showError(status, error, "project.workflow.batchesFailed");
       return;
     }
-    // The server may list a batch's inspections itself; else those started from this browser are looked up.
-    const ids = new Set(rememberedInspections(projectID));
-    for (const batch of batches) {
-      for (const known of Array.isArray(batch.inspections) ? batch.inspections : []) {
-        if (known && typeof known === "object" && Number.isSafeInteger(known.id)) inspections.set(known.id, known);
-        else if (Number.isSafeInteger(known)) ids.add(known);
-      }
-    }
-    await forEachLimited([...ids], 4, async (id) => {
-      try {
-        const { json } = await api("GET", `/api/v1/inspections/${id}`);
-        if (json?.project_id === undefined || json.project_id === projectID) inspections.set(id, json);
-      } catch {
-        // Gone or no longer visible: simply not listed.
-      }
-    });
     clear(body);
     for (const batch of batches) body.append(batchRow(batch));
     empty.hidden = batches.length > 0;

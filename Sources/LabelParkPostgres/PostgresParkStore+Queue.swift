@@ -439,12 +439,7 @@ extension PostgresParkStore {
             guard annotation.version == expectedVersion else {
                 throw StoreError.conflict(.staleVersion(current: annotation.version))
             }
-            try await connection.run(
-                """
-                INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at)
-                VALUES (\(id.rawValue), \(annotation.version), \(annotation.resultJSON),
-                        \(annotation.leadTimeMilliseconds), \(annotation.updatedAt.rawValue))
-                """, logger: self.logger)
+            try await Self.keepRevision(of: annotation, on: connection, logger: self.logger)
             try await connection.run(
                 """
                 UPDATE annotation SET result = \(resultJSON), version = version + 1,

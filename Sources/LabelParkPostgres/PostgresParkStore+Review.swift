@@ -162,12 +162,7 @@ extension PostgresParkStore {
             case .reject:
                 annotation.status = .rejected
             case .fix(let resultJSON, _):
-                try await connection.run(
-                    """
-                    INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at)
-                    VALUES (\(annotation.id.rawValue), \(annotation.version), \(annotation.resultJSON),
-                            \(annotation.leadTimeMilliseconds), \(annotation.updatedAt.rawValue))
-                    """, logger: self.logger)
+                try await Self.keepRevision(of: annotation, on: connection, logger: self.logger)
                 annotation.resultJSON = resultJSON
                 annotation.version += 1
                 annotation.status = .accepted
@@ -523,5 +518,17 @@ extension Optional {
     ) async rethrows -> Result? {
         guard let self else { return nil }
         return try await transform(self)
+    }
+}
+
+extension PostgresParkStore {
+    /// Saves the annotation's current version as a revision before it is replaced.
+    static func keepRevision(of annotation: Annotation, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.run(
+            """
+            INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at)
+            VALUES (\(annotation.id.rawValue), \(annotation.version), \(annotation.resultJSON),
+                    \(annotation.leadTimeMilliseconds), \(annotation.updatedAt.rawValue))
+            """, logger: logger)
     }
 }

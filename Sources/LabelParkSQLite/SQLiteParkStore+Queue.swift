@@ -267,13 +267,7 @@ extension SQLiteParkStore {
             guard annotation.version == expectedVersion else {
                 throw StoreError.conflict(.staleVersion(current: annotation.version))
             }
-            try db.executeCached(
-                sql:
-                    "INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
-                    id.rawValue, annotation.version, annotation.resultJSON, annotation.leadTimeMilliseconds,
-                    annotation.updatedAt.rawValue,
-                ])
+            try Self.keepRevision(of: annotation, db: db)
             try db.executeCached(
                 sql: """
                     UPDATE annotation SET result = ?, version = version + 1, lead_time_ms = ?, updated_at = ?,

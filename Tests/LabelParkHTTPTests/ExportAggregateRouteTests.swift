@@ -89,4 +89,21 @@ struct ExportAggregateRouteTests {
             #expect(rows[4][answer] == "" && rows[4][confidence] == "")
         }
     }
+
+    @Test("aggregate=false leaves the aggregates out; any other value is a 422 naming the parameter")
+    func withoutAggregates() async throws {
+        try await withTestPark { park in
+            let (project, _) = try await votedProject(park)
+            let plain = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?aggregate=false", as: park.managerA)
+            #expect(plain.status == .ok)
+            let lines = ndjsonObjects(plain.text)
+            #expect(lines.count == 2 && lines.allSatisfy { lookUp("aggregate", in: $0) == nil })
+            let csv = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?format=csv&aggregate=false", as: park.managerA)
+            #expect(csvRows(csv.text).first?.last == "result")
+            let bad = try await park.send(.get, "/api/v1/projects/\(project)/export?aggregate=yes", as: park.managerA)
+            #expect(bad.status == .unprocessableContent && bad.errorField == "aggregate")
+        }
+    }
 }

@@ -23,7 +23,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --url: the server's pid on this machine, to report its CPU and memory.") var serverPID: Int32?
 
     @Option(
-        help: "Scenarios to run, in order: import, warm, annotate, mixed, idle, export-jsonl, export-csv.")
+        help: "Scenarios to run, in order: import, warm, annotate, mixed, idle, export-jsonl, export-csv, export-jsonl-raw, export-csv-raw (without aggregates).")
     var scenarios: String = "import,annotate,export-jsonl"
     @Option(help: "Tasks to import before annotating.") var tasks: Int = 100_000
     @Option(help: "Tasks per import request.") var importBatch: Int = 100_000
@@ -49,7 +49,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --database-url: how many server instances to start on that database.") var instances: Int = 1
 
     private static let knownScenarios: Set<String> = [
-        "import", "warm", "annotate", "mixed", "idle", "export-jsonl", "export-csv",
+        "import", "warm", "annotate", "mixed", "idle", "export-jsonl", "export-csv", "export-jsonl-raw", "export-csv-raw",
     ]
 
     private var scenarioList: [String] {
@@ -153,9 +153,13 @@ struct BenchCommand: AsyncParsableCommand {
                 report.add(try await mixed.run())
             case "idle":
                 report.add(try await idleScenario(annotate: annotate, target: target))
-            case "export-jsonl", "export-csv":
-                let format = String(name.dropFirst("export-".count))
-                report.add(try await ExportScenario(api: api, target: target, project: project, format: format).run())
+            case "export-jsonl", "export-csv", "export-jsonl-raw", "export-csv-raw":
+                let raw = name.hasSuffix("-raw")
+                let format = String(name.dropFirst("export-".count).prefix { $0 != "-" })
+                report.add(
+                    try await ExportScenario(
+                        api: api, target: target, project: project, format: format, aggregates: !raw
+                    ).run())
             default:
                 break
             }

@@ -234,12 +234,15 @@ struct ExportScenario {
     let target: BenchTarget
     let project: Int
     var format = "jsonl"
+    /// Whether the export carries the crowd's answers (the server's default) or not (`aggregate=false`).
+    var aggregates = true
 
     func run() async throws -> ScenarioResult {
         let before = target.usage()
         let started = ContinuousClock.now
         let ((bytes, lines, annotations), peak) = try await sampledPeakRSS(of: target) { [self] in
-            var request = HTTPClientRequest(url: api.baseURL + "/api/v1/projects/\(project)/export?format=\(format)")
+            var request = HTTPClientRequest(
+                url: api.baseURL + "/api/v1/projects/\(project)/export?format=\(format)\(aggregates ? "" : "&aggregate=false")")
             request.headers.add(name: "Authorization", value: "Bearer \(target.managerToken)")
             let response = try await api.client.execute(request, timeout: .seconds(600))
             guard response.status.code == 200 else { throw BenchError("export answered \(response.status.code)") }
@@ -266,7 +269,7 @@ struct ExportScenario {
         let seconds = (ContinuousClock.now - started).seconds
         let after = target.usage()
         return ScenarioResult(
-            name: "export \(format)", operations: annotations, seconds: seconds, unit: "annotations",
+            name: "export \(format)\(aggregates ? "" : " without aggregates")", operations: annotations, seconds: seconds, unit: "annotations",
             rssBeforeBytes: before.residentBytes, rssPeakBytes: peak, rssAfterBytes: after.residentBytes,
             cpuSeconds: after.cpuSeconds - before.cpuSeconds,
             notes: ["lines": String(lines), "bytes": String(bytes)])

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import shutil
 import signal
 import sqlite3
@@ -35,8 +34,8 @@ from lp_client import (  # noqa: E402
     TransportFailure,
     UnexpectedStatus,
     free_local_port,
-    wait_until_healthy,
 )
+from lp_server import Account, Deadline, ProcessFailure, ServerProcess, create_account  # noqa: E402
 
 ROUND_BUDGET_SECONDS = 60.0
 ANNOTATOR_COUNT = 10
@@ -55,7 +54,7 @@ SCHEMA = {
 }
 
 
-class RoundFailure(Exception):
+class RoundFailure(ProcessFailure):
     """The round could not go on (setup failed, time ran out, the server misbehaved)."""
 
 
@@ -86,88 +85,6 @@ class RetryOutcome:
     status: int
     annotation_id: int | None
     replayed: bool
-
-
-@dataclass
-class Account:
-    """A user the round created, with an API token."""
-
-    email: str
-    user_id: int
-    token: str
-
-
-class Deadline:
-    """The round's time budget; every wait is capped by what is left of it."""
-
-    def __init__(self, seconds: float):
-        self.ends_at = time.monotonic() + seconds
-        self.seconds = seconds
-
-    def remaining(self) -> float:
-        return self.ends_at - time.monotonic()
-
-    def check(self) -> None:
-        if self.remaining() <= 0:
-            raise RoundFailure(f"the round exceeded its {self.seconds:.0f} s budget")
-
-    def cap(self, seconds: float) -> float:
-        self.check()
-        return min(seconds, self.remaining())
-
-
-class Server:
-    """One `labelpark serve` process, its stderr going to a log file."""
-
-    def __init__(self, binary: str, data_dir: Path, port: int, log_path: Path):
-        self.binary = binary
-        self.data_dir = data_dir
-        self.port = port
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, deadline: Deadline) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [self.binary, "serve", "--data-dir", str(self.data_dir), "--host", "127.0.0.1",
-                 "--port", str(self.port), "--bcrypt-cost", "4"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        try:
-            wait_until_healthy(self.base_url, deadline.cap(20.0), is_alive=self.is_alive)
-        except (TimeoutError, RuntimeError) as error:
-            raise RoundFailure(f"server on port {self.port} did not start: {error}\n{self.log_tail()}") from error
-
-    def is_alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL, then reap: no drain, no shutdown hooks."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def terminate(self, timeout: float) -> int | None:
-        """SIGTERM and wait; the exit code, or None (after a SIGKILL) when it did not exit in time."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-
-    def log_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no server log)"
-        return "\n".join(f"    | {line}" for line in text[-lines:])
 
 
 class RoundState:
@@ -309,28 +226,10 @@ def submit(client: ParkClient, submission: Submission):
          "idempotency_key": submission.idempotency_key})
 
 
-def run_cli(binary: str, arguments: list[str], deadline: Deadline) -> str:
-    try:
-        finished = subprocess.run(
-            [binary, *arguments], capture_output=True, text=True, timeout=deadline.cap(30.0))
-    except subprocess.TimeoutExpired as error:
-        raise RoundFailure(f"`labelpark {' '.join(arguments[:2])}` timed out") from error
-    if finished.returncode != 0:
-        raise RoundFailure(f"`labelpark {' '.join(arguments)}` exited {finished.returncode}: {finished.stderr.strip()}")
-    return finished.stdout
-
-
-def create_account(binary: str, data_dir: Path, email: str, role: str, deadline: Deadline) -> Account:
+def new_account(binary: str, data_dir: Path, email: str, role: str, deadline: Deadline) -> Account:
     """Creates a user in the client organization and a token for them."""
-    output = run_cli(binary, ["user", "create", "--data-dir", str(data_dir), "--email", email, "--password", PASSWORD,
-                              "--role", role, "--org", ORGANIZATION, "--org-kind", "client"], deadline)
-    match = re.search(r"created user (\d+)", output)
-    if not match:
-        raise RoundFailure(f"cannot read the user id from `user create`: {output!r}")
-    token = run_cli(binary, ["token", "create", "--data-dir", str(data_dir), "--email", email], deadline).strip()
-    if not token:
-        raise RoundFailure(f"`token create` printed no token for {email}")
-    return Account(email=email, user_id=int(match.group(1)), token=token)
+    return create_account(binary, email, role, deadline, password=PASSWORD, organization=ORGANIZATION,
+                          data_dir=data_dir, org_kind="client")
 
 
 @dataclass
@@ -367,21 +266,21 @@ def summarise(report: RoundReport, state: "RoundState") -> str:
 def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
     report = RoundReport(number)
     started = time.monotonic()
-    deadline = Deadline(ROUND_BUDGET_SECONDS)
+    deadline = Deadline(ROUND_BUDGET_SECONDS, "the round")
     rng = random.Random(seed)
     work_dir = Path(tempfile.mkdtemp(prefix=f"labelpark-crash-{number}-"))
     data_dir = work_dir / "data"
-    servers: list[Server] = []
+    servers: list[ServerProcess] = []
     state: RoundState | None = None
     try:
-        manager = create_account(args.binary, data_dir, "manager@crash.test", "manager", deadline)
-        annotators = [create_account(args.binary, data_dir, f"annotator{i}@crash.test", "annotator", deadline)
+        manager = new_account(args.binary, data_dir, "manager@crash.test", "manager", deadline)
+        annotators = [new_account(args.binary, data_dir, f"annotator{i}@crash.test", "annotator", deadline)
                       for i in range(ANNOTATOR_COUNT)]
 
         port = free_local_port()
-        first = Server(args.binary, data_dir, port, work_dir / "server-1.log")
+        first = ServerProcess(args.binary, data_dir=data_dir, port=port, log_path=work_dir / "server-1.log")
         servers.append(first)
-        first.start(deadline)
+        first.start(deadline.cap(20.0))
 
         admin = ParkClient(first.base_url, manager.token)
         project = admin.post_json("/api/v1/projects", {"name": f"crash round {number}", "schema": SCHEMA, "overlap": 1,
@@ -419,9 +318,9 @@ def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
         report.kill_delay = kill_delay
         report.acknowledged_at_kill = state.acknowledged_count()
 
-        second = Server(args.binary, data_dir, port, work_dir / "server-2.log")
+        second = ServerProcess(args.binary, data_dir=data_dir, port=port, log_path=work_dir / "server-2.log")
         servers.append(second)
-        second.start(deadline)
+        second.start(deadline.cap(20.0))
         state.restarted.set()
         for client in clients:
             client.join(timeout=max(0.0, deadline.remaining()))
@@ -446,7 +345,7 @@ def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
         report.violations += check_idempotency_rows(database, state)
 
         report.exported_annotations = sum(len(task["annotations"]) for task in exported)
-    except (RoundFailure, UnexpectedStatus, TransportFailure) as error:
+    except (ProcessFailure, UnexpectedStatus, TransportFailure) as error:
         report.violations.append(str(error))
     except Exception as error:  # a malformed answer must fail the round, not end the run
         report.violations.append(f"{type(error).__name__}: {error}")

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -43,8 +42,8 @@ from lp_client import (  # noqa: E402
     ParkResponse,
     TransportFailure,
     free_local_port,
-    wait_until_healthy,
 )
+from lp_server import Account, Deadline, ProcessFailure, ServerProcess, create_account  # noqa: E402
 from nginx_lb import NginxBalancer, NginxMissing, last_upstream  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -73,120 +72,17 @@ SCHEMA = {
 }
 
 
-class TestFailure(Exception):
+class TestFailure(ProcessFailure):
     """The test could not go on: set-up failed, time ran out, a process misbehaved."""
 
 
-class Deadline:
-    """A time budget; every wait is capped by what is left of it."""
-
-    def __init__(self, seconds: float, what: str):
-        self.ends_at = time.monotonic() + seconds
-        self.seconds = seconds
-        self.what = what
-
-    def remaining(self) -> float:
-        return self.ends_at - time.monotonic()
-
-    def check(self) -> None:
-        if self.remaining() <= 0:
-            raise TestFailure(f"{self.what} exceeded its {self.seconds:.0f} s budget")
-
-    def cap(self, seconds: float) -> float:
-        self.check()
-        return min(seconds, self.remaining())
-
-
-@dataclass
-class Account:
-    """A user the test created, with an API token."""
-
-    email: str
-    user_id: int
-    token: str
-
-
-class Instance:
-    """One `labelpark serve` process on PostgreSQL, its stderr going to a log file."""
-
-    def __init__(self, name: str, binary: str, database_url: str, port: int, work_dir: Path):
-        self.name = name
-        self.binary = binary
-        self.database_url = database_url
-        self.port = port
+def postgres_instance(name: str, binary: str, database_url: str, work_dir: Path) -> ServerProcess:
+    """Instance `name` (A or B) on PostgreSQL on a free port, logging to `server-<name>.log` in `work_dir`."""
+    return ServerProcess(
+        binary, database_url=database_url, log_path=work_dir / f"server-{name}.log",
         # Unused on PostgreSQL but created by `serve` (import spool): keep it out of the working directory.
-        self.data_dir = work_dir / f"data-{name}"
-        self.log_path = work_dir / f"server-{name}.log"
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def address(self) -> str:
-        """How nginx's `$upstream_addr` names this instance."""
-        return f"127.0.0.1:{self.port}"
-
-    def launch(self) -> None:
-        self.starts += 1
-        with open(self.log_path, "ab") as log:
-            log.write(f"--- start {self.starts} ---\n".encode())
-            log.flush()
-            self.process = subprocess.Popen(
-                [self.binary, "serve", "--database-url", self.database_url, "--data-dir", str(self.data_dir),
-                 "--host", "127.0.0.1", "--port", str(self.port), "--bcrypt-cost", "4", "--log-level", "notice"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-
-    def wait_healthy(self, timeout: float) -> None:
-        try:
-            wait_until_healthy(self.base_url, timeout, is_alive=self.is_alive)
-        except (TimeoutError, RuntimeError) as error:
-            raise TestFailure(f"instance {self.name} on port {self.port} did not start: {error}\n{self.log_tail()}") from error
-
-    def is_alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL, then reap: no drain, no shutdown hooks."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def terminate(self, timeout: float) -> tuple[int | None, float]:
-        """SIGTERM and wait: the exit code (None after a SIGKILL when it did not exit in time) and the seconds it took."""
-        assert self.process is not None
-        started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            code = None
-        return code, time.monotonic() - started
-
-    def log_tail(self, lines: int = 15) -> str:
-        """The log's last lines, or, after a Swift runtime crash, its reason and the crashed thread's top frames."""
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no server log)"
-        reasons = [i for i, line in enumerate(text) if "Fatal error" in line or "runtime failure" in line]
-        crashed = [i for i, line in enumerate(text) if line.startswith("Thread ") and line.endswith("crashed:")]
-        if reasons:
-            shown = [text[reasons[0]]] + (text[crashed[0]:crashed[0] + 10] if crashed else text[reasons[0] + 1:][:lines])
-        else:
-            shown = text[-lines:]
-        return "\n".join(f"    | {line}" for line in shown)
-
-    def exit_report(self) -> str | None:
-        """Why the process is no longer running, or None while it runs."""
-        if self.is_alive() or self.process is None:
-            return None
-        return f"instance {self.name} exited on its own with code {self.process.returncode}\n{self.log_tail()}"
+        data_dir=work_dir / f"data-{name}",
+        extra_args=["--log-level", "notice"], description=f"instance {name}")
 
 
 @dataclass(frozen=True)
@@ -459,30 +355,10 @@ def fetch_export(client: ParkClient, storm: Storm, rng: random.Random, project_i
     return None
 
 
-def run_cli(binary: str, arguments: list[str], cwd: Path, deadline: Deadline) -> str:
-    try:
-        finished = subprocess.run([binary, *arguments], capture_output=True, text=True, cwd=cwd,
-                                  timeout=deadline.cap(60.0))
-    except subprocess.TimeoutExpired as error:
-        raise TestFailure(f"`labelpark {' '.join(arguments[:2])}` timed out") from error
-    if finished.returncode != 0:
-        shown = " ".join(argument for argument in arguments if "://" not in argument)
-        raise TestFailure(f"`labelpark {shown}` exited {finished.returncode}: {finished.stderr.strip()[-500:]}")
-    return finished.stdout
-
-
-def create_account(binary: str, database_url: str, email: str, role: str, cwd: Path, deadline: Deadline) -> Account:
+def new_account(binary: str, database_url: str, email: str, role: str, cwd: Path, deadline: Deadline) -> Account:
     """Creates a user in the test's client organization and an API token for them, with the CLI."""
-    output = run_cli(binary, ["user", "create", "--database-url", database_url, "--email", email,
-                              "--password", PASSWORD, "--role", role, "--org", ORGANIZATION, "--org-kind", "client"],
-                     cwd, deadline)
-    match = re.search(r"created user (\d+)", output)
-    if not match:
-        raise TestFailure(f"cannot read the user id from `user create`: {output!r}")
-    token = run_cli(binary, ["token", "create", "--database-url", database_url, "--email", email], cwd, deadline).strip()
-    if not token:
-        raise TestFailure(f"`token create` printed no token for {email}")
-    return Account(email=email, user_id=int(match.group(1)), token=token)
+    return create_account(binary, email, role, deadline, password=PASSWORD, organization=ORGANIZATION,
+                          database_url=database_url, org_kind="client", cwd=cwd, timeout=60.0)
 
 
 def with_schema(database_url: str, schema: str) -> str:
@@ -524,15 +400,15 @@ def run(args: argparse.Namespace) -> Outcome:
     schema = f"mi_{random.SystemRandom().randrange(1 << 40):010x}"
     database_url = with_schema(args.database_url, schema)
     work_dir = Path(tempfile.mkdtemp(prefix="labelpark-multi-"))
-    instances: list[Instance] = []
+    instances: list[ServerProcess] = []
     balancer: NginxBalancer | None = None
     storm: Storm | None = None
     clients: list[AnnotatorClient] = []
     print(f"  schema {schema}, work directory {work_dir}", flush=True)
     try:
         setup = Deadline(SETUP_BUDGET_SECONDS, "set-up")
-        a = Instance("A", args.binary, database_url, free_local_port(), work_dir)
-        b = Instance("B", args.binary, database_url, free_local_port(), work_dir)
+        a = postgres_instance("A", args.binary, database_url, work_dir)
+        b = postgres_instance("B", args.binary, database_url, work_dir)
         instances += [a, b]
         # Both at once: their migrations of the fresh schema race for the advisory lock.
         a.launch()
@@ -545,10 +421,10 @@ def run(args: argparse.Namespace) -> Outcome:
               f"({time.monotonic() - started:.1f} s)", flush=True)
 
         # The manager first: it creates the organization the annotators then join concurrently.
-        manager = create_account(args.binary, database_url, "manager@multi.test", "manager", work_dir, setup)
+        manager = new_account(args.binary, database_url, "manager@multi.test", "manager", work_dir, setup)
         with ThreadPoolExecutor(max_workers=CLI_WORKERS) as pool:
             annotators = list(pool.map(
-                lambda i: create_account(args.binary, database_url, f"annotator{i}@multi.test", "annotator",
+                lambda i: new_account(args.binary, database_url, f"annotator{i}@multi.test", "annotator",
                                          work_dir, setup),
                 range(args.clients)))
         print(f"  {args.clients} annotators and a manager created with the CLI ({time.monotonic() - started:.1f} s)",
@@ -601,20 +477,22 @@ def run(args: argparse.Namespace) -> Outcome:
         outcome.violations += [f"final export: {problem}" for problem in storm.final.problems]
         outcome.violations += check_final(storm.final, storm, task_ids, args.overlap)
 
-        for instance in (a, b):
+        for name, instance in (("A", a), ("B", b)):
             if instance.exit_report():
                 outcome.violations.append(instance.exit_report())
                 continue
-            code, seconds = instance.terminate(GRACEFUL_EXIT_SECONDS)
+            stopping = time.monotonic()
+            code = instance.terminate(GRACEFUL_EXIT_SECONDS)
+            seconds = time.monotonic() - stopping
             if code is None:
-                outcome.violations.append(f"SIGTERM: instance {instance.name} did not exit within "
+                outcome.violations.append(f"SIGTERM: instance {name} did not exit within "
                                           f"{GRACEFUL_EXIT_SECONDS:.0f} s\n{instance.log_tail()}")
             elif code != 0:
-                outcome.violations.append(f"SIGTERM: instance {instance.name} exited {code}, expected 0\n"
+                outcome.violations.append(f"SIGTERM: instance {name} exited {code}, expected 0\n"
                                           f"{instance.log_tail()}")
             else:
-                outcome.numbers.append(f"SIGTERM: {instance.name} exited 0 in {seconds:.2f} s")
-    except (TestFailure, TransportFailure, NginxMissing) as error:
+                outcome.numbers.append(f"SIGTERM: {name} exited 0 in {seconds:.2f} s")
+    except (ProcessFailure, TransportFailure, NginxMissing) as error:
         outcome.violations.append(str(error))
     except Exception as error:  # a malformed answer must fail the test, not crash it without cleanup
         outcome.violations.append(f"{type(error).__name__}: {error}")
@@ -645,7 +523,7 @@ def run(args: argparse.Namespace) -> Outcome:
     return outcome
 
 
-def conduct(storm: Storm, a: Instance, b: Instance, balancer: NginxBalancer, manager: Account, project_id: int,
+def conduct(storm: Storm, a: ServerProcess, b: ServerProcess, balancer: NginxBalancer, manager: Account, project_id: int,
             task_ids: set[int], args: argparse.Namespace, kill_threshold: int, limit: Deadline) -> None:
     """Kills and restarts A on cue and takes an export every second until one shows every slot submitted."""
     rng = random.Random(args.seed ^ 0x5EED)
@@ -764,7 +642,7 @@ def check_final(final: ExportSummary, storm: Storm, task_ids: set[int], overlap:
     return problems
 
 
-def check_server_errors(storm: Storm, a: Instance, b: Instance) -> list[str]:
+def check_server_errors(storm: Storm, a: ServerProcess, b: ServerProcess) -> list[str]:
     """No 5xx from the survivor ever; from A only while it was dead (and just after its restart)."""
     excused = Counter()
     blamed: dict[tuple[str, str, int], list[float]] = defaultdict(list)
@@ -785,7 +663,7 @@ def check_server_errors(storm: Storm, a: Instance, b: Instance) -> list[str]:
             for (who, what, status), moments in sorted(blamed.items())]
 
 
-def describe(outcome: Outcome, storm: Storm, a: Instance, b: Instance) -> None:
+def describe(outcome: Outcome, storm: Storm, a: ServerProcess, b: ServerProcess) -> None:
     """The run's numbers, as far as it got, for the summary."""
     with storm.lock:
         acks = list(storm.acknowledgements)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
-from lp_client import ParkClient, TransportFailure
+from lp_client import wait_until_healthy
 
 NGINX_BINARY = "/usr/sbin/nginx"
 UPSTREAM_NAME = "labelpark"
@@ -120,22 +119,13 @@ class NginxBalancer:
             raise RuntimeError(f"nginx -t rejected {self.config_path}: {checked.stderr.strip()}")
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        deadline = time.monotonic() + timeout
-        client = ParkClient(self.base_url, timeout=1.0)
         try:
-            while True:
-                if not self.is_alive():
-                    raise RuntimeError(f"nginx exited with {self.process.returncode}: {self.log_tail()}")
-                try:
-                    if client.get("/healthz").status == 200:
-                        return
-                except TransportFailure:
-                    pass
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(f"nginx on port {self.listen_port} did not proxy /healthz within {timeout:.0f} s")
-                time.sleep(0.05)
-        finally:
-            client.close()
+            wait_until_healthy(self.base_url, timeout, is_alive=self.is_alive)
+        except RuntimeError:
+            raise RuntimeError(f"nginx exited with {self.process.returncode}: {self.log_tail()}") from None
+        except TimeoutError:
+            raise TimeoutError(
+                f"nginx on port {self.listen_port} did not proxy /healthz within {timeout:.0f} s") from None
 
     def is_alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -48,8 +48,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -60,7 +58,8 @@ from typing import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "process"))
-from lp_client import ParkClient, TransportFailure, UnexpectedStatus, free_local_port, wait_until_healthy  # noqa: E402
+from lp_client import ParkClient, TransportFailure, UnexpectedStatus  # noqa: E402
+from lp_server import Account, Deadline, ProcessFailure, ServerProcess, TEST_BCRYPT_COST, create_account  # noqa: E402
 
 import krippendorff  # noqa: E402
 import numpy as np  # noqa: E402
@@ -92,6 +91,7 @@ KINDS_GOLD_SHARE = 0.4
 KINDS_OVERLAP = 3
 PASSWORD = "reference-check-password"
 ORGANIZATION = "Ref Client"
+GRACEFUL_EXIT_SECONDS = 10.0
 
 
 # ---------------------------------------------------------------------------------------------- simulation
@@ -195,96 +195,14 @@ def import_lines(scenario: Scenario, items: list[int]) -> bytes:
 # ----------------------------------------------------------------------------------------------- the park
 
 
-class CheckFailure(Exception):
+class CheckFailure(ProcessFailure):
     """The check could not go on: setup failed, the server misbehaved, or time ran out."""
 
 
-class Deadline:
-    def __init__(self, seconds: float):
-        self.ends_at = time.monotonic() + seconds
-        self.seconds = seconds
-
-    def remaining(self) -> float:
-        left = self.ends_at - time.monotonic()
-        if left <= 0:
-            raise CheckFailure(f"the check exceeded its {self.seconds:.0f} s budget")
-        return left
-
-
-class Server:
-    """One `labelpark serve` process on a fresh data directory; its output goes to a log file."""
-
-    def __init__(self, binary: str, data_dir: Path, log_path: Path):
-        self.binary = binary
-        self.data_dir = data_dir
-        self.log_path = log_path
-        self.port = free_local_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, deadline: Deadline) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [self.binary, "serve", "--data-dir", str(self.data_dir), "--host", "127.0.0.1",
-                 "--port", str(self.port), "--bcrypt-cost", "4"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        try:
-            wait_until_healthy(self.base_url, min(20.0, deadline.remaining()), is_alive=self.is_alive)
-        except (TimeoutError, RuntimeError) as error:
-            raise CheckFailure(f"the server did not start: {error}\n{self.log_tail()}") from error
-
-    def is_alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def log_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return "    (no server log)"
-        return "\n".join(f"    | {line}" for line in text[-lines:])
-
-
-@dataclass
-class Account:
-    email: str
-    user_id: int
-    token: str
-
-
-def run_cli(binary: str, arguments: list[str], deadline: Deadline) -> str:
-    try:
-        finished = subprocess.run([binary, *arguments], capture_output=True, text=True,
-                                  timeout=min(30.0, deadline.remaining()))
-    except subprocess.TimeoutExpired as error:
-        raise CheckFailure(f"`labelpark {' '.join(arguments[:2])}` timed out") from error
-    if finished.returncode != 0:
-        raise CheckFailure(f"`labelpark {' '.join(arguments)}` exited {finished.returncode}: {finished.stderr.strip()}")
-    return finished.stdout
-
-
-def create_account(binary: str, data_dir: Path, email: str, role: str, deadline: Deadline) -> Account:
-    output = run_cli(binary, ["user", "create", "--data-dir", str(data_dir), "--email", email, "--password", PASSWORD,
-                              "--role", role, "--org", ORGANIZATION, "--bcrypt-cost", "4"], deadline)
-    match = re.search(r"created user (\d+)", output)
-    if not match:
-        raise CheckFailure(f"cannot read the user id from `user create`: {output!r}")
-    token = run_cli(binary, ["token", "create", "--data-dir", str(data_dir), "--email", email], deadline).strip()
-    if not token:
-        raise CheckFailure(f"`token create` printed no token for {email}")
-    return Account(email=email, user_id=int(match.group(1)), token=token)
+def new_account(binary: str, data_dir: Path, email: str, role: str, deadline: Deadline) -> Account:
+    """Creates a user in the reference organization and an API token for them, with the CLI."""
+    return create_account(binary, email, role, deadline, password=PASSWORD, organization=ORGANIZATION,
+                          data_dir=data_dir, bcrypt_cost=TEST_BCRYPT_COST)
 
 
 # ------------------------------------------------------------------------------------------- gold leaks
@@ -349,7 +267,7 @@ class ProjectRun:
     next_shapes: dict[bool, set[frozenset[str]]] = field(default_factory=lambda: defaultdict(set))
 
 
-def run_project(server: Server, accounts: Accounts, scenario: Scenario, seed: int, deadline: Deadline) -> ProjectRun:
+def run_project(server: ServerProcess, accounts: Accounts, scenario: Scenario, seed: int, deadline: Deadline) -> ProjectRun:
     admin = ParkClient(server.base_url, accounts.manager.token)
     schema = {"fields": [{"name": "text", "type": "text"}],
               "questions": [{"name": QUESTION, "type": "choice", "options": OPTIONS}]}
@@ -372,7 +290,7 @@ def run_project(server: Server, accounts: Accounts, scenario: Scenario, seed: in
         # order within a round is shuffled: in a fixed order the queue (slot by slot, task by task) would give
         # the tasks the same few annotator triples, and only a dozen of the 28 pairs would share a task.
         while active and (answer_limit is None or answered < answer_limit):
-            deadline.remaining()
+            deadline.check()
             still_active = []
             order_rng.shuffle(active)
             for index in active:
@@ -407,7 +325,7 @@ def run_project(server: Server, accounts: Accounts, scenario: Scenario, seed: in
     return run
 
 
-def check_routes_for_gold(server: Server, accounts: Accounts, run: ProjectRun) -> None:
+def check_routes_for_gold(server: ServerProcess, accounts: Accounts, run: ProjectRun) -> None:
     """`GET /api/v1/tasks/{id}` of every gold task, as each annotator who answered it and as the manager, and
     each annotator's `GET /api/v1/annotations?project=` list."""
     clients = {account.user_id: ParkClient(server.base_url, account.token)
@@ -988,7 +906,7 @@ class KindsRun:
     submitted: int = 0
 
 
-def run_kinds_project(server: Server, accounts: Accounts, seed: int, deadline: Deadline
+def run_kinds_project(server: ServerProcess, accounts: Accounts, seed: int, deadline: Deadline
                       ) -> tuple[KindsRun, list[kinds.KindsItem], set[int], list[kinds.KindsAnnotator]]:
     """Creates the kinds project, imports its sentences (some gold) and lets four annotators fill every slot."""
     rng = random.Random(f"{seed}/kinds")
@@ -1017,7 +935,7 @@ def run_kinds_project(server: Server, accounts: Accounts, seed: int, deadline: D
     clients = {index: ParkClient(server.base_url, accounts.annotators[index].token) for index in participants}
     active = list(participants)
     while active:
-        deadline.remaining()
+        deadline.check()
         still_active = []
         order_rng.shuffle(active)
         for index in active:
@@ -1038,7 +956,7 @@ def run_kinds_project(server: Server, accounts: Accounts, seed: int, deadline: D
     return run, items, gold_items, profiles
 
 
-def check_kinds_project(server: Server, accounts: Accounts, run: KindsRun, items: list[kinds.KindsItem],
+def check_kinds_project(server: ServerProcess, accounts: Accounts, run: KindsRun, items: list[kinds.KindsItem],
                         gold_items: set[int], report: Report) -> None:
     manager = ParkClient(server.base_url, accounts.manager.token, timeout=30.0)
     try:
@@ -1155,7 +1073,7 @@ def check_kinds_project(server: Server, accounts: Accounts, run: KindsRun, items
 # ------------------------------------------------------------------------------------------------ main
 
 
-def check_project(server: Server, accounts: Accounts, run: ProjectRun, report: Report,
+def check_project(server: ServerProcess, accounts: Accounts, run: ProjectRun, report: Report,
                   profile_of: dict[int, AnnotatorProfile]) -> None:
     """Reads the project's progress, export and quality report, and holds them against the references."""
     scenario = run.scenario
@@ -1225,7 +1143,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data directory and the server log")
     args = parser.parse_args()
     started = time.monotonic()
-    deadline = Deadline(TIME_BUDGET_SECONDS)
+    deadline = Deadline(TIME_BUDGET_SECONDS, "the check")
     if not os.access(args.binary, os.X_OK):
         print(f"quality-reference: FAIL no executable at {args.binary}")
         return 1
@@ -1234,14 +1152,14 @@ def main() -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="labelpark-quality-reference-"))
     data_dir = work_dir / "data"
     data_dir.mkdir()
-    server = Server(args.binary, data_dir, work_dir / "server.log")
+    server = ServerProcess(args.binary, data_dir=data_dir, log_path=work_dir / "server.log", description="the server")
     report = Report()
     summary_counts = []
     try:
-        server.start(deadline)
+        server.start(deadline.cap(20.0))
         accounts = Accounts(
-            manager=create_account(args.binary, data_dir, "manager@ref.example", "manager", deadline),
-            annotators=[create_account(args.binary, data_dir, f"annotator{index}@ref.example", "annotator", deadline)
+            manager=new_account(args.binary, data_dir, "manager@ref.example", "manager", deadline),
+            annotators=[new_account(args.binary, data_dir, f"annotator{index}@ref.example", "annotator", deadline)
                         for index in range(len(profiles))])
         profile_of = {account.user_id: profile for account, profile in zip(accounts.annotators, profiles)}
         for scenario in plan:
@@ -1265,12 +1183,12 @@ def main() -> int:
         print(f"quality-reference: kinds: {len(kinds_items)} tasks, {len(kinds_gold)} gold, {kinds_run.submitted} "
               f"answers by {len(kinds_profiles)} annotators, {time.monotonic() - started:.1f} s")
         check_kinds_project(server, accounts, kinds_run, kinds_items, kinds_gold, report)
-    except (CheckFailure, UnexpectedStatus, TransportFailure) as error:
+    except (ProcessFailure, UnexpectedStatus, TransportFailure) as error:
         report.problem(f"{type(error).__name__}: {error}")
         if server.process is not None:
             report.problem("server log tail:\n" + server.log_tail())
     finally:
-        server.stop()
+        server.terminate(GRACEFUL_EXIT_SECONDS)
         if args.keep:
             print(f"quality-reference: kept {work_dir}")
         else:

@@ -1,10 +1,6 @@
 import LabelParkCore
 import Testing
 
-private func isClose(_ value: Double, _ expected: Double, within tolerance: Double = 1e-12) -> Bool {
-    abs(value - expected) <= tolerance
-}
-
 /// The largest difference between two models' priors, posteriors and confusion matrices.
 private func largestDifference(_ first: DawidSkeneModel, _ second: DawidSkeneModel) -> Double {
     var largest = zip(first.priors, second.priors).map { abs($0 - $1) }.max() ?? 0

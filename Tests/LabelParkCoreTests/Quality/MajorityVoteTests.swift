@@ -1,14 +1,6 @@
 import LabelParkCore
 import Testing
 
-/// Observations from (task, annotator, label) triples, with counts one past the highest codes.
-private func grouped(_ triples: [(Int, Int, Int)], classCount: Int, taskCount: Int? = nil) throws -> LabelObservations {
-    try LabelObservations(
-        classCount: classCount, taskCount: taskCount ?? ((triples.map(\.0).max() ?? -1) + 1),
-        annotatorCount: (triples.map(\.1).max() ?? -1) + 1,
-        observations: triples.map { LabelObservation(task: $0.0, annotator: $0.1, label: $0.2) })
-}
-
 @Suite("Majority vote")
 struct MajorityVoteTests {
     @Test("unanimous, one vote, a plain majority and an empty task")

@@ -85,3 +85,20 @@ export async function refreshSession() {
     throw error;
   }
 }
+
+/**
+ * Best effort while the page unloads: a DELETE that outlives the page (`keepalive`), its outcome ignored.
+ * Pages hand held leases back with it so they do not wait for their expiry.
+ */
+export function deleteWhileLeaving(path) {
+  try {
+    fetch(path, {
+      method: "DELETE",
+      keepalive: true,
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfToken() },
+    }).catch(() => {});
+  } catch {
+    // Nothing to do while the page unloads.
+  }
+}

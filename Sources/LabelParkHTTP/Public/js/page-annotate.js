@@ -3,7 +3,7 @@
 // leases it holds, and measures its own speed with performance marks.
 
 import { loadTranslations, t, formatNumber } from "/static/js/i18n.js";
-import { api, ApiError, csrfToken, refreshSession } from "/static/js/api.js";
+import { api, ApiError, deleteWhileLeaving, refreshSession } from "/static/js/api.js";
 import { sessionAwareCaller } from "/static/js/session-wait.js";
 import { renderForm, isTypingTarget } from "/static/js/form.js";
 import { openOutbox, MemoryOutbox, OutboxSender, newIdempotencyKey } from "/static/js/outbox.js";
@@ -115,16 +115,7 @@ async function releaseLease(token, { skipping = false } = {}) {
 /** Best effort on leaving: hand the held tasks back so they do not wait for their leases to expire. */
 function releaseOnLeaving() {
   for (const { lease } of heldLeases()) {
-    try {
-      fetch(`/api/v1/leases/${encodeURIComponent(lease.token)}`, {
-        method: "DELETE",
-        keepalive: true,
-        credentials: "same-origin",
-        headers: { "X-CSRF-Token": csrfToken() },
-      }).catch(() => {});
-    } catch {
-      // Nothing to do while the page unloads.
-    }
+    deleteWhileLeaving(`/api/v1/leases/${encodeURIComponent(lease.token)}`);
   }
 }
 

@@ -4,7 +4,7 @@
 // The review's lease is renewed while the item is open and handed back when the page is left.
 
 import { loadTranslations, t, formatNumber } from "/static/js/i18n.js";
-import { ApiError, csrfToken } from "/static/js/api.js";
+import { ApiError, deleteWhileLeaving } from "/static/js/api.js";
 import { sessionAwareCaller } from "/static/js/session-wait.js";
 import { renderForm, isTypingTarget } from "/static/js/form.js";
 import { el, clear, formatTime, pageProjectID, errorText, isNetworkFailure } from "/static/js/pages-dom.js";
@@ -199,16 +199,7 @@ function markLapsed(item) {
 /** Best effort on leaving: hand the held item back so it does not wait for its lease to expire. */
 function releaseOnLeaving() {
   if (!current || current.lapsed) return;
-  try {
-    fetch(`/api/v1/reviews/${encodeURIComponent(current.review.token)}`, {
-      method: "DELETE",
-      keepalive: true,
-      credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrfToken() },
-    }).catch(() => {});
-  } catch {
-    // Nothing to do while the page unloads.
-  }
+  deleteWhileLeaving(`/api/v1/reviews/${encodeURIComponent(current.review.token)}`);
 }
 
 // MARK: - Showing items

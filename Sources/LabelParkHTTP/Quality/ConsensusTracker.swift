@@ -1,6 +1,6 @@
 import LabelParkCore
 import LabelParkStore
-import Logging
+import Synchronization
 
 /// Keeps a Dawid-Skene model per choice question of every project with dynamic overlap, up to date with
 /// its annotations, and settles a task's overlap after each submission.
@@ -11,38 +11,37 @@ import Logging
 /// reach a tenth of the model, it is refitted, which keeps the estimates close to a batch fit at an
 /// amortized constant cost per annotation. A task's confidence is the lowest posterior confidence over
 /// the choice questions it has answers for; projects without a choice question are left at their overlap.
-actor ConsensusTracker {
+final class ConsensusTracker: Sendable {
     private let store: any ParkStore
-    private let logger: Logger
-    private var projects: [ProjectID: ProjectConsensus] = [:]
+    /// Held only to fold in annotations (microseconds each, plus the occasional refit), never across a
+    /// database call, so concurrent submissions do not queue behind one another's reads and writes.
+    private let projects = Mutex<[ProjectID: ProjectConsensus]>([:])
     /// How many annotations one catch-up reads at a time.
     private let pageSize = 5_000
 
-    init(store: any ParkStore, logger: Logger = Logger(label: "labelpark.consensus")) {
+    init(store: any ParkStore) {
         self.store = store
-        self.logger = logger
     }
 
     /// After a submission was stored for `task`: brings the project's models up to date and applies the
     /// overlap decision; `nil` when the project has no dynamic overlap or nothing to measure.
     func settle(task: TaskID, in project: Project) async throws -> OverlapDecision? {
         guard project.quality.dynamicOverlap != nil else { return nil }
-        var consensus = projects[project.id] ?? ProjectConsensus(schema: project.schema)
-        if consensus.schema != project.schema { consensus = ProjectConsensus(schema: project.schema) }
-        guard !consensus.questions.isEmpty else { return nil }
         while true {
-            let page = try await store.annotationDigests(in: project.id, after: consensus.cursor, limit: pageSize)
-            // Another call may have caught up while this one waited for the store.
-            if let current = projects[project.id], current.schema == consensus.schema,
-                let cursor = current.cursor, cursor > (consensus.cursor ?? AnnotationID(0))
-            {
-                consensus = current
+            let position = projects.withLock { table -> AnnotationID?? in
+                // A new project, or a changed schema, starts a fresh model.
+                if table[project.id]?.schema != project.schema {
+                    table[project.id] = ProjectConsensus(schema: project.schema)
+                }
+                let consensus = table[project.id]!
+                return consensus.questions.isEmpty ? .none : .some(consensus.cursor)
             }
-            consensus.add(page.filter { $0.id > (consensus.cursor ?? AnnotationID(0)) })
-            projects[project.id] = consensus
+            guard let cursor = position else { return nil }
+            let page = try await store.annotationDigests(in: project.id, after: cursor, limit: pageSize)
+            projects.withLock { table in table[project.id]?.add(page) }
             if page.count < pageSize { break }
         }
-        guard let confidence = consensus.confidence(ofTask: task) else { return nil }
+        guard let confidence = projects.withLock({ $0[project.id]?.confidence(ofTask: task) }) else { return nil }
         return try await store.settleOverlap(of: task, confidence: confidence)
     }
 }
@@ -63,8 +62,10 @@ struct ProjectConsensus: Sendable {
         }
     }
 
+    /// Folds in the digests past the cursor, in order; calls that read overlapping pages at the same time
+    /// thus add each annotation once.
     mutating func add(_ digests: [AnnotationDigest]) {
-        for digest in digests {
+        for digest in digests where digest.id > (cursor ?? AnnotationID(0)) {
             cursor = digest.id
             guard let result = try? JSONParser().parse(digest.resultJSON) else { continue }
             for index in questions.indices { questions[index].add(digest, result: result) }

@@ -318,10 +318,18 @@ function annotatorTable(annotators, people, captionText, type) {
       ]),
     );
   }
-  const table = el("table", { className: "data-table annotator-quality" }, [
+  return valueTable("annotator-quality", captionText, ["quality.colAnnotator", "quality.colWorkplace"], columns, body);
+}
+
+/**
+ * A scrollable table of rows that start with text cells headed `leadingKeys` and go on with the numeric
+ * `columns` (as `valueCells` writes them), captioned for screen readers.
+ */
+function valueTable(className, captionText, leadingKeys, columns, body) {
+  const table = el("table", { className: `data-table ${className}` }, [
     el("caption", { className: "visually-hidden", text: captionText }),
     el("thead", {}, [
-      headerRow([["quality.colAnnotator", false], ["quality.colWorkplace", false], ...columns.map(([, key]) => [key, true])]),
+      headerRow([...leadingKeys.map((key) => [key, false]), ...columns.map(([, key]) => [key, true])]),
     ]),
     body,
   ]);
@@ -389,14 +397,9 @@ function workplaceSection(question, questionIndex) {
       ),
     );
   }
-  const table = el("table", { className: "data-table workplace-quality" }, [
-    el("caption", { className: "visually-hidden", text: captionText }),
-    el("thead", {}, [
-      headerRow([["quality.colWorkplace", false], ["quality.colCounty", false], ...columns.map(([, key]) => [key, true])]),
-    ]),
-    body,
-  ]);
-  section.append(scrollable(table, captionText));
+  section.append(
+    valueTable("workplace-quality", captionText, ["quality.colWorkplace", "quality.colCounty"], columns, body),
+  );
   const notes = missingNotes(workplaces, columns);
   if (notes) section.append(notes);
   section.append(el("p", { className: "muted small-print", text: t("quality.workplacesNote") }));

@@ -21,6 +21,8 @@ public struct TaskImporter {
     /// Why the CSV header cannot be used; every row under it is refused with this reason.
     private var csvHeaderProblem: String?
     private let parser = JSONParser(maxDepth: 64)
+    /// The priorities a task may carry; higher ones are handed out first.
+    public static let priorityRange = -1_000_000...1_000_000
 
     public init(format: ImportFormat, schema: ProjectSchema, maxRecordBytes: Int) {
         self.format = format
@@ -87,17 +89,17 @@ public struct TaskImporter {
             throw LineError(line: line, message: "expected a JSON object, not \(value.typeName)")
         }
         let wrapperKeys: Set<String> = ["data", "gold", "priority"]
-        let isWrapper = value["data"]?.objectValue != nil && members.allSatisfy { wrapperKeys.contains($0.key) }
-        guard isWrapper else { return try validated(data: value, gold: nil, priority: 0, line: line) }
+        guard let data = value["data"], data.objectValue != nil, members.allSatisfy({ wrapperKeys.contains($0.key) })
+        else { return try validated(data: value, gold: nil, priority: 0, line: line) }
         var priority = 0
         if let priorityJSON = value["priority"] {
-            guard let parsed = priorityJSON.intValue, abs(parsed) <= 1_000_000 else {
+            guard let parsed = priorityJSON.intValue, Self.priorityRange.contains(parsed) else {
                 throw LineError(line: line, message: "priority: must be an integer from -1000000 to 1000000")
             }
             priority = parsed
         }
         let gold = value["gold"].flatMap { $0.isNull ? nil : $0 }
-        return try validated(data: value["data"]!, gold: gold, priority: priority, line: line)
+        return try validated(data: data, gold: gold, priority: priority, line: line)
     }
 
     private func task(fromCSV fields: [String], header: [String], line: Int) throws(LineError) -> ImportedTask {

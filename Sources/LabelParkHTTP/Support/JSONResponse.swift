@@ -41,20 +41,23 @@ struct JSONRequest {
         }
     }
 
-    func string(_ key: String, maxLength: Int = 10_000) throws -> String {
-        guard let value = try optionalString(key, maxLength: maxLength) else {
+    func string(_ key: String, maxLength: Int = 10_000, allowsNUL: Bool = false) throws -> String {
+        guard let value = try optionalString(key, maxLength: maxLength, allowsNUL: allowsNUL) else {
             throw ValidationError(field: key, message: "is required")
         }
         return value
     }
 
-    func optionalString(_ key: String, maxLength: Int = 10_000) throws -> String? {
+    /// A string member; `allowsNUL` only for what is never stored as text (passwords are hashed).
+    func optionalString(_ key: String, maxLength: Int = 10_000, allowsNUL: Bool = false) throws -> String? {
         guard let json = value[key], !json.isNull else { return nil }
         guard let text = json.stringValue else { throw ValidationError(field: key, message: "must be a string") }
         // Counted in code points, as SQLite's length() and PostgreSQL's char_length() count them.
         guard text.unicodeScalars.count <= maxLength else {
             throw ValidationError(field: key, message: "at most \(maxLength) characters")
         }
+        // PostgreSQL's text cannot hold U+0000; refusing it here keeps both engines alike.
+        guard allowsNUL || !text.utf8.contains(0) else { throw ValidationError(field: key, message: "must not contain U+0000") }
         return text
     }
 

@@ -94,7 +94,8 @@ struct Translations: @unchecked Sendable {
     static func language(chosen: String?, acceptLanguage: String?) -> String {
         if let chosen, languages.contains(chosen) { return chosen }
         for range in (acceptLanguage ?? "").split(separator: ",") {
-            let tag = range.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+            // A range may be empty (`;`, `,,`): `split` then yields nothing, so take the prefix instead.
+            let tag = range.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
             if tag.hasPrefix("zh") { return "zh-CN" }
             if tag.hasPrefix("en") { return "en" }
         }

@@ -1,0 +1,230 @@
+import Foundation
+import HTTPTypes
+import LabelParkCore
+@testable import LabelParkHTTP
+import LabelParkStore
+import LabelParkTestSupport
+import Testing
+
+/// Requests that used to crash or stall the server, or to reveal more than they should (issue #11).
+@Suite("Hardening: headers, extreme numbers, NUL, sign-in floods, tokens, review history")
+struct HardeningTests {
+    @Test(
+        "Any Accept-Language header, however malformed, gets a page in a supported language",
+        arguments: [";", ",", ";,;", ",,;q=0", "*;q=", "en;q=NaN", "zh;", " ; ", String(repeating: ";", count: 5_000)])
+    func malformedAcceptLanguage(header: String) async throws {
+        try await withTestPark { park in
+            let reply = try await park.send(.get, "/login", as: nil, headers: [.acceptLanguage: header])
+            #expect(reply.status == .ok)
+            #expect(["en", "zh-CN"].contains(reply.headers[.contentLanguage] ?? ""))
+            #expect(try await park.send(.get, "/healthz", as: nil).status == .ok)
+        }
+    }
+
+    @Test(
+        "An import's priority out of range is a line error naming it, whatever the number",
+        arguments: ["-9223372036854775808", "9223372036854775807", "1e999", "-1e999", "1000001", "-1000001", "1.5"])
+    func extremePriority(priority: String) async throws {
+        try await withTestPark { park in
+            let project = try await park.createProject(as: park.managerA)
+            let reply = try await park.importNDJSON(
+                [#"{"data":{"text":"x"},"priority":\#(priority)}"#], into: project, as: park.managerA)
+            #expect(reply.status == .unprocessableContent, "\(reply.text)")
+            #expect(reply.int("errors.0.line") == 1)
+            #expect(reply.string("errors.0.message")?.contains("priority") == true)
+            #expect(try await park.progress(project).int("tasks") == 0)
+        }
+    }
+
+    @Test("A NUL in a stored text is a 400 naming the field, on every engine alike")
+    func nulInStoredText() async throws {
+        try await withTestPark { park in
+            let reply = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA,
+                json: #"{"name":"a\u0000b","schema":\#(sentimentSchemaJSON)}"#)
+            #expect(reply.status.code / 100 == 4 && reply.errorField == "name", "\(reply.text)")
+            let signIn = try await park.send(
+                .post, "/api/v1/tokens", as: nil, json: #"{"email":"a\u0000@a.test","password":"whatever1"}"#)
+            #expect(signIn.status.code / 100 == 4, "\(signIn.text)")
+        }
+    }
+
+    @Test("500 simultaneous wrong passwords for one account: at most the limit are checked, the rest get 429")
+    func signInFlood() async throws {
+        try await withTestPark { park in
+            let hash = try await PasswordHasher(cost: 4).hash("the right one")
+            _ = try await park.makePerson("flood@a.test", in: park.fixture.clientA, role: .annotator, passwordHash: hash)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for attempt in 0..<500 {
+                    group.addTask {
+                        try await park.send(
+                            .post, "/api/v1/tokens", as: nil,
+                            json: #"{"email":"flood@a.test","password":"wrong \#(attempt)"}"#
+                        ).status.code
+                    }
+                }
+                return try await group.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(statuses[401, default: 0] <= 5, "\(statuses)")
+            #expect(statuses[429, default: 0] >= 495, "\(statuses)")
+            #expect(statuses.keys.allSatisfy { $0 == 401 || $0 == 429 }, "\(statuses)")
+        }
+    }
+
+    @Test("API tokens are listed without their secret, can expire, and stop working once revoked")
+    func tokenLifecycle() async throws {
+        try await withTestPark { park in
+            let hash = try await PasswordHasher(cost: 4).hash("token owner pw")
+            _ = try await park.makePerson("owner@a.test", in: park.fixture.clientA, role: .manager, passwordHash: hash)
+            func issue(_ extra: String) async throws -> String {
+                let reply = try await park.send(
+                    .post, "/api/v1/tokens", as: nil,
+                    json: #"{"email":"owner@a.test","password":"token owner pw"\#(extra)}"#)
+                try #require(reply.status == .created, "\(reply.text)")
+                return try #require(reply.string("token"))
+            }
+            let lasting = try await issue(#","name":"laptop""#)
+            let shortLived = try await issue(#","name":"ci","expires_in_days":1"#)
+            let refused = try await park.send(
+                .post, "/api/v1/tokens", as: nil,
+                json: #"{"email":"owner@a.test","password":"token owner pw","expires_in_days":0}"#)
+            #expect(refused.status == .badRequest || refused.status == .unprocessableContent)
+            #expect(refused.errorField == "expires_in_days")
+
+            let auth: (String) -> HTTPFields = { [.authorization: "Bearer \($0)"] }
+            let listed = try await park.send(.get, "/api/v1/tokens", as: nil, headers: auth(lasting))
+            #expect(listed.status == .ok)
+            let tokens = try #require(listed.array("tokens") as? [[String: Any]])
+            // The fixture's own token for the person plus the two issued here.
+            #expect(tokens.count == 3)
+            #expect(!listed.text.contains(lasting) && !listed.text.contains(shortLived))
+            let ci = try #require(tokens.first { $0["name"] as? String == "ci" })
+            #expect(ci["expires_at"] is String)
+            #expect(tokens.first { $0["name"] as? String == "laptop" }?["expires_at"] is NSNull)
+
+            park.clock.advance(seconds: 86_401)
+            #expect(try await park.send(.get, "/api/v1/me", as: nil, headers: auth(shortLived)).status == .unauthorized)
+            let laptopID = try #require(tokens.first { $0["name"] as? String == "laptop" }?["id"] as? String)
+            // Another person's token is as missing as an unknown one.
+            #expect(
+                try await park.send(.delete, "/api/v1/tokens/\(laptopID)", as: park.managerB).status == .notFound)
+            #expect(try await park.send(.delete, "/api/v1/tokens/zz", as: nil, headers: auth(lasting)).status == .notFound)
+            #expect(
+                try await park.send(.delete, "/api/v1/tokens/\(laptopID)", as: nil, headers: auth(lasting)).status
+                    == .noContent)
+            #expect(try await park.send(.get, "/api/v1/me", as: nil, headers: auth(lasting)).status == .unauthorized)
+        }
+    }
+
+    @Test("Metrics are not served on the public router")
+    func noPublicMetrics() async throws {
+        try await withTestPark { park in
+            let reply = try await park.send(.get, "/metrics", as: nil)
+            #expect(reply.status == .notFound)
+        }
+    }
+
+    @Test("A reviewer reads the review history of items they reviewed, not of others; managers read all")
+    func reviewHistoryIsScoped() async throws {
+        try await withTestPark { park in
+            let created = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA,
+                json: #"{"name":"Checked","schema":\#(sentimentSchemaJSON),"quality":{"review":{"mode":"all"}}}"#)
+            let project = try #require(created.int("id"))
+            try await park.importTexts(["one", "two"], into: project)
+            let first = try await park.annotate(project, as: park.annotatorA)
+            _ = try await park.annotate(project, as: park.annotatorA)
+            let deciding = try await park.makePerson("r1@a.test", in: park.fixture.clientA, role: .reviewer)
+            let bystander = try await park.makePerson("r2@a.test", in: park.fixture.clientA, role: .reviewer)
+
+            let claimed = try await park.send(.post, "/api/v1/projects/\(project)/reviews/next", as: deciding)
+            let reviewed = try #require(claimed.int("annotation.id"))
+            let token = try #require(claimed.string("review.token"))
+            let history = "/api/v1/annotations/\(reviewed)/reviews"
+            #expect(try await park.send(.get, history, as: deciding).status == .ok, "holding the review lease")
+            let decided = try await park.send(
+                .post, "/api/v1/reviews/\(token)/decision", as: deciding, json: #"{"decision":"accept"}"#)
+            #expect(decided.status == .ok, "\(decided.text)")
+
+            #expect(try await park.send(.get, history, as: deciding).status == .ok)
+            #expect(try await park.send(.get, history, as: bystander).status == .notFound)
+            #expect(try await park.send(.get, history, as: park.managerA).status == .ok)
+            #expect(try await park.send(.get, history, as: park.annotatorA).status == .ok)
+            _ = first
+        }
+    }
+
+    @Test("CSV exports neutralise formula cells and keep plain numbers")
+    func csvFormulaCells() async throws {
+        try await withTestPark { park in
+            let project = try await park.createProject(as: park.managerA)
+            try await park.importTexts(["=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1)", "-2+3", "+1", "-3", "'=x"], into: project)
+            let reply = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?format=csv&aggregate=false", as: park.managerA)
+            #expect(reply.status == .ok)
+            let text = reply.text
+            #expect(text.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""))
+            #expect(text.contains(",'@SUM(A1),") || text.contains(",'@SUM(A1)\r\n"))
+            #expect(text.contains("'-2+3"))
+            #expect(text.contains(",+1,") || text.contains(",+1\r\n") || text.contains(",+1"))
+            #expect(!text.contains("'+1") && !text.contains("'-3"))
+            #expect(text.contains("''=x"))
+        }
+    }
+}
+
+@Suite("Client origin: X-Forwarded-* believed only from trusted proxies")
+struct ClientOriginTests {
+    let trusted = try! TrustedProxies(cidrs: ["127.0.0.1/32", "10.0.0.0/8", "::1"])
+
+    func headers(_ pairs: [(String, String)]) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in pairs { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        return fields
+    }
+
+    @Test("a direct client's forwarding headers are ignored")
+    func untrustedPeer() {
+        let origin = ClientOrigin.resolve(
+            peer: { "203.0.113.9" }, scheme: nil, authority: "park.example",
+            headers: headers([("X-Forwarded-For", "1.2.3.4"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "evil")]),
+            trusted: trusted)
+        #expect(origin == ClientOrigin(forwardedAddress: nil, isSecure: false, host: "park.example"))
+    }
+
+    @Test("behind a trusted proxy the client is the rightmost untrusted address, with the proxy's proto and host")
+    func trustedPeer() {
+        let origin = ClientOrigin.resolve(
+            peer: { "10.1.2.3" }, scheme: nil, authority: "backend:8080",
+            headers: headers([
+                ("X-Forwarded-For", "6.6.6.6, 198.51.100.7, 10.0.0.5"), ("X-Forwarded-Proto", "https"),
+                ("X-Forwarded-Host", "park.example"),
+            ]),
+            trusted: trusted)
+        #expect(origin == ClientOrigin(forwardedAddress: "198.51.100.7", isSecure: true, host: "park.example"))
+    }
+
+    @Test("junk forwarding headers from a trusted proxy change nothing")
+    func junkFromTrustedPeer() {
+        let origin = ClientOrigin.resolve(
+            peer: { "::1" }, scheme: "http", authority: "park.example",
+            headers: headers([
+                ("X-Forwarded-For", "not-an-ip"), ("X-Forwarded-Proto", "gopher"), ("X-Forwarded-Host", "a/b@c"),
+            ]),
+            trusted: trusted)
+        #expect(origin == ClientOrigin(forwardedAddress: nil, isSecure: false, host: "park.example"))
+    }
+
+    @Test("CIDR blocks parse and match IPv4, IPv6 and IPv4-mapped addresses", arguments: [
+        ("10.255.0.1", true), ("11.0.0.1", false), ("127.0.0.1", true), ("::1", true), ("::ffff:10.0.0.1", true),
+        ("fe80::1", false), ("", false), ("10.0.0", false), ("1.2.3.4.5", false), ("::::", false),
+    ])
+    func matching(address: String, expected: Bool) {
+        #expect(trusted.contains(address) == expected)
+    }
+
+    @Test("bad CIDR blocks are refused", arguments: ["10.0.0.0/33", "10.0.0.0/-1", "abc", "::1/129", "1.2.3.256", ""])
+    func refused(cidr: String) {
+        #expect(throws: TrustedProxyError.self) { try TrustedProxies(cidrs: [cidr]) }
+    }
+}

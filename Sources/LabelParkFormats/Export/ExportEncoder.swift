@@ -197,8 +197,9 @@ public struct ExportEncoder: Sendable {
     }
 
     private func writeCSVRow(_ cells: [String], into buffer: inout [UInt8]) {
-        for (index, cell) in cells.enumerated() {
+        for (index, text) in cells.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            let cell = SpreadsheetFormula.neutralise(text)
             let needsQuotes = cell.utf8.contains {
                 $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D
             }

@@ -9,10 +9,8 @@ import NIOCore
 /// from API v1. Templates receive only translated strings, the CSRF token and the user's name (escaped by
 /// Mustache); user data never enters the HTML.
 struct PageController {
-    let store: any ParkStore
-    let passwords: PasswordHasher
+    let signIn: SignIn
     let sessions: WebSessions
-    let limiter: SignInLimiter
     let assets: WebAssets
 
     func addRoutes(to router: Router<ParkRequestContext>) {
@@ -40,46 +38,39 @@ struct PageController {
     }
 
     @Sendable func signIn(request: Request, context: ParkRequestContext) async throws -> Response {
-        guard Self.isSameOrigin(request) else {
+        guard Self.isSameOrigin(request, context: context) else {
             return try signInForm(request, next: "/", error: "login.crossSite", status: .forbidden)
         }
         let form = try await Self.form(request)
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = form["password"] ?? ""
         let next = Self.nextPath(form["next"])
-        if let wait = limiter.retryAfter(email: email, address: context.remoteAddress) {
+        let userID: UserID
+        do {
+            userID = try await signIn.verify(email: email, password: password, address: context.remoteAddress)
+        } catch APIError.tooManyAttempts(let wait) {
             var response = try signInForm(
                 request, next: next, error: "login.tooManyAttempts", status: .tooManyRequests,
                 parameters: ["seconds": String(wait)])
             response.headers[.retryAfter] = String(wait)
             return response
-        }
-        guard !email.isEmpty, email.utf8.count <= 320, password.utf8.count <= 1_000,
-            let credential = try await store.passwordCredential(forEmail: email)
-        else {
-            try await passwords.verifyNothing()
-            limiter.recordFailure(email: email, address: context.remoteAddress)
+        } catch APIError.badCredentials {
             return try signInForm(request, next: next, error: "login.badCredentials", status: .unauthorized)
         }
-        guard try await passwords.verify(password, against: credential.passwordHash) else {
-            limiter.recordFailure(email: email, address: context.remoteAddress)
-            return try signInForm(request, next: next, error: "login.badCredentials", status: .unauthorized)
-        }
-        limiter.recordSuccess(email: email)
-        let cookie = try await sessions.start(for: credential.userID, secure: WebSessions.isSecure(request))
+        let cookie = try await sessions.start(for: userID, secure: context.client.isSecure)
         var response = Self.redirect(to: next)
         response.headers[.setCookie] = cookie
         return response
     }
 
     @Sendable func signOut(request: Request, context: ParkRequestContext) async throws -> Response {
-        guard Self.isSameOrigin(request) else { throw APIError.csrf }
+        guard Self.isSameOrigin(request, context: context) else { throw APIError.csrf }
         if let session = try await sessions.current(request) {
             let form = try await Self.form(request)
             guard CSRF.isValid(request, for: session, formValue: form["csrf_token"]) else { throw APIError.csrf }
         }
         var response = Self.redirect(to: "/login")
-        response.headers[.setCookie] = try await sessions.end(request, secure: WebSessions.isSecure(request))
+        response.headers[.setCookie] = try await sessions.end(request, secure: context.client.isSecure)
         return response
     }
 
@@ -175,18 +166,35 @@ struct PageController {
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// Where to go after sign-in: a path on this site only, never another origin (`//evil`, `https:`).
+    /// Where to go after sign-in: a path on this site only, never another origin.
+    ///
+    /// Browsers drop TAB, CR and LF inside URLs and read `\` as `/`, so `/\tevil.example` or
+    /// `/%5Cevil.example` can become `//evil.example`; anything holding those, in raw or percent-encoded
+    /// form, or a second leading slash, is refused rather than cleaned.
     static func nextPath(_ value: String?) -> String {
-        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.hasPrefix("/\\"),
-            !value.contains(where: { $0.isNewline })
-        else { return "/" }
+        guard let value, value.utf8.count <= 2_048, value.hasPrefix("/") else { return "/" }
+        var decoded = value
+        // Decoding until nothing changes catches double encodings such as `%252F`.
+        for _ in 0..<4 {
+            guard let once = decoded.removingPercentEncoding, once != decoded else { break }
+            decoded = once
+        }
+        for form in [value, decoded] {
+            let start = Array(form.unicodeScalars.prefix(2))
+            let isPathOnThisSite = start.first == "/" && !(start.count == 2 && (start[1] == "/" || start[1] == "\\"))
+            let hasHazard = form.unicodeScalars.contains {
+                $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F || $0.properties.isWhitespace && $0 != " "
+            }
+            guard isPathOnThisSite, !hasHazard else { return "/" }
+        }
         return value
     }
 
-    /// Refuses cross-site form posts: a browser sends `Origin` on POSTs, and it must name this host.
-    static func isSameOrigin(_ request: Request) -> Bool {
+    /// Refuses cross-site form posts: a browser sends `Origin` on POSTs, and it must name the host the
+    /// client asked for (behind a trusted proxy, the one it forwarded).
+    static func isSameOrigin(_ request: Request, context: ParkRequestContext) -> Bool {
         guard let origin = request.headers[.origin] else { return true }
-        guard let host = request.head.authority else { return false }
+        guard let host = context.client.host else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 

@@ -3,8 +3,14 @@ import Foundation
 import HummingbirdBcrypt
 import LabelParkCore
 import NIOPosix
+import Synchronization
 
-/// Hashes and checks passwords with bcrypt on NIO's blocking thread pool, never on an event loop.
+/// Hashes and checks passwords with bcrypt on a pool of its own, never on an event loop.
+///
+/// bcrypt at cost 12 takes a quarter of a second of CPU by design. The pool has half the cores (at least
+/// one thread), so a flood of sign-ins can never take every core from claims and submissions, and sign-in
+/// checks beyond a bounded queue are refused (429 with `Retry-After: 1`) instead of waiting without end.
+/// Hashing a new password (an admin adding people) always queues.
 public struct PasswordHasher: Sendable {
     /// bcrypt's work factor: 12 in production; tests use the minimum to stay fast.
     public var cost: UInt8
@@ -16,20 +22,24 @@ public struct PasswordHasher: Sendable {
     public func hash(_ password: String) async throws -> String {
         let cost = cost
         let input = Self.bcryptInput(password)
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(input, cost: cost) }
+        return try await Self.pool.run(queueing: .always) { Bcrypt.hash(input, cost: cost) }
     }
 
     public func verify(_ password: String, against hash: String) async throws -> Bool {
         let input = Self.bcryptInput(password)
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(input, hash: hash) }
+        return try await Self.pool.run { Bcrypt.verify(input, hash: hash) }
     }
 
     /// Spends the same work as a real check, so a sign-in with an unknown email takes as long as one
     /// with a wrong password and response times do not reveal which emails exist.
     public func verifyNothing() async throws {
         let cost = cost
-        _ = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash("timing-equaliser", cost: cost) }
+        _ = try await Self.pool.run { Bcrypt.hash("timing-equaliser", cost: cost) }
     }
+
+    /// Shared by every hasher of the process, so the bound holds however many are made.
+    static let pool = HashingPool(
+        threads: max(1, ProcessInfo.processInfo.activeProcessorCount / 2), queueLimitPerThread: 64)
 
     /// bcrypt reads a C string and only its first 72 bytes, so a password is first reduced to the base64 of
     /// its SHA-256: every byte counts, NUL included, and the input is always 44 bytes.
@@ -57,5 +67,36 @@ public enum APIToken {
     /// The digest under which a token is stored and looked up.
     public static func hash(_ token: String) -> [UInt8] {
         Array(SHA256.hash(data: Array(token.utf8)))
+    }
+}
+
+/// A thread pool for password hashing that refuses work past a fixed queue.
+final class HashingPool: Sendable {
+    private let threads: NIOThreadPool
+    private let capacity: Int
+    private let admitted = Mutex(0)
+
+    init(threads count: Int, queueLimitPerThread: Int) {
+        threads = NIOThreadPool(numberOfThreads: count)
+        threads.start()
+        capacity = count * (queueLimitPerThread + 1)
+    }
+
+    /// Whether work waits however long the queue is, or is refused when it is full.
+    enum Queueing { case always, whileRoom }
+
+    /// Runs `work` on the pool; throws `APIError.tooManyAttempts` when the queue is full and `queueing`
+    /// is `.whileRoom`.
+    func run<Value: Sendable>(
+        queueing: Queueing = .whileRoom, _ work: @escaping @Sendable () throws -> Value
+    ) async throws -> Value {
+        let isAdmitted = admitted.withLock { count in
+            guard count < capacity || queueing == .always else { return false }
+            count += 1
+            return true
+        }
+        guard isAdmitted else { throw APIError.tooManyAttempts(retryAfterSeconds: 1) }
+        defer { admitted.withLock { $0 -= 1 } }
+        return try await threads.runIfActive(work)
     }
 }

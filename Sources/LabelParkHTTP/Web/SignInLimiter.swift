@@ -24,36 +24,36 @@ final class SignInLimiter: Sendable {
         self.clock = clock
     }
 
-    /// Seconds to wait before another attempt is allowed for this email or address, or `nil` if allowed.
-    func retryAfter(email: String, address: String?) -> Int? {
+    /// Counts an attempt before its password is checked: `nil` admits it, a number is the seconds to wait.
+    ///
+    /// The attempt counts as a failure at once, so 500 simultaneous guesses at one account admit only the
+    /// limit and never queue 500 password hashes; `recordSuccess` takes it back when the password was right.
+    func admit(email: String, address: String?) -> Int? {
         let now = clock.now()
         return failures.withLock { failures in
+            if failures.count > maximumKeys { failures.removeAll(keepingCapacity: true) }
             var waits: [Int] = []
+            var recents: [(String, [Timestamp])] = []
             for (key, limit) in keys(email: email, address: address) {
                 let recent = Self.recent(failures[key] ?? [], now: now, window: limits.windowSeconds)
                 if recent.count >= limit, let oldest = recent.first {
                     let freesAt = oldest.adding(seconds: limits.windowSeconds)
                     waits.append(max(1, Int((freesAt.rawValue - now.rawValue + 999) / 1000)))
                 }
+                recents.append((key, recent))
             }
-            return waits.max()
+            if let wait = waits.max() { return wait }
+            for (key, recent) in recents { failures[key] = recent + [now] }
+            return nil
         }
     }
 
-    func recordFailure(email: String, address: String?) {
-        let now = clock.now()
+    /// Takes back the attempt `admit` counted: clears the account's failures and the address's newest one.
+    func recordSuccess(email: String, address: String?) {
         failures.withLock { failures in
-            if failures.count > maximumKeys { failures.removeAll(keepingCapacity: true) }
-            for (key, _) in keys(email: email, address: address) {
-                var recent = Self.recent(failures[key] ?? [], now: now, window: limits.windowSeconds)
-                recent.append(now)
-                failures[key] = recent
-            }
+            failures.removeValue(forKey: "account:" + email.lowercased())
+            if let address { _ = failures["address:" + address]?.popLast() }
         }
-    }
-
-    func recordSuccess(email: String) {
-        _ = failures.withLock { $0.removeValue(forKey: "account:" + email.lowercased()) }
     }
 
     private func keys(email: String, address: String?) -> [(String, Int)] {

@@ -185,26 +185,63 @@ extension PostgresParkStore {
         }
     }
 
-    public func storeToken(hash: [UInt8], for user: UserID, name: String) async throws {
+    public func storeToken(hash: [UInt8], for user: UserID, name: String, expiresAt: Timestamp?) async throws {
         let now = clock.now()
         _ = try await transaction { connection in
             try await connection.run(
                 """
-                INSERT INTO api_token (token_hash, account_id, name, created_at)
-                VALUES (\(TokenHash.hex(hash)), \(user.rawValue), \(name), \(now.rawValue))
+                INSERT INTO api_token (token_hash, account_id, name, created_at, expires_at)
+                VALUES (\(TokenHash.hex(hash)), \(user.rawValue), \(name), \(now.rawValue), \(expiresAt?.rawValue))
                 """, logger: self.logger)
         }
     }
 
     public func principal(forTokenHash hash: [UInt8]) async throws -> Principal? {
-        try await read { connection in
+        let now = clock.now()
+        return try await read { connection in
             guard
                 let account = try await connection.first(
                     """
-                    SELECT account_id FROM api_token WHERE token_hash = \(TokenHash.hex(hash)) AND revoked_at IS NULL
+                    SELECT account_id FROM api_token
+                    WHERE token_hash = \(TokenHash.hex(hash)) AND revoked_at IS NULL
+                      AND (expires_at IS NULL OR expires_at > \(now.rawValue))
                     """, logger: self.logger)?.decode(Int64.self)
             else { return nil }
             return try await self.principal(for: UserID(account), on: connection)
+        }
+    }
+
+    public func tokens(of user: UserID) async throws -> [APITokenInfo] {
+        let now = clock.now()
+        return try await read { connection in
+            try await connection.run(
+                """
+                SELECT token_hash, name, created_at, expires_at FROM api_token
+                WHERE account_id = \(user.rawValue) AND revoked_at IS NULL
+                  AND (expires_at IS NULL OR expires_at > \(now.rawValue))
+                ORDER BY created_at DESC, token_hash
+                """, logger: self.logger
+            ).map { row in
+                let (hash, name, createdAt, expiresAt) = try row.decode((String, String, Int64, Int64?).self)
+                return APITokenInfo(
+                    id: APITokenInfo.id(ofHashHex: hash), name: name, createdAt: Timestamp(rawValue: createdAt),
+                    expiresAt: expiresAt.map(Timestamp.init(rawValue:)))
+            }
+        }
+    }
+
+    public func revokeToken(id: String, of user: UserID) async throws -> Bool {
+        guard APITokenInfo.isValidID(id) else { return false }
+        let now = clock.now()
+        return try await transaction { connection in
+            let rows = try await connection.run(
+                """
+                UPDATE api_token SET revoked_at = \(now.rawValue)
+                WHERE account_id = \(user.rawValue) AND substr(token_hash, 1, 16) = \(id) AND revoked_at IS NULL
+                  AND (expires_at IS NULL OR expires_at > \(now.rawValue))
+                RETURNING token_hash
+                """, logger: self.logger)
+            return !rows.isEmpty
         }
     }
 

@@ -334,9 +334,17 @@ extension PostgresParkStore {
                     "\(unescaped: Self.annotationSelect) WHERE id = \(annotation.rawValue)", on: connection
                 ).first
             else { throw StoreError.notFound(.annotation) }
-            if found.annotatorID != principal.userID {
-                let access = try? await self.projectAccess(found.projectID, by: principal, on: connection)
-                guard let access, access.role.reviewsWork else { throw StoreError.notFound(.annotation) }
+            let access = try? await self.projectAccess(found.projectID, by: principal, on: connection)
+            let rule = try AccessRules.reviewHistoryAccess(annotatorID: found.annotatorID, access: access, by: principal)
+            if rule == .ifReviewedByCaller {
+                let caller = principal.userID.rawValue
+                let reviewed = try await connection.first(
+                    """
+                    SELECT EXISTS (SELECT 1 FROM review WHERE annotation_id = \(annotation.rawValue) AND reviewer_id = \(caller))
+                        OR EXISTS (SELECT 1 FROM review_item
+                                   WHERE annotation_id = \(annotation.rawValue) AND reviewer_id = \(caller) AND state = 1)
+                    """, logger: self.logger)?.decode(Bool.self)
+                guard reviewed == true else { throw StoreError.notFound(.annotation) }
             }
             return try await self.fetchReviews(
                 "\(unescaped: Self.reviewSelect) WHERE annotation_id = \(annotation.rawValue) ORDER BY id",

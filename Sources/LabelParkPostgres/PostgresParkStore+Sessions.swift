@@ -52,4 +52,15 @@ extension PostgresParkStore {
                 "DELETE FROM web_session WHERE token_hash = \(TokenHash.hex(tokenHash))", logger: self.logger)
         }
     }
+
+    public func purgeSessions(expiredAt now: Timestamp, idleSince: Timestamp) async throws -> Int {
+        try await autocommit { connection in
+            try await connection.run(
+                """
+                DELETE FROM web_session WHERE expires_at <= \(now.rawValue) OR last_seen_at < \(idleSince.rawValue)
+                RETURNING 1
+                """, logger: self.logger
+            ).count
+        }
+    }
 }

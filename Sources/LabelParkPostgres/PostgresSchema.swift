@@ -26,6 +26,7 @@ enum PostgresSchema {
         Migration(version: 2, name: "web sessions", sql: v2),
         Migration(version: 3, name: "skipped tasks", sql: v3),
         Migration(version: 4, name: "quality control and review", sql: v4),
+        Migration(version: 5, name: "token expiry", sql: v5),
     ]
 
     static let v1 = """
@@ -297,5 +298,14 @@ enum PostgresSchema {
             created_at BIGINT NOT NULL
         );
         CREATE INDEX review_annotation ON review(annotation_id, id);
+        """
+
+    static let v5 = """
+        -- API tokens may expire; NULL never does.
+        ALTER TABLE api_token ADD COLUMN expires_at BIGINT;
+        CREATE INDEX api_token_account ON api_token(account_id);
+        -- The maintenance loop deletes expired sessions by these.
+        CREATE INDEX web_session_expiry ON web_session(expires_at);
+        CREATE INDEX web_session_last_seen ON web_session(last_seen_at);
         """
 }

@@ -20,6 +20,9 @@ enum Migrations {
         migrator.registerMigration("v4 quality control and review") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5 token expiry") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -288,5 +291,14 @@ enum Migrations {
             created_at INTEGER NOT NULL
         );
         CREATE INDEX review_annotation ON review(annotation_id, id);
+        """
+
+    static let v5 = """
+        -- API tokens may expire; NULL never does.
+        ALTER TABLE api_token ADD COLUMN expires_at INTEGER;
+        CREATE INDEX api_token_account ON api_token(account_id);
+        -- The maintenance loop deletes expired sessions by these.
+        CREATE INDEX web_session_expiry ON web_session(expires_at);
+        CREATE INDEX web_session_last_seen ON web_session(last_seen_at);
         """
 }

@@ -183,23 +183,63 @@ extension SQLiteParkStore {
         }
     }
 
-    public func storeToken(hash: [UInt8], for user: UserID, name: String) async throws {
+    public func storeToken(hash: [UInt8], for user: UserID, name: String, expiresAt: Timestamp?) async throws {
         let now = clock.now()
         try await batcher.write { db in
             try db.execute(
-                sql: "INSERT INTO api_token (token_hash, account_id, name, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [TokenHash.hex(hash), user.rawValue, name, now.rawValue])
+                sql: "INSERT INTO api_token (token_hash, account_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [TokenHash.hex(hash), user.rawValue, name, now.rawValue, expiresAt?.rawValue])
         }
     }
 
     public func principal(forTokenHash hash: [UInt8]) async throws -> Principal? {
-        try await pool.read { db in
+        let now = clock.now()
+        return try await pool.read { db in
             guard
                 let account = try Int64.fetchOne(
-                    db, sql: "SELECT account_id FROM api_token WHERE token_hash = ? AND revoked_at IS NULL",
-                    arguments: [TokenHash.hex(hash)])
+                    db,
+                    sql: """
+                        SELECT account_id FROM api_token
+                        WHERE token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                        """,
+                    arguments: [TokenHash.hex(hash), now.rawValue])
             else { return nil }
             return try Self.principal(for: UserID(account), in: db)
+        }
+    }
+
+    public func tokens(of user: UserID) async throws -> [APITokenInfo] {
+        let now = clock.now()
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT token_hash, name, created_at, expires_at FROM api_token
+                    WHERE account_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                    ORDER BY created_at DESC, token_hash
+                    """,
+                arguments: [user.rawValue, now.rawValue]
+            ).map { row in
+                APITokenInfo(
+                    id: APITokenInfo.id(ofHashHex: row["token_hash"]), name: row["name"],
+                    createdAt: Timestamp(rawValue: row["created_at"]),
+                    expiresAt: (row["expires_at"] as Int64?).map(Timestamp.init(rawValue:)))
+            }
+        }
+    }
+
+    public func revokeToken(id: String, of user: UserID) async throws -> Bool {
+        guard APITokenInfo.isValidID(id) else { return false }
+        let now = clock.now()
+        return try await batcher.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE api_token SET revoked_at = ?
+                    WHERE account_id = ? AND substr(token_hash, 1, 16) = ? AND revoked_at IS NULL
+                      AND (expires_at IS NULL OR expires_at > ?)
+                    """,
+                arguments: [now.rawValue, user.rawValue, id, now.rawValue])
+            return db.changesCount > 0
         }
     }
 

@@ -284,9 +284,17 @@ extension SQLiteParkStore {
             guard let found = try Self.fetchAnnotation(db, where: "id = ?", arguments: [annotation.rawValue]) else {
                 throw StoreError.notFound(.annotation)
             }
-            if found.annotatorID != principal.userID {
-                let access = try? self.projectAccess(found.projectID, by: principal, in: db)
-                guard let access, access.role.reviewsWork else { throw StoreError.notFound(.annotation) }
+            let access = try? self.projectAccess(found.projectID, by: principal, in: db)
+            let rule = try AccessRules.reviewHistoryAccess(annotatorID: found.annotatorID, access: access, by: principal)
+            if rule == .ifReviewedByCaller {
+                let reviewed = try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM review WHERE annotation_id = ?1 AND reviewer_id = ?2)
+                            OR EXISTS (SELECT 1 FROM review_item WHERE annotation_id = ?1 AND reviewer_id = ?2 AND state = 1)
+                        """,
+                    arguments: [annotation.rawValue, principal.userID.rawValue])
+                guard reviewed == true else { throw StoreError.notFound(.annotation) }
             }
             return try Self.fetchReviews(db, where: "annotation_id = ? ORDER BY id", arguments: [annotation.rawValue])
         }

@@ -51,4 +51,13 @@ extension SQLiteParkStore {
             try db.execute(sql: "DELETE FROM web_session WHERE token_hash = ?", arguments: [TokenHash.hex(tokenHash)])
         }
     }
+
+    public func purgeSessions(expiredAt now: Timestamp, idleSince: Timestamp) async throws -> Int {
+        try await batcher.write { db in
+            try db.execute(
+                sql: "DELETE FROM web_session WHERE expires_at <= ? OR last_seen_at < ?",
+                arguments: [now.rawValue, idleSince.rawValue])
+            return db.changesCount
+        }
+    }
 }

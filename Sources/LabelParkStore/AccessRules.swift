@@ -60,4 +60,22 @@ public enum AccessRules {
             throw StoreError.forbidden("acceptance inspections are the client's: only its reviewers inspect")
         }
     }
+
+    /// Who may read an annotation's review history: its annotator, the project's managers (of any
+    /// organization working on it), and a reviewer only for an item they decided or hold. Anyone else gets
+    /// the same 404 as for a missing annotation, so the history of other people's work stays private.
+    public static func reviewHistoryAccess(
+        annotatorID: UserID, access: ProjectAccess?, by principal: Principal
+    ) throws -> ReviewHistoryAccess {
+        if annotatorID == principal.userID { return .granted }
+        guard let access, access.role.reviewsWork else { throw StoreError.notFound(.annotation) }
+        return access.role.managesProjects ? .granted : .ifReviewedByCaller
+    }
+
+    /// What `reviewHistoryAccess` leaves to the engine: nothing more, or a look for the caller's own review.
+    public enum ReviewHistoryAccess: Sendable {
+        case granted
+        /// Only if the caller decided on the annotation or holds its review lease; else 404.
+        case ifReviewedByCaller
+    }
 }

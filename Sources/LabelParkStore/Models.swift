@@ -63,6 +63,32 @@ public struct Member: Sendable, Hashable {
 }
 
 /// What sign-in needs to check a password.
+/// An API token as its owner may see it: never the token, only its public id and times.
+public struct APITokenInfo: Sendable, Hashable {
+    /// The first 16 hex digits of the token's SHA-256: names the token without revealing it.
+    public var id: String
+    public var name: String
+    public var createdAt: Timestamp
+    public var expiresAt: Timestamp?
+
+    public init(id: String, name: String, createdAt: Timestamp, expiresAt: Timestamp?) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+
+    /// The public id of a stored token hash (hex).
+    public static func id(ofHashHex hex: String) -> String { String(hex.prefix(idLength)) }
+
+    /// Whether `text` has the shape of a token id, so anything else never reaches a query.
+    public static func isValidID(_ text: String) -> Bool {
+        text.utf8.count == idLength && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    static let idLength = 16
+}
+
 public struct PasswordCredential: Sendable, Hashable {
     public var userID: UserID
     public var passwordHash: String

@@ -28,11 +28,18 @@ public protocol AccountStore: Sendable {
     /// The stored password hash for sign-in; `nil` for an unknown email.
     func passwordCredential(forEmail email: String) async throws -> PasswordCredential?
 
-    /// Stores the hash of a new API token for a user.
-    func storeToken(hash: [UInt8], for user: UserID, name: String) async throws
+    /// Stores the hash of a new API token for a user; `expiresAt` `nil` for a token that never expires.
+    func storeToken(hash: [UInt8], for user: UserID, name: String, expiresAt: Timestamp?) async throws
 
-    /// The principal an API token authenticates, or `nil` for an unknown or revoked token.
+    /// The principal an API token authenticates, or `nil` for an unknown, revoked or expired token.
     func principal(forTokenHash hash: [UInt8]) async throws -> Principal?
+
+    /// A user's API tokens that are neither revoked nor expired, newest first.
+    func tokens(of user: UserID) async throws -> [APITokenInfo]
+
+    /// Revokes one of the user's tokens by its public id; `false` when the user has no such live token
+    /// (another user's token is the same as a missing one).
+    func revokeToken(id: String, of user: UserID) async throws -> Bool
 
     func principal(for user: UserID) async throws -> Principal?
 
@@ -71,6 +78,9 @@ public protocol SessionStore: Sendable {
 
     /// Ends a session (sign-out); unknown hashes are ignored.
     func deleteSession(tokenHash: [UInt8]) async throws
+
+    /// Deletes sessions past their absolute expiry or idle since before `idleSince`; returns how many.
+    func purgeSessions(expiredAt now: Timestamp, idleSince: Timestamp) async throws -> Int
 }
 
 /// Projects and their tasks.

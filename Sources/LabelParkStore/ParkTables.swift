@@ -106,7 +106,7 @@ extension ParkTable {
             "api_token",
             columns: [
                 Column("token_hash", .text), Column("account_id", .integer), Column("name", .text),
-                Column("created_at", .integer), Column("revoked_at", .integer),
+                Column("created_at", .integer), Column("revoked_at", .integer), Column("expires_at", .integer),
             ],
             primaryKey: ["token_hash"]),
         ParkTable(

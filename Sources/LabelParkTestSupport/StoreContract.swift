@@ -32,6 +32,8 @@ public enum StoreContract {
         ("vendor grants allow work but not management", vendorGrant),
         ("progress counts slots, tasks and annotators", progressCounts),
         ("sessions are found by their hash, touched and ended", sessions),
+        ("expired sessions are purged, live ones kept", sessionPurge),
+        ("API tokens expire, are listed without secrets and revoked by their owner only", apiTokens),
         ("a skipped task is never offered again to who skipped it", skippedTasks),
         ("settings change; the schema only until the first annotation", projectSettings),
     ]
@@ -522,6 +524,56 @@ public enum StoreContract {
         try await store.deleteSession(tokenHash: hash)
         #expect(try await store.session(forTokenHash: hash) == nil)
         try await store.deleteSession(tokenHash: hash)
+    }
+
+    public static func sessionPurge(_ makeStore: StoreFactory) async throws {
+        let clock = ManualClock()
+        let store = try await makeStore(clock)
+        let park = try await ParkFixture.make(in: store)
+        let start = clock.now()
+        let hashes = (1...3).map { Array(repeating: UInt8($0), count: 32) }
+        // 0: past its absolute expiry; 1: idle too long; 2: live.
+        for (hash, lifetime) in zip(hashes, [60, 86_400, 86_400]) {
+            try await store.createSession(
+                tokenHash: hash, csrfToken: "c", for: park.annotatorA.userID, expiresAt: start.adding(seconds: lifetime))
+        }
+        clock.advance(seconds: 3_600)
+        try await store.touchSession(tokenHash: hashes[2], at: clock.now())
+        let purged = try await store.purgeSessions(expiredAt: clock.now(), idleSince: start.adding(seconds: 1_800))
+        #expect(purged == 2)
+        #expect(try await store.session(forTokenHash: hashes[0]) == nil)
+        #expect(try await store.session(forTokenHash: hashes[1]) == nil)
+        #expect(try await store.session(forTokenHash: hashes[2]) != nil)
+        #expect(try await store.purgeSessions(expiredAt: clock.now(), idleSince: start.adding(seconds: 1_800)) == 0)
+    }
+
+    public static func apiTokens(_ makeStore: StoreFactory) async throws {
+        let clock = ManualClock()
+        let store = try await makeStore(clock)
+        let park = try await ParkFixture.make(in: store)
+        let owner = park.annotatorA.userID
+        let lasting = Array(repeating: UInt8(0xA1), count: 32)
+        let expiring = Array(repeating: UInt8(0xB2), count: 32)
+        try await store.storeToken(hash: lasting, for: owner, name: "laptop", expiresAt: nil)
+        clock.advance(seconds: 1)
+        try await store.storeToken(hash: expiring, for: owner, name: "ci", expiresAt: clock.now().adding(seconds: 60))
+        #expect(try await store.principal(forTokenHash: expiring) == park.annotatorA)
+        let listed = try await store.tokens(of: owner)
+        #expect(listed.map(\.name) == ["ci", "laptop"])
+        #expect(listed.map(\.id) == [TokenHash.hex(expiring), TokenHash.hex(lasting)].map(APITokenInfo.id(ofHashHex:)))
+        #expect(listed.first?.expiresAt == clock.now().adding(seconds: 60) && listed.last?.expiresAt == nil)
+
+        clock.advance(seconds: 60)
+        #expect(try await store.principal(forTokenHash: expiring) == nil)
+        #expect(try await store.tokens(of: owner).map(\.name) == ["laptop"])
+        let lastingID = APITokenInfo.id(ofHashHex: TokenHash.hex(lasting))
+        #expect(try await store.revokeToken(id: lastingID, of: park.managerA.userID) == false)
+        #expect(try await store.revokeToken(id: "not hex at all!", of: owner) == false)
+        #expect(try await store.principal(forTokenHash: lasting) == park.annotatorA)
+        #expect(try await store.revokeToken(id: lastingID, of: owner) == true)
+        #expect(try await store.revokeToken(id: lastingID, of: owner) == false)
+        #expect(try await store.principal(forTokenHash: lasting) == nil)
+        #expect(try await store.tokens(of: owner).isEmpty)
     }
 
     // MARK: - Helpers

@@ -83,6 +83,14 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var storage: StorageOptions
         @Option(help: "The user's email.") var email: String
         @Option(help: "A name to recognise the token by.") var name: String = "cli"
+        @Option(help: "Days until the token expires (1–3650); without it, it lasts until revoked.")
+        var expiresInDays: Int?
+
+        func validate() throws {
+            if let expiresInDays, !(1...3_650).contains(expiresInDays) {
+                throw ValidationError("--expires-in-days must be from 1 to 3650")
+            }
+        }
 
         func run() async throws {
             let token = try await storage.withStore(logger: Logger(label: "labelpark.cli")) { store in
@@ -96,7 +104,8 @@ struct TokenCommand: AsyncParsableCommand {
                 throw ValidationError("no user with email \(email)")
             }
             let token = APIToken.generate()
-            try await store.storeToken(hash: APIToken.hash(token), for: user.id, name: name)
+            let expiresAt = expiresInDays.map { SystemClock().now().adding(seconds: $0 * 86_400) }
+            try await store.storeToken(hash: APIToken.hash(token), for: user.id, name: name, expiresAt: expiresAt)
             return token
         }
     }

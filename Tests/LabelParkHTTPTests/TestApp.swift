@@ -55,7 +55,7 @@ struct Person: Sendable {
 
     static func issuingToken(to principal: Principal, in store: any ParkStore) async throws -> Person {
         let token = APIToken.generate()
-        try await store.storeToken(hash: APIToken.hash(token), for: principal.userID, name: "test")
+        try await store.storeToken(hash: APIToken.hash(token), for: principal.userID, name: "test", expiresAt: nil)
         return Person(principal: principal, token: token)
     }
 }

@@ -424,7 +424,7 @@ struct FullPark {
             email: "worker@v.test", displayName: "Wáng \\N Wei\r", passwordHash: ParkFixture.passwordHash,
             organization: park.vendor.id, role: .annotator, workplace: site.id)
         let vendorWorker = try #require(try await store.principal(for: worker.id))
-        try await store.storeToken(hash: tokenHash, for: park.annotatorA.userID, name: "laptop")
+        try await store.storeToken(hash: tokenHash, for: park.annotatorA.userID, name: "laptop", expiresAt: nil)
         try await store.createSession(
             tokenHash: Array(32..<64), csrfToken: "csrf-full-park", for: park.annotatorA.userID,
             expiresAt: clock.now().adding(seconds: 3_600))

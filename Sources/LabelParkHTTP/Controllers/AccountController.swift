@@ -6,13 +6,17 @@ import LabelParkStore
 struct AccountController {
     let store: any ParkStore
     let passwords: PasswordHasher
-    let limiter: SignInLimiter
+    let signIn: SignIn
+    let principals: PrincipalCache
+    let clock: any WallClock
 
     func addPublicRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.post("tokens", use: createToken)
     }
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
+        group.get("tokens", use: listTokens)
+        group.delete("tokens/:id", use: revokeToken)
         group.get("me", use: me)
         group.get("session", use: session)
         group.get("organizations", use: listOrganizations)
@@ -23,29 +27,41 @@ struct AccountController {
         group.post("organizations/:id/members", use: createMember)
     }
 
-    /// `POST /api/v1/tokens {email, password, name?}`: exchanges credentials for a new API token.
+    /// `POST /api/v1/tokens {email, password, name?, expires_in_days?}`: exchanges credentials for a new API
+    /// token, valid until revoked or, with `expires_in_days`, until then.
     @Sendable func createToken(request: Request, context: ParkRequestContext) async throws -> Response {
         let body = try await JSONRequest.read(request)
         let email = try body.nonEmptyString("email", maxLength: 320)
-        let password = try body.string("password", maxLength: 1_000)
+        let password = try body.string("password", maxLength: 1_000, allowsNUL: true)
         let name = try body.optionalString("name", maxLength: 200) ?? "api"
-        if let wait = limiter.retryAfter(email: email, address: context.remoteAddress) {
-            throw APIError.tooManyAttempts(retryAfterSeconds: wait)
-        }
-        guard let credential = try await store.passwordCredential(forEmail: email) else {
-            try await passwords.verifyNothing()
-            limiter.recordFailure(email: email, address: context.remoteAddress)
-            throw APIError.badCredentials
-        }
-        guard try await passwords.verify(password, against: credential.passwordHash) else {
-            limiter.recordFailure(email: email, address: context.remoteAddress)
-            throw APIError.badCredentials
-        }
-        limiter.recordSuccess(email: email)
+        let lifetimeDays = try body.optionalInt("expires_in_days", range: 1...3_650)
+        let userID = try await signIn.verify(email: email, password: password, address: context.remoteAddress)
         let token = APIToken.generate()
-        try await store.storeToken(hash: APIToken.hash(token), for: credential.userID, name: name)
+        let expiresAt = lifetimeDays.map { clock.now().adding(seconds: $0 * 86_400) }
+        try await store.storeToken(hash: APIToken.hash(token), for: userID, name: name, expiresAt: expiresAt)
         return JSONResponse.make(
-            .object(["token": .string(token), "user_id": .integer(credential.userID.rawValue)]), status: .created)
+            .object([
+                "token": .string(token), "user_id": .integer(userID.rawValue),
+                "expires_at": expiresAt.map { .string($0.iso8601) } ?? .null,
+            ]), status: .created)
+    }
+
+    /// `GET /api/v1/tokens`: the caller's live API tokens (ids and times, never the tokens themselves).
+    @Sendable func listTokens(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let tokens = try await store.tokens(of: principal.userID)
+        return JSONResponse.make(.object(["tokens": .array(tokens.map(Rendering.token))]))
+    }
+
+    /// `DELETE /api/v1/tokens/{id}`: revokes one of the caller's tokens, at once on this instance and within
+    /// the principal cache's lifetime on others.
+    @Sendable func revokeToken(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard let id = context.parameters.get("id"), try await store.revokeToken(id: id, of: principal.userID) else {
+            throw APIError.notFound
+        }
+        principals.forget(user: principal.userID)
+        return Response(status: .noContent)
     }
 
     /// `GET /api/v1/session`: the browser session's person and CSRF token; 401 without a session cookie.
@@ -120,7 +136,7 @@ struct AccountController {
         let body = try await JSONRequest.read(request)
         let email = try Self.validatedEmail(try body.nonEmptyString("email", maxLength: 320))
         let name = try body.optionalString("name", maxLength: 200) ?? email
-        let password = try body.string("password", maxLength: 1_000)
+        let password = try body.string("password", maxLength: 1_000, allowsNUL: true)
         guard password.count >= PasswordHasher.minimumLength else {
             throw ValidationError(field: "password", message: "at least \(PasswordHasher.minimumLength) characters")
         }

@@ -41,4 +41,9 @@ final class PrincipalCache: Sendable {
             entries[hash] = Entry(principal: principal, expires: expires)
         }
     }
+
+    /// Drops every entry of a user, so a revoked token stops working on this instance at once.
+    func forget(user: UserID) {
+        entries.withLock { entries in entries = entries.filter { $0.value.principal.userID != user } }
+    }
 }

@@ -14,6 +14,15 @@ enum Rendering {
         return .object(members)
     }
 
+    static func token(_ token: APITokenInfo) -> JSONValue {
+        .object([
+            "id": .string(token.id),
+            "name": .string(token.name),
+            "created_at": .string(token.createdAt.iso8601),
+            "expires_at": token.expiresAt.map { .string($0.iso8601) } ?? .null,
+        ])
+    }
+
     static func workplace(_ workplace: Workplace) -> JSONValue {
         .object([
             "id": .integer(workplace.id.rawValue),

@@ -13,8 +13,8 @@ public struct ParkServerDependencies: Sendable {
     public var importLimits: ImportLimits
     /// Where import bodies are spooled while they are validated.
     public var spoolDirectory: URL
-    /// The registry `/metrics` renders; `nil` to serve no metrics route.
-    public var metrics: PrometheusCollectorRegistry?
+    /// Proxies whose `X-Forwarded-*` headers are believed.
+    public var trustedProxies: TrustedProxies
     /// The web UI's templates and files; `nil` serves the API only.
     public var web: WebAssets?
     public var sessionPolicy: SessionPolicy
@@ -22,14 +22,14 @@ public struct ParkServerDependencies: Sendable {
 
     public init(
         store: any ParkStore, passwords: PasswordHasher = PasswordHasher(), importLimits: ImportLimits = ImportLimits(),
-        spoolDirectory: URL, metrics: PrometheusCollectorRegistry? = nil, web: WebAssets? = nil,
+        spoolDirectory: URL, trustedProxies: TrustedProxies = .none, web: WebAssets? = nil,
         sessionPolicy: SessionPolicy = SessionPolicy(), clock: any WallClock = SystemClock()
     ) {
         self.store = store
         self.passwords = passwords
         self.importLimits = importLimits
         self.spoolDirectory = spoolDirectory
-        self.metrics = metrics
+        self.trustedProxies = trustedProxies
         self.web = web
         self.sessionPolicy = sessionPolicy
         self.clock = clock
@@ -39,27 +39,29 @@ public struct ParkServerDependencies: Sendable {
 /// Builds LabelPark's router: public routes, then the authenticated API v1.
 public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRequestContext> {
     let router = Router(context: ParkRequestContext.self)
+    router.add(middleware: ClientOriginMiddleware(trusted: dependencies.trustedProxies))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMappingMiddleware())
-    HealthController(metrics: dependencies.metrics).addRoutes(to: router)
+    HealthController().addRoutes(to: router)
 
     let store = dependencies.store
     let sessions = WebSessions(store: store, policy: dependencies.sessionPolicy, clock: dependencies.clock)
-    let limiter = SignInLimiter(clock: dependencies.clock)
+    let signIn = SignIn(store: store, passwords: dependencies.passwords, limiter: SignInLimiter(clock: dependencies.clock))
     if let web = dependencies.web {
         web.staticFiles.addRoutes(to: router)
-        PageController(
-            store: store, passwords: dependencies.passwords, sessions: sessions, limiter: limiter, assets: web
-        ).addRoutes(to: router)
+        PageController(signIn: signIn, sessions: sessions, assets: web).addRoutes(to: router)
     }
 
-    let accounts = AccountController(store: store, passwords: dependencies.passwords, limiter: limiter)
+    let principals = PrincipalCache()
+    let accounts = AccountController(
+        store: store, passwords: dependencies.passwords, signIn: signIn, principals: principals,
+        clock: dependencies.clock)
     let api = router.group("api/v1")
     accounts.addPublicRoutes(to: api)
     let authenticated = api.group().add(
-        middleware: RequestAuthenticator(store: store, cache: PrincipalCache(), sessions: sessions))
+        middleware: RequestAuthenticator(store: store, cache: principals, sessions: sessions))
     accounts.addRoutes(to: authenticated)
     ProjectController(store: store).addRoutes(to: authenticated)
     TaskController(store: store, limits: dependencies.importLimits, spoolDirectory: dependencies.spoolDirectory)
@@ -73,7 +75,16 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
     return router
 }
 
-/// Headers every response carries: no MIME sniffing, no framing, and a strict CSP.
+/// The router of the separate metrics listener (`serve --metrics-port`): `/metrics` and `/healthz` only,
+/// so the park's numbers are never served on the public port.
+public func buildMetricsRouter(_ registry: PrometheusCollectorRegistry) -> Router<ParkRequestContext> {
+    let router = Router(context: ParkRequestContext.self)
+    HealthController().addRoutes(to: router)
+    MetricsController(registry: registry).addRoutes(to: router)
+    return router
+}
+
+/// Headers every response carries: no MIME sniffing, no framing, a strict CSP, and HSTS over HTTPS.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = ParkRequestContext
 
@@ -85,6 +96,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         response.headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'"
         response.headers[HTTPField.Name("X-Request-ID")!] = context.id
+        if context.client.isSecure { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         return response
     }
 }

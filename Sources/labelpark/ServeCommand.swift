@@ -22,6 +22,28 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest import body, in bytes.") var maxImportBytes: Int = 1 << 30
     @Option(help: "bcrypt cost for new passwords (4–31).") var bcryptCost: UInt8 = 12
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "A proxy (address or CIDR block) whose X-Forwarded-For/Proto/Host headers are believed; repeatable.")
+    var trustedProxies: [String] = []
+    @Option(help: "Serve /metrics on this port (none by default; never on the public port).") var metricsPort: Int?
+    @Option(help: "The address the metrics port listens on.") var metricsHost: String = "127.0.0.1"
+    @Option(help: "Seconds a connection may sit idle between requests.") var idleTimeout: Int = 75
+    @Option(help: "Seconds a request body may stall before the connection is dropped.") var readTimeout: Int = 60
+    @Option(help: "Seconds a client may leave a response unread before the connection is dropped.")
+    var writeTimeout: Int = 60
+
+    func validate() throws {
+        for (name, port) in [("--port", port), ("--metrics-port", metricsPort ?? 0)] where !(0...65_535).contains(port) {
+            throw ValidationError("\(name) must be from 0 to 65535")
+        }
+        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout), ("--write-timeout", writeTimeout)]
+        where !(1...86_400).contains(seconds) {
+            throw ValidationError("\(name) must be from 1 to 86400 seconds")
+        }
+        guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be from 4 to 31") }
+        _ = try TrustedProxies(cidrs: trustedProxies)
+    }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -41,10 +63,12 @@ struct ServeCommand: AsyncParsableCommand {
         let router = buildRouter(
             ParkServerDependencies(
                 store: store, passwords: passwords, importLimits: ImportLimits(maxBodyBytes: maxImportBytes),
-                spoolDirectory: self.storage.dataDirectory.appendingPathComponent("spool"), metrics: registry,
-                web: try await WebAssets.bundled()))
+                spoolDirectory: self.storage.dataDirectory.appendingPathComponent("spool"),
+                trustedProxies: try TrustedProxies(cidrs: trustedProxies), web: try await WebAssets.bundled()))
+        let timeouts = ConnectionTimeouts(
+            idle: .seconds(Int64(idleTimeout)), read: .seconds(Int64(readTimeout)), write: .seconds(Int64(writeTimeout)))
         let app = Application(
-            router: router,
+            router: router, server: .park(timeouts: timeouts),
             configuration: .init(address: .hostname(host, port: port), serverName: "LabelPark"),
             onServerRunning: { channel in
                 logger.notice(
@@ -52,20 +76,31 @@ struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger)
         let demo = demo
+        let baseURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         // The storage services start first and stop last; the server prepares the database (a PostgreSQL
         // engine needs its client running for that) and only then listens.
         let server = PreparedService(app) {
             try await storage.prepare()
             _ = try await store.ensureOrganization(named: ParkDefaults.operatorName, kind: .operator)
             if demo {
-                try await DemoPark(store: store, passwords: passwords).seedIfNeeded()
+                try await DemoPark(store: store, passwords: passwords, baseURL: baseURL).seedIfNeeded()
                 // Flush now: stdout is block-buffered when piped, and the sign-in details matter at start-up.
                 fflush(nil)
             }
         }
+        var metricsServices: [any Service] = []
+        if let metricsPort {
+            metricsServices.append(
+                Application(
+                    router: buildMetricsRouter(registry), server: .park(timeouts: timeouts),
+                    configuration: .init(address: .hostname(metricsHost, port: metricsPort), serverName: "LabelPark"),
+                    logger: logger))
+        }
         let services = ServiceGroup(
             configuration: .init(
-                services: storage.services + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: storage.services + [server, SessionPurge(store: store, clock: SystemClock(), logger: logger)]
+                    + metricsServices, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await services.run()
         try storage.close()
         logger.notice("LabelPark stopped")

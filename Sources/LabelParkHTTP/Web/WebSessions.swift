@@ -71,10 +71,6 @@ struct WebSessions: Sendable {
     }
 
     /// Whether the browser reached us over TLS (directly, or as a proxy in front of us says).
-    static func isSecure(_ request: Request) -> Bool {
-        request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
-    }
-
     static func cookieToken(in request: Request) -> String? {
         for header in request.headers[values: .cookie] {
             for pair in header.split(separator: ";") {

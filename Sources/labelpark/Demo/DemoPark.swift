@@ -5,9 +5,14 @@ import LabelParkStore
 
 /// Seeds, once, a small park that shows LabelPark to a newcomer: the operator, a client with three
 /// projects in the reference park's domains, and a vendor whose annotators work from two counties.
+///
+/// The shared demo password is printed for everyone but the park's admin, whose account can create
+/// organizations: it gets a random password, printed once when the park is seeded.
 struct DemoPark {
     let store: any ParkStore
     let passwords: PasswordHasher
+    /// Where the server listens, for the hints printed at start-up (`http://127.0.0.1:8080`).
+    let baseURL: String
 
     static let password = "labelpark-demo"
     static let domain = "demo.labelpark"
@@ -38,7 +43,7 @@ struct DemoPark {
     func seedIfNeeded() async throws {
         if try await store.user(withEmail: Self.people[0].email) != nil {
             print("Demo park already seeded.")
-            printSignIn()
+            printSignIn(adminPassword: nil)
             return
         }
         let park = try await store.ensureOrganization(named: ParkDefaults.operatorName, kind: .operator)
@@ -49,6 +54,8 @@ struct DemoPark {
             workplaceIDs[name] = try await store.ensureWorkplace(named: name, county: county, in: vendor.id).id
         }
         let passwordHash = try await passwords.hash(Self.password)
+        let adminPassword = Self.randomPassword()
+        let adminPasswordHash = try await passwords.hash(adminPassword)
         var managerID: UserID?
         for person in Self.people {
             let organization =
@@ -58,7 +65,8 @@ struct DemoPark {
                 case .vendor: vendor
                 }
             let user = try await store.createUser(
-                email: person.email, displayName: person.name, passwordHash: passwordHash,
+                email: person.email, displayName: person.name,
+                passwordHash: person.role == .admin && person.organization == .park ? adminPasswordHash : passwordHash,
                 organization: organization.id,
                 role: person.role, workplace: person.workplace.flatMap { workplaceIDs[$0] })
             if person.role == .manager { managerID = user.id }
@@ -77,19 +85,30 @@ struct DemoPark {
             try await store.grantProject(created.id, to: vendor.id, by: manager)
         }
         print("Seeded the demo park.")
-        printSignIn()
+        printSignIn(adminPassword: adminPassword)
     }
 
-    private func printSignIn() {
-        print("Demo sign-in (password for everyone: \(Self.password)):")
+    /// Prints who can sign in; the admin's random password only right after seeding, never again.
+    private func printSignIn(adminPassword: String?) {
+        print("Demo park at \(baseURL) — sign in as (password \(Self.password) unless shown):")
         for person in Self.people {
+            let isParkAdmin = person.role == .admin && person.organization == .park
+            let password =
+                isParkAdmin ? "  password: \(adminPassword ?? "printed once, when the demo park was seeded")" : ""
             print(
-                "  \(person.email.padding(toLength: 28, withPad: " ", startingAt: 0)) \(person.role.rawValue)  \(person.name)"
+                "  \(person.email.padding(toLength: 28, withPad: " ", startingAt: 0)) \(person.role.rawValue)  \(person.name)\(password)"
             )
         }
         print(
-            "Get an API token: curl -s -X POST localhost:8080/api/v1/tokens -d '{\"email\":\"manager@\(Self.domain)\",\"password\":\"\(Self.password)\"}'"
+            "Get an API token: curl -s -X POST \(baseURL)/api/v1/tokens -d '{\"email\":\"manager@\(Self.domain)\",\"password\":\"\(Self.password)\"}'"
         )
+    }
+
+    /// 16 letters and digits from the system's secure generator.
+    private static func randomPassword() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<16).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
     }
 }
 

@@ -1,0 +1,98 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// How long a connection may stall before the server drops it and frees what it held.
+///
+/// A client that sends its request slowly (slowloris) or stops reading a response (an export whose
+/// reader went away without closing) would otherwise keep a connection, and behind it a database reader,
+/// a snapshot or a thread, for as long as it likes.
+public struct ConnectionTimeouts: Sendable {
+    /// Between requests, and before a request's head has fully arrived.
+    public var idle: TimeAmount
+    /// Silence while a request's body is arriving.
+    public var read: TimeAmount
+    /// A response the client does not take: the socket stays full for this long.
+    public var write: TimeAmount
+
+    public init(idle: TimeAmount = .seconds(75), read: TimeAmount = .seconds(60), write: TimeAmount = .seconds(60)) {
+        self.idle = idle
+        self.read = read
+        self.write = write
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 with LabelPark's connection timeouts.
+    public static func park(timeouts: ConnectionTimeouts) -> HTTPServerBuilder {
+        .http1(
+            configuration: .init(
+                additionalChannelHandlers: [StalledConnectionHandler(timeouts: timeouts)], idleTimeout: timeouts.idle))
+    }
+}
+
+/// Closes a connection whose request body stops arriving or whose client stops reading the response.
+///
+/// Hummingbird's idle timeout covers the time between requests (and a head that never completes, since
+/// the codec has nothing to show until it does); this handler covers the two stalls inside a request.
+/// Closing the channel fails the response writer, which cancels whatever was producing the response.
+final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let timeouts: ConnectionTimeouts
+    private var readDeadline: Scheduled<Void>?
+    private var writeDeadline: Scheduled<Void>?
+
+    init(timeouts: ConnectionTimeouts) {
+        self.timeouts = timeouts
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head, .body:
+            readDeadline?.cancel()
+            readDeadline = schedule(after: timeouts.read, context: context)
+        case .end:
+            readDeadline?.cancel()
+            readDeadline = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            writeDeadline?.cancel()
+            writeDeadline = nil
+        } else if writeDeadline == nil {
+            writeDeadline = schedule(after: timeouts.write, context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelDeadlines()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelDeadlines()
+    }
+
+    private func schedule(after delay: TimeAmount, context: ChannelHandlerContext) -> Scheduled<Void> {
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        return context.eventLoop.scheduleTask(in: delay) {
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    private func cancelDeadlines() {
+        readDeadline?.cancel()
+        writeDeadline?.cancel()
+        readDeadline = nil
+        writeDeadline = nil
+    }
+}

@@ -152,10 +152,15 @@ public struct TextErrorRates: Sendable, Hashable {
         self.referenceWordCount = referenceWordCount
     }
 
-    /// Measures `hypothesis` against `reference`.
+    /// How many characters of each text are compared: edit distance costs the product of the lengths, and
+    /// a gold answer is scored inside the submission's write, so two 1 MB texts must not take seconds.
+    /// Texts beyond it are measured on their first `scoredLength` characters.
+    public static let scoredLength = 10_000
+
+    /// Measures `hypothesis` against `reference` (each on its first `scoredLength` characters).
     public init(reference: String, hypothesis: String) {
-        let referenceScalars = Self.trimmedScalars(of: reference)
-        let hypothesisScalars = Self.trimmedScalars(of: hypothesis)
+        let referenceScalars = Array(Self.trimmedScalars(of: reference).prefix(Self.scoredLength))
+        let hypothesisScalars = Array(Self.trimmedScalars(of: hypothesis).prefix(Self.scoredLength))
         var vocabulary: [ArraySlice<Unicode.Scalar>: Int] = [:]
         let referenceWords = Self.wordCodes(of: referenceScalars, vocabulary: &vocabulary)
         let hypothesisWords = Self.wordCodes(of: hypothesisScalars, vocabulary: &vocabulary)

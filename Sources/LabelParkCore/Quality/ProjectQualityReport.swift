@@ -161,7 +161,8 @@ extension ProjectQuality {
                 userID: userID, annotations: answers.annotationCounts[userID] ?? 0,
                 consensusAgreement: consensus[userID] ?? nil, dawidSkeneAccuracy: dawidSkeneAccuracy[userID] ?? nil,
                 gold: gold.records[userID] ?? GoldRecord(), goldByDay: gold.byDay(of: userID),
-                goldConfusion: gold.coding.map { gold.confusions[userID] ?? GoldConfusion(optionCount: $0.classCount) })
+                // Only annotators with gold answers get a matrix: K × K cells each add up over a crowd.
+                goldConfusion: gold.confusions[userID])
         }
         return QuestionQualityReport(
             question: question, annotations: answers.answers.count, tasks: answers.taskIDs.count,

@@ -8,6 +8,7 @@ import Synchronization
 /// Streamed exports of a project's tasks and annotations.
 struct ExportController {
     let store: any ParkStore
+    let gate: SnapshotReadGate
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.get("projects/:id/export", use: export)
@@ -35,6 +36,8 @@ struct ExportController {
         }
         let store = store
         let project = access.project
+        // Held by the body closure below until the stream ends or is dropped.
+        let permit = try gate.enter()
         let aggregation: ExportAggregation?
         switch request.query("aggregate") {
         case nil, "true":
@@ -55,6 +58,7 @@ struct ExportController {
         headers[.contentType] = format.contentType
         headers[.contentDisposition] = "attachment; filename=\"project-\(project.id)-export.\(format.rawValue)\""
         let body = ResponseBody { writer in
+            _ = permit
             let pipe = ExportPipe()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

@@ -7,16 +7,27 @@ import Synchronization
 /// answer per task, for the project's managers.
 struct QualityController {
     let store: any ParkStore
+    let gate: SnapshotReadGate
+    var budget = QualityReportBudget()
+
+    /// One report computes at a time per instance; a few more may wait, others get 429 `busy`.
+    static let pool = BoundedThreadPool(threads: 1, queueLimitPerThread: 4)
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.get("projects/:id/quality", use: quality)
     }
 
     /// `GET /api/v1/projects/{id}/quality`: recomputed from every stored answer on each call.
+    ///
+    /// A report that would exceed `QualityReportBudget` is refused (422 `report_too_large`) before it
+    /// allocates; the computation runs on a pool of its own, one report at a time per instance.
     @Sendable func quality(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let access = try await store.projectAccess(try context.pathID("id"), by: principal)
         try AccessRules.requireManagement(access, for: .seeQuality)
+        try budget.check(answerCount: try await store.progress(of: access.project.id, by: principal).annotations)
+        let permit = try gate.enter()
+        defer { withExtendedLifetime(permit) {} }
         let inputs = Mutex<[QualityTaskInput]>([])
         try await store.exportTasks(of: access.project.id, by: principal, includingGold: true) { task in
             let gold = try task.goldJSON.map { try JSONParser().parse($0) }
@@ -28,7 +39,10 @@ struct QualityController {
                     QualityTaskInput(taskID: task.id.rawValue, gold: gold, answers: answers, answeredAt: answeredAt))
             }
         }
-        let questions = ProjectQuality.report(schema: access.project.schema, tasks: inputs.withLock { $0 })
+        let tasks = inputs.withLock { $0 }
+        let schema = access.project.schema
+        try budget.check(schema: schema, tasks: tasks)
+        let questions = try await Self.pool.run { ProjectQuality.report(schema: schema, tasks: tasks) }
         let affiliations = try await store.annotatorAffiliations(in: access.project.id, by: principal)
         let workplaces = ProjectQuality.byWorkplace(questions, affiliations: affiliations)
         return JSONResponse.make(

@@ -13,9 +13,9 @@ import Synchronization
 /// the choice questions it has answers for; projects without a choice question are left at their overlap.
 final class ConsensusTracker: Sendable {
     private let store: any ParkStore
-    /// Held only to fold in annotations (microseconds each, plus the occasional refit), never across a
-    /// database call, so concurrent submissions do not queue behind one another's reads and writes.
-    private let projects = Mutex<[ProjectID: ProjectConsensus]>([:])
+    /// Each project's models behind a lock of their own, so a refit in one project (up to a second at a
+    /// million annotations) never holds up submissions in another. The table's lock is held only to look up.
+    private let projects = Mutex<[ProjectID: ProjectConsensusBox]>([:])
     /// How many annotations one catch-up reads at a time.
     private let pageSize = 5_000
 
@@ -27,22 +27,35 @@ final class ConsensusTracker: Sendable {
     /// overlap decision; `nil` when the project has no dynamic overlap or nothing to measure.
     func settle(task: TaskID, in project: Project) async throws -> OverlapDecision? {
         guard project.quality.dynamicOverlap != nil else { return nil }
+        let box = projects.withLock { table in
+            // A new project, or a changed schema, starts a fresh model.
+            if let box = table[project.id], box.schema == project.schema { return box }
+            let box = ProjectConsensusBox(schema: project.schema)
+            table[project.id] = box
+            return box
+        }
+        // Held only to fold in annotations, never across a database call, so concurrent submissions of
+        // the project do not queue behind one another's reads and writes.
         while true {
-            let position = projects.withLock { table -> AnnotationID?? in
-                // A new project, or a changed schema, starts a fresh model.
-                if table[project.id]?.schema != project.schema {
-                    table[project.id] = ProjectConsensus(schema: project.schema)
-                }
-                let consensus = table[project.id]!
-                return consensus.questions.isEmpty ? .none : .some(consensus.cursor)
-            }
+            let position = box.consensus.withLock { $0.questions.isEmpty ? AnnotationID??.none : .some($0.cursor) }
             guard let cursor = position else { return nil }
             let page = try await store.annotationDigests(in: project.id, after: cursor, limit: pageSize)
-            projects.withLock { table in table[project.id]?.add(page) }
+            box.consensus.withLock { $0.add(page) }
             if page.count < pageSize { break }
         }
-        guard let confidence = projects.withLock({ $0[project.id]?.confidence(ofTask: task) }) else { return nil }
+        guard let confidence = box.consensus.withLock({ $0.confidence(ofTask: task) }) else { return nil }
         return try await store.settleOverlap(of: task, confidence: confidence)
+    }
+}
+
+/// One project's models and the lock that guards them.
+final class ProjectConsensusBox: Sendable {
+    let schema: ProjectSchema
+    let consensus: Mutex<ProjectConsensus>
+
+    init(schema: ProjectSchema) {
+        self.schema = schema
+        consensus = Mutex(ProjectConsensus(schema: schema))
     }
 }
 

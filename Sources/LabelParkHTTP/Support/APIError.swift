@@ -9,6 +9,8 @@ public enum APIError: Error, Sendable {
     case csrf
     /// Too many failed sign-ins for this account or address; try again after the given seconds.
     case tooManyAttempts(retryAfterSeconds: Int)
+    /// Bounded work (password checks, quality reports) is at capacity; try again after the given seconds.
+    case busy(retryAfterSeconds: Int)
     case unsupportedMediaType(String, accepted: [String])
     case payloadTooLarge(limit: Int)
     case invalidJSON(JSONSyntaxError)

@@ -3,7 +3,6 @@ import Foundation
 import HummingbirdBcrypt
 import LabelParkCore
 import NIOPosix
-import Synchronization
 
 /// Hashes and checks passwords with bcrypt on a pool of its own, never on an event loop.
 ///
@@ -38,7 +37,7 @@ public struct PasswordHasher: Sendable {
     }
 
     /// Shared by every hasher of the process, so the bound holds however many are made.
-    static let pool = HashingPool(
+    static let pool = BoundedThreadPool(
         threads: max(1, ProcessInfo.processInfo.activeProcessorCount / 2), queueLimitPerThread: 64)
 
     /// bcrypt reads a C string and only its first 72 bytes, so a password is first reduced to the base64 of
@@ -67,36 +66,5 @@ public enum APIToken {
     /// The digest under which a token is stored and looked up.
     public static func hash(_ token: String) -> [UInt8] {
         Array(SHA256.hash(data: Array(token.utf8)))
-    }
-}
-
-/// A thread pool for password hashing that refuses work past a fixed queue.
-final class HashingPool: Sendable {
-    private let threads: NIOThreadPool
-    private let capacity: Int
-    private let admitted = Mutex(0)
-
-    init(threads count: Int, queueLimitPerThread: Int) {
-        threads = NIOThreadPool(numberOfThreads: count)
-        threads.start()
-        capacity = count * (queueLimitPerThread + 1)
-    }
-
-    /// Whether work waits however long the queue is, or is refused when it is full.
-    enum Queueing { case always, whileRoom }
-
-    /// Runs `work` on the pool; throws `APIError.tooManyAttempts` when the queue is full and `queueing`
-    /// is `.whileRoom`.
-    func run<Value: Sendable>(
-        queueing: Queueing = .whileRoom, _ work: @escaping @Sendable () throws -> Value
-    ) async throws -> Value {
-        let isAdmitted = admitted.withLock { count in
-            guard count < capacity || queueing == .always else { return false }
-            count += 1
-            return true
-        }
-        guard isAdmitted else { throw APIError.tooManyAttempts(retryAfterSeconds: 1) }
-        defer { admitted.withLock { $0 -= 1 } }
-        return try await threads.runIfActive(work)
     }
 }

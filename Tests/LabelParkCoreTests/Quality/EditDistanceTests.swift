@@ -134,4 +134,14 @@ struct EditDistanceTests {
         // Ideographic space U+3000 separates words too.
         #expect(TextErrorRates(reference: "北京\u{3000}欢迎", hypothesis: "北京 欢迎").wordErrorRate == 0)
     }
+
+    @Test("texts are compared on their first 10,000 characters, so two 1 MB answers cost milliseconds")
+    func scoringIsBounded() {
+        let reference = String(repeating: "a", count: 1_000_000)
+        let hypothesis = String(repeating: "b", count: 1_000_000)
+        let rates = TextErrorRates(reference: reference, hypothesis: hypothesis)
+        #expect(rates.referenceCharacterCount == TextErrorRates.scoredLength)
+        #expect(rates.characterEdits == TextErrorRates.scoredLength)
+        #expect(rates.characterErrorRate == 1)
+    }
 }

@@ -235,7 +235,8 @@ struct ProjectQualityReportTests {
             #expect(question.agreement.comparedPairs == 0 && question.agreement.meanPairwiseJaccard == nil)
             #expect(question.agreement.krippendorffAlphaInterval == nil && question.agreement.fleissKappa == nil)
         }
-        #expect(single[0].annotators[0].goldConfusion?.total == 0)
+        // No gold answered: no matrix at all (K × K cells each would add up over a crowd).
+        #expect(single[0].annotators[0].goldConfusion == nil)
 
         // Two annotators who give every task the same rating 3: no variation, so interval alpha is undefined;
         // gold 3 on both tasks makes them exactly right, error 0. Answers without a time stay out of the days.

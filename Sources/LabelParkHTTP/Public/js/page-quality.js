@@ -754,7 +754,7 @@ function confusionSection(question, annotators, people, questionIndex) {
   const selectID = `question-${questionIndex}-confusion-annotator`;
   const select = el("select", { attrs: { id: selectID, "data-testid": "confusion-annotator" } }, [
     el("option", { text: t("quality.confusionEveryone"), attrs: { value: "" } }),
-    ...annotators.map((annotator) =>
+    ...annotators.filter((annotator) => annotator.gold_confusion).map((annotator) =>
       el("option", { text: personLabel(people, annotator.user_id), attrs: { value: annotator.user_id } }),
     ),
   ]);

@@ -64,14 +64,18 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
         middleware: RequestAuthenticator(store: store, cache: principals, sessions: sessions))
     accounts.addRoutes(to: authenticated)
     ProjectController(store: store).addRoutes(to: authenticated)
-    TaskController(store: store, limits: dependencies.importLimits, spoolDirectory: dependencies.spoolDirectory)
+    let handles = TaskHandleSource(store: store)
+    TaskController(
+        store: store, handles: handles, limits: dependencies.importLimits, spoolDirectory: dependencies.spoolDirectory
+    ).addRoutes(to: authenticated)
+    QueueController(store: store, handles: handles).addRoutes(to: authenticated)
+    AnnotationController(store: store, consensus: ConsensusTracker(store: store), handles: handles)
         .addRoutes(to: authenticated)
-    QueueController(store: store).addRoutes(to: authenticated)
-    AnnotationController(store: store, consensus: ConsensusTracker(store: store)).addRoutes(to: authenticated)
-    ReviewController(store: store).addRoutes(to: authenticated)
+    ReviewController(store: store, handles: handles).addRoutes(to: authenticated)
     WorkflowController(store: store).addRoutes(to: authenticated)
-    ExportController(store: store).addRoutes(to: authenticated)
-    QualityController(store: store).addRoutes(to: authenticated)
+    let snapshotReads = SnapshotReadGate()
+    ExportController(store: store, gate: snapshotReads).addRoutes(to: authenticated)
+    QualityController(store: store, gate: snapshotReads).addRoutes(to: authenticated)
     return router
 }
 

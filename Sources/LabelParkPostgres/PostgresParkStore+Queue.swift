@@ -258,8 +258,11 @@ extension PostgresParkStore {
             let (lease, projectID, gold, previous) = try await self.lookUpLease(
                 submission.leaseToken, replaying: submission.idempotencyKey, by: annotator, on: connection)
             if let previous {
-                let stored = try await self.fetchAnnotations(
-                    "\(unescaped: Self.annotationSelect) WHERE id = \(previous)", on: connection)[0]
+                guard
+                    let stored = try await self.fetchAnnotations(
+                        "\(unescaped: Self.annotationSelect) WHERE id = \(previous)", on: connection
+                    ).first
+                else { throw StoreError.notFound(.annotation) }
                 guard stored.taskID == submission.taskID else { throw StoreError.conflict(.idempotencyKeyReused) }
                 return SubmissionReceipt(annotation: stored, isReplay: true)
             }
@@ -292,9 +295,24 @@ extension PostgresParkStore {
                     logger: self.logger)
             }
             guard let inserted = stored else {
-                let existing = try await connection.first(
-                    "SELECT id FROM annotation WHERE task_id = \(taskID) AND annotator_id = \(annotator)",
-                    logger: self.logger)!.decode(Int64.self)
+                // Another statement stored first: a retry of this submission through another instance (its
+                // idempotency key), or another answer of this annotator to the task.
+                if let key = submission.idempotencyKey,
+                    let replayed = try await self.fetchAnnotations(
+                        """
+                        \(unescaped: Self.annotationSelect)
+                        WHERE annotator_id = \(annotator) AND idempotency_key = \(key)
+                        """, on: connection
+                    ).first
+                {
+                    guard replayed.taskID == submission.taskID else { throw StoreError.conflict(.idempotencyKeyReused) }
+                    return SubmissionReceipt(annotation: replayed, isReplay: true)
+                }
+                guard
+                    let existing = try await connection.first(
+                        "SELECT id FROM annotation WHERE task_id = \(taskID) AND annotator_id = \(annotator)",
+                        logger: self.logger)?.decode(Int64.self)
+                else { throw StoreError.conflict(.idempotencyKeyReused) }
                 throw StoreError.conflict(.alreadyAnnotated(AnnotationID(existing)))
             }
             let (id, isLate) = try inserted.decode((Int64, Bool).self)

@@ -63,4 +63,19 @@ extension PostgresParkStore {
             ).count
         }
     }
+
+    public func parkSecret(named name: String, candidate: [UInt8]) async throws -> [UInt8] {
+        let now = clock.now()
+        let hex = try await autocommit { connection in
+            try await connection.run(
+                """
+                INSERT INTO park_secret (name, value, created_at) VALUES (\(name), \(TokenHash.hex(candidate)), \(now.rawValue))
+                ON CONFLICT (name) DO NOTHING
+                """, logger: self.logger)
+            return try await connection.first(
+                "SELECT value FROM park_secret WHERE name = \(name)", logger: self.logger)?.decode(String.self)
+        }
+        guard let hex, let bytes = TokenHash.bytes(hex: hex) else { throw StoreError.notFound(.secret) }
+        return bytes
+    }
 }

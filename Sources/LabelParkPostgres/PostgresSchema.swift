@@ -307,5 +307,12 @@ enum PostgresSchema {
         -- The maintenance loop deletes expired sessions by these.
         CREATE INDEX web_session_expiry ON web_session(expires_at);
         CREATE INDEX web_session_last_seen ON web_session(last_seen_at);
+
+        -- Keys the park derives from (the annotators' task handles); made once, shared by every instance.
+        CREATE TABLE park_secret (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        );
         """
 }

@@ -60,4 +60,16 @@ extension SQLiteParkStore {
             return db.changesCount
         }
     }
+
+    public func parkSecret(named name: String, candidate: [UInt8]) async throws -> [UInt8] {
+        let now = clock.now()
+        let hex = try await batcher.write { db in
+            try db.execute(
+                sql: "INSERT INTO park_secret (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                arguments: [name, TokenHash.hex(candidate), now.rawValue])
+            return try String.fetchOne(db, sql: "SELECT value FROM park_secret WHERE name = ?", arguments: [name])
+        }
+        guard let hex, let bytes = TokenHash.bytes(hex: hex) else { throw StoreError.notFound(.secret) }
+        return bytes
+    }
 }

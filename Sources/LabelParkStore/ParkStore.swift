@@ -81,6 +81,10 @@ public protocol SessionStore: Sendable {
 
     /// Deletes sessions past their absolute expiry or idle since before `idleSince`; returns how many.
     func purgeSessions(expiredAt now: Timestamp, idleSince: Timestamp) async throws -> Int
+
+    /// The park's secret of this name (32 random bytes), created from `candidate` by the first caller of
+    /// any instance and the same for every instance afterwards.
+    func parkSecret(named name: String, candidate: [UInt8]) async throws -> [UInt8]
 }
 
 /// Projects and their tasks.

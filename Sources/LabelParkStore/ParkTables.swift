@@ -96,6 +96,10 @@ extension ParkTable {
             ],
             primaryKey: ["token_hash"]),
         ParkTable(
+            "park_secret",
+            columns: [Column("name", .text), Column("value", .text), Column("created_at", .integer)],
+            primaryKey: ["name"]),
+        ParkTable(
             "membership",
             columns: [
                 Column("organization_id", .integer), Column("account_id", .integer), Column("role", .text),

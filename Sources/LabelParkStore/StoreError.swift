@@ -16,7 +16,7 @@ public enum StoreError: Error, Sendable, Hashable {
 
     /// What was not found.
     public enum Entity: String, Sendable, Hashable {
-        case organization, workplace, user, project, task, lease, annotation, review, batch, inspection
+        case organization, workplace, user, project, task, lease, annotation, review, batch, inspection, secret
     }
 
     /// Which conflict occurred; `code` values are part of the public error contract.

@@ -28,7 +28,7 @@ struct ExportRouteTests {
 
             let lines = ndjsonObjects(reply.text)
             try #require(lines.count == 2)
-            #expect(lookUp("id", in: lines[0]) as? Int == claim.taskID)
+            #expect(lookUp("id", in: lines[0]) as? Int == park.realTaskID(of: claim, by: park.annotatorA))
             #expect(lookUp("data.text", in: lines[0]) as? String == "first")
             #expect(lookUp("priority", in: lines[0]) as? Int == 0)
             #expect(lookUp("data.text", in: lines[1]) as? String == "second")

@@ -26,6 +26,8 @@ func withTestPark<Value: Sendable>(
     defer { try? store.close() }
     let fixture = try await ParkFixture.make(in: store)
     let spoolDirectory = directory.url.appendingPathComponent("spool")
+    // Every instance on this store hands out the handles of this fixed secret, so tests can read them.
+    _ = try await store.parkSecret(named: "task-handles", candidate: testTaskHandleSecret)
     let router = buildRouter(
         ParkServerDependencies(
             store: store, passwords: PasswordHasher(cost: 4), importLimits: importLimits,
@@ -67,6 +69,10 @@ struct ClaimedTask: Sendable {
     let expiresAt: String
 }
 
+/// The handles every test park gives out: a fixed secret, so tests can translate them to real ids.
+let testTaskHandleSecret: [UInt8] = Array(repeating: 42, count: 32)
+let testTaskHandles = TaskHandles(secret: testTaskHandleSecret)
+
 /// One running park and the client that talks to its router.
 struct TestPark: Sendable {
     let client: any TestClientProtocol
@@ -78,6 +84,14 @@ struct TestPark: Sendable {
     let managerB: Person
     let annotatorA: Person
     let vendorAnnotator: Person
+
+    /// The real id of a task someone was handed as `handle`, as its managers and exports name it.
+    func realTaskID(_ handle: Int, seenBy person: Person) -> Int {
+        testTaskHandles.taskID(fromHandle: Int64(handle), seenBy: person.principal.userID).map { Int($0.rawValue) } ?? -1
+    }
+
+    /// The real id of a claimed task.
+    func realTaskID(of claim: ClaimedTask, by person: Person) -> Int { realTaskID(claim.taskID, seenBy: person) }
 
     var clientA: Int { Int(fixture.clientA.id.rawValue) }
     var clientB: Int { Int(fixture.clientB.id.rawValue) }

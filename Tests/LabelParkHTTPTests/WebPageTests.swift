@@ -20,7 +20,7 @@ import Testing
 
     static let pages = [
         "/", "/projects/new", "/projects/1", "/projects/1/annotate", "/projects/1/quality", "/projects/1/review",
-        "/my-work",
+        "/my-work", "/account",
     ]
 
     @Test(

@@ -181,7 +181,7 @@ struct ParkCopyTests {
     @Test func theCatalogListsTablesInForeignKeyOrder() {
         #expect(
             ParkTable.all.map(\.name) == [
-                "organization", "workplace", "account", "web_session", "membership", "api_token", "project",
+                "organization", "workplace", "account", "web_session", "park_secret", "membership", "api_token", "project",
                 "project_grant", "task_batch", "task", "gold_slot", "annotator_standing", "slot", "lease", "task_skip",
                 "queue_exhaustion", "annotation", "annotation_revision", "inspection", "review_item", "review",
             ])
@@ -323,6 +323,8 @@ struct ParkCopyPostgresTests {
             }
             for copy in [postgres, back] as [any ParkStore] {
                 #expect(try await copy.principal(forTokenHash: FullPark.tokenHash) == park.fixture.annotatorA)
+                // The park's secret travels, so annotators' task handles stay the same after a move.
+                #expect(try await copy.parkSecret(named: "task-handles", candidate: []) == Array(0..<32))
                 #expect(try await copy.principal(for: park.vendorWorker.userID) == park.vendorWorker)
                 #expect(
                     try await copy.passwordCredential(forEmail: "manager@a.test")?.passwordHash
@@ -355,11 +357,11 @@ struct ParkCopyPostgresTests {
             let replaced = try await ParkCopy(from: small, to: postgres, replacingTarget: true).run()
             // The fixture: 3 organizations, 4 accounts with one membership each, 1 project of 3 tasks in one
             // import batch with overlap 1 (3 slots); nothing else. In catalog order: organization, workplace,
-            // account, web_session, membership, api_token, project, project_grant, task_batch, task,
+            // account, web_session, park_secret, membership, api_token, project, project_grant, task_batch, task,
             // gold_slot, annotator_standing, slot, lease, task_skip, queue_exhaustion, annotation,
             // annotation_revision, inspection, review_item, review.
             #expect(
-                replaced.tables.map(\.rows) == [3, 0, 4, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0])
+                replaced.tables.map(\.rows) == [3, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0])
             #expect(
                 try await exportAll(postgres, smallProject.id, by: smallPark.managerA)
                     == exportAll(small, smallProject.id, by: smallPark.managerA))
@@ -376,7 +378,7 @@ struct ParkCopyPostgresTests {
             let replacedAgain = try await ParkCopy(from: postgres, to: sqliteTarget, replacingTarget: true).run()
             // The Postgres park is the small one plus the newcomer organization: 4 organizations.
             #expect(
-                replacedAgain.tables.map(\.rows) == [4, 0, 4, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0])
+                replacedAgain.tables.map(\.rows) == [4, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0])
             #expect(try await sqliteTarget.ensureOrganization(named: "Second newcomer", kind: .client).id.rawValue == 5)
         }
     }
@@ -424,7 +426,9 @@ struct FullPark {
             email: "worker@v.test", displayName: "Wáng \\N Wei\r", passwordHash: ParkFixture.passwordHash,
             organization: park.vendor.id, role: .annotator, workplace: site.id)
         let vendorWorker = try #require(try await store.principal(for: worker.id))
-        try await store.storeToken(hash: tokenHash, for: park.annotatorA.userID, name: "laptop", expiresAt: nil)
+        try await store.storeToken(
+            hash: tokenHash, for: park.annotatorA.userID, name: "laptop", expiresAt: clock.now().adding(seconds: 86_400))
+        _ = try await store.parkSecret(named: "task-handles", candidate: Array(0..<32))
         try await store.createSession(
             tokenHash: Array(32..<64), csrfToken: "csrf-full-park", for: park.annotatorA.userID,
             expiresAt: clock.now().adding(seconds: 3_600))

@@ -15,7 +15,7 @@ from park import PASSWORD, Park
 CJK = re.compile(r"[\u3400-\u9fff]")
 # i18n.js answers a key it does not know with the key itself; one of these on screen is a missing string.
 RAW_TRANSLATION_KEY = re.compile(
-    r"\b(?:common|nav|login|errors|home|project|newProject|myWork|annotate|form)\.[A-Za-z_][A-Za-z0-9_.]*\b")
+    r"\b(?:common|nav|login|errors|home|project|newProject|myWork|annotate|form|account)\.[A-Za-z_][A-Za-z0-9_.]*\b")
 
 ANNOTATE_STATE_SCRIPT = """
 const q = (s) => document.querySelector(s);

@@ -62,6 +62,7 @@ def all_tests():
         ("review_reject_rework_accept", importlib.import_module("cases_review").test_review_reject_rework_accept),
         ("pause_and_reinstate", importlib.import_module("cases_review").test_pause_and_reinstate),
         ("inspection_from_project_page", importlib.import_module("cases_review").test_inspection_from_project_page),
+        ("account_tokens", importlib.import_module("cases_account").test_account_tokens),
         ("session_expiry", cases_annotate.test_session_expiry_keeps_work),
         ("performance", cases_annotate.test_performance),
     ]

@@ -4,7 +4,8 @@ them killed with SIGKILL in the middle of a claim storm (DESIGN.md §3 invariant
 instances).
 
 Instances A and B start together on a fresh schema (so their migrations race for the lock); nginx
-balances them. `--clients` annotators claim and submit through nginx as fast as they can, abandoning 10%
+balances them, sending X-Forwarded-For/Proto/Host, which the instances believe (`--trusted-proxy
+127.0.0.1`). `--clients` annotators claim and submit through nginx as fast as they can, abandoning 10%
 of their claims (the 2-second lease lapses), retrying a failed request with the same idempotency key.
 Once a third of the slots are submitted, A gets SIGKILL and comes back two seconds later on the same
 port. Every second an export through nginx must be internally consistent; at the end every
@@ -66,6 +67,9 @@ BACKOFF_FIRST_SECONDS = 0.05
 BACKOFF_CAP_SECONDS = 1.0
 # A claim answered 204 (everything left is leased to others or already answered) is retried this often.
 EMPTY_QUEUE_PAUSE_SECONDS = 0.15
+# People who do not manage a project see tasks by a per-person handle (TaskHandles.swift): 2^52 plus a
+# keyed permutation of the real id, the same for one person every time. Exports (for managers) show real ids.
+TASK_HANDLE_BASE = 1 << 52
 SCHEMA = {
     "fields": [{"name": "text", "type": "text"}],
     "questions": [{"name": "label", "type": "choice", "options": ["a", "b"]}],
@@ -82,7 +86,8 @@ def postgres_instance(name: str, binary: str, database_url: str, work_dir: Path)
         binary, database_url=database_url, log_path=work_dir / f"server-{name}.log",
         # Unused on PostgreSQL but created by `serve` (import spool): keep it out of the working directory.
         data_dir=work_dir / f"data-{name}",
-        extra_args=["--log-level", "notice"], description=f"instance {name}")
+        # nginx on loopback is the only client the instances see; they believe its X-Forwarded-* headers.
+        extra_args=["--log-level", "notice", "--trusted-proxy", "127.0.0.1"], description=f"instance {name}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ class Acknowledgement:
     """A submission answered 2xx: the contract says its annotation is durable."""
 
     annotation_id: int
-    task_id: int
+    task_id: int  # as the annotator saw it: a real id, or their handle for the task
     annotator_id: int
     idempotency_key: str
     label: str
@@ -250,8 +255,9 @@ class AnnotatorClient(threading.Thread):
             task_id = body["task"]["id"]
             with storm.lock:
                 storm.claims += 1
-            if task_id not in storm.task_ids:
-                storm.violation(f"annotator {self.index}: claimed task {task_id}, which the project never imported")
+            if task_id not in storm.task_ids and not is_task_handle(task_id):
+                storm.violation(f"annotator {self.index}: claimed task {task_id}, which is neither a task the "
+                                f"project imported nor a task handle")
                 continue
             if self.rng.random() < ABANDON_PROBABILITY:
                 with storm.lock:
@@ -279,6 +285,10 @@ class AnnotatorClient(threading.Thread):
                     annotation_id=annotation["id"], task_id=task_id, annotator_id=self.account.user_id,
                     idempotency_key=key, label=label, late=bool(annotation.get("late")),
                     replayed=response.header("Idempotent-Replayed") == "true", at=time.monotonic()))
+
+
+def is_task_handle(value) -> bool:
+    return isinstance(value, int) and TASK_HANDLE_BASE <= value < 2 * TASK_HANDLE_BASE
 
 
 @dataclass
@@ -601,6 +611,10 @@ def check_final(final: ExportSummary, storm: Storm, task_ids: set[int], overlap:
     by_id: dict[int, list[Acknowledgement]] = defaultdict(list)
     for ack in storm.acknowledgements:
         by_id[ack.annotation_id].append(ack)
+    # What each annotator's handles turned out to name, from the final export: one task per handle and one
+    # handle per task, or acknowledgements were attached to the wrong tasks.
+    handle_tasks: dict[tuple[int, int], set[int]] = defaultdict(set)
+    task_handles: dict[tuple[int, int], set[int]] = defaultdict(set)
     for annotation_id, acks in by_id.items():
         keys = {ack.idempotency_key for ack in acks}
         if len(keys) > 1:
@@ -612,7 +626,11 @@ def check_final(final: ExportSummary, storm: Storm, task_ids: set[int], overlap:
                             f"{ack.task_id}) is missing from the final export")
             continue
         task_id, annotation = found
-        if task_id != ack.task_id or annotation.get("annotator_id") != ack.annotator_id:
+        if is_task_handle(ack.task_id):
+            handle_tasks[(ack.annotator_id, ack.task_id)].add(task_id)
+            task_handles[(ack.annotator_id, task_id)].add(ack.task_id)
+        if (task_id != ack.task_id and not is_task_handle(ack.task_id)) \
+                or annotation.get("annotator_id") != ack.annotator_id:
             problems.append(f"acknowledged annotation {annotation_id} is on task {task_id} by "
                             f"{annotation.get('annotator_id')}, expected task {ack.task_id} by {ack.annotator_id}")
         if annotation.get("result") != {"label": ack.label}:
@@ -621,6 +639,15 @@ def check_final(final: ExportSummary, storm: Storm, task_ids: set[int], overlap:
         if bool(annotation.get("late")) != ack.late:
             problems.append(f"annotation {annotation_id} was acknowledged with late={ack.late} but exports "
                             f"late={annotation.get('late')}")
+
+    for (annotator_id, handle), tasks in sorted(handle_tasks.items()):
+        if len(tasks) > 1:
+            problems.append(f"annotator {annotator_id}'s handle {handle} names {len(tasks)} tasks in the final "
+                            f"export: {sorted(tasks)[:5]}")
+    for (annotator_id, task_id), handles in sorted(task_handles.items()):
+        if len(handles) > 1:
+            problems.append(f"task {task_id} was acknowledged to annotator {annotator_id} under {len(handles)} "
+                            f"handles: {sorted(handles)[:5]}")
 
     # Only a submission whose retries were all spent may have left an annotation nobody was told about.
     unacknowledged = sorted(set(final.annotations) - set(by_id))

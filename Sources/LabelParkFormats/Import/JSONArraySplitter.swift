@@ -87,8 +87,9 @@ public struct JSONArraySplitter: RecordSplitter {
             inString = true
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             depth += 1
-        case UInt8(ascii: "}"),
-            UInt8(ascii: "]") where depth > 0:
+        // A `where` binds to its own pattern only: a stray `}` at depth 0 is left for the element's parser
+        // to refuse, never taken as closing something.
+        case UInt8(ascii: "}") where depth > 0, UInt8(ascii: "]") where depth > 0:
             depth -= 1
         case UInt8(ascii: "]"):
             try endElement(emit: emit)

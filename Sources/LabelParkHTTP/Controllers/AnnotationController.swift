@@ -8,6 +8,7 @@ import Logging
 struct AnnotationController {
     let store: any ParkStore
     let consensus: ConsensusTracker
+    let handles: TaskHandleSource
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.post("tasks/:id/annotations", use: submit)
@@ -23,7 +24,7 @@ struct AnnotationController {
     /// annotation the first attempt stored (and `Idempotent-Replayed: true`).
     @Sendable func submit(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let taskID: TaskID = try context.pathID("id")
+        let named: TaskID = try context.pathID("id")
         let body = try await JSONRequest.read(request, limit: 8 << 20)
         guard let token = LeaseToken(parsing: try body.string("lease_token", maxLength: 64)) else {
             throw ValidationError(field: "lease_token", message: "is not a lease token")
@@ -33,9 +34,11 @@ struct AnnotationController {
         let leadTime = try body.optionalInt("lead_time_ms", range: 0...(7 * 86_400_000)).map(Int64.init)
 
         let (task, project) = try await store.leasedTask(token, by: principal)
-        guard task.id == taskID else {
-            throw ValidationError(field: "lease_token", message: "this lease is for task \(task.id), not \(taskID)")
+        let naming = try await handles.naming(for: principal)
+        guard (try? naming.resolve(named).taskID(managesProject: principal.manages(project))) == task.id else {
+            throw ValidationError(field: "lease_token", message: "this lease is for another task")
         }
+        let taskID = task.id
         try project.schema.validate(result: result, against: Rendering.storedJSON(task.dataJSON))
         let receipt = try await store.submit(
             NewSubmission(
@@ -53,7 +56,8 @@ struct AnnotationController {
         }
         var headers: HTTPFields = [:]
         if receipt.isReplay { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
-        return JSONResponse.make(Rendering.annotation(receipt.annotation), status: .created, headers: headers)
+        return JSONResponse.make(
+            Rendering.annotation(receipt.annotation, taskID: naming.handle(taskID)), status: .created, headers: headers)
     }
 
     /// `PUT /api/v1/annotations/{id} {result, version, lead_time_ms?}`: 409 unless `version` is current.
@@ -72,13 +76,21 @@ struct AnnotationController {
         try access.project.schema.validate(result: result, against: Rendering.storedJSON(task.dataJSON))
         let updated = try await store.editAnnotation(
             id, resultJSON: result.jsonText, expectedVersion: version, leadTimeMilliseconds: leadTime, by: principal)
-        return JSONResponse.make(Rendering.annotation(updated))
+        return JSONResponse.make(
+            Rendering.annotation(updated, taskID: try await handles.naming(for: principal).handle(updated.taskID)))
     }
 
+    /// `GET /api/v1/annotations/{id}`: one's own (its task by one's handle), or any in a project one manages.
     @Sendable func show(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
+        let annotation = try await store.annotation(try context.pathID("id"), by: principal)
+        let naming = try await handles.naming(for: principal)
+        var manages = false
+        if annotation.annotatorID != principal.userID {
+            manages = try await store.projectAccess(annotation.projectID, by: principal).canManage
+        }
         return JSONResponse.make(
-            Rendering.annotation(try await store.annotation(try context.pathID("id"), by: principal)))
+            Rendering.annotation(annotation, taskID: naming.taskID(of: annotation, managesProject: manages)))
     }
 
     @Sendable func revisions(request: Request, context: ParkRequestContext) async throws -> Response {
@@ -92,12 +104,14 @@ struct AnnotationController {
         let principal = try context.requirePrincipal()
         let limit = request.query("limit").flatMap { Int($0) } ?? 50
         guard (1...500).contains(limit) else { throw ValidationError(field: "limit", message: "must be from 1 to 500") }
+        let naming = try await handles.naming(for: principal)
         let annotations = try await store.annotations(
             by: principal, in: try request.queryID("project"), before: try request.queryID("before"), limit: limit)
         return JSONResponse.make(
             .object([
-                "annotations": .array(annotations.map(Rendering.annotation)),
-                "next_before": annotations.count == limit ? .integer(annotations.last!.id.rawValue) : .null,
+                "annotations": .array(
+                    annotations.map { Rendering.annotation($0, taskID: naming.handle($0.taskID)) }),
+                "next_before": annotations.count == limit ? annotations.last.map { .integer($0.id.rawValue) } ?? .null : .null,
             ]))
     }
 }

@@ -28,6 +28,7 @@ struct PageController {
         router.get("projects/:id/quality", use: page("quality", title: "quality.title", withProject: true))
         router.get("projects/:id/review", use: page("review", title: "review.title", withProject: true))
         router.get("my-work", use: page("my-work", title: "myWork.title"))
+        router.get("account", use: page("account", title: "account.title"))
     }
 
     // MARK: - Sign-in
@@ -48,7 +49,7 @@ struct PageController {
         let userID: UserID
         do {
             userID = try await signIn.verify(email: email, password: password, address: context.remoteAddress)
-        } catch APIError.tooManyAttempts(let wait) {
+        } catch APIError.tooManyAttempts(let wait), APIError.busy(let wait) {
             var response = try signInForm(
                 request, next: next, error: "login.tooManyAttempts", status: .tooManyRequests,
                 parameters: ["seconds": String(wait)])

@@ -5,6 +5,7 @@ import LabelParkStore
 /// The work queue: claim the next task, renew or release its lease.
 struct QueueController {
     let store: any ParkStore
+    let handles: TaskHandleSource
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.post("projects/:id/next", use: next)
@@ -18,7 +19,8 @@ struct QueueController {
         guard let claim = try await store.claimNextSlot(in: try context.pathID("id"), by: principal) else {
             return Response(status: .noContent)
         }
-        return JSONResponse.make(Rendering.claim(claim))
+        let naming = try await handles.naming(for: principal)
+        return JSONResponse.make(Rendering.claim(claim, handle: naming.handle(claim.task.id)))
     }
 
     @Sendable func renew(request: Request, context: ParkRequestContext) async throws -> Response {

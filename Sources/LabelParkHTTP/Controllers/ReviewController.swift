@@ -6,6 +6,7 @@ import LabelParkStore
 /// rework list.
 struct ReviewController {
     let store: any ParkStore
+    let handles: TaskHandleSource
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.post("projects/:id/reviews/next", use: next)
@@ -23,6 +24,7 @@ struct ReviewController {
             let claim = try await store.claimNextReview(
                 in: try context.pathID("id"), inspection: try request.queryID("inspection"), by: principal)
         else { return Response(status: .noContent) }
+        let naming = try await handles.naming(for: principal)
         return JSONResponse.make(
             .object([
                 "review": .object([
@@ -30,8 +32,8 @@ struct ReviewController {
                     "expires_at": .string(claim.expiresAt.iso8601),
                     "inspection_id": claim.inspectionID.map { .integer($0.rawValue) } ?? .null,
                 ]),
-                "task": Rendering.task(claim.task),
-                "annotation": Rendering.annotation(claim.annotation),
+                "task": Rendering.workerTask(claim.task, handle: naming.handle(claim.task.id)),
+                "annotation": Rendering.annotation(claim.annotation, taskID: naming.handle(claim.task.id)),
             ]))
     }
 
@@ -74,9 +76,10 @@ struct ReviewController {
             throw ValidationError(field: "decision", message: "must be one of accept, reject, fix")
         }
         let outcome = try await store.decideReview(token, decision: decision, by: principal)
+        let naming = try await handles.naming(for: principal)
         return JSONResponse.make(
             .object([
-                "annotation": Rendering.annotation(outcome.annotation),
+                "annotation": Rendering.annotation(outcome.annotation, taskID: naming.handle(outcome.annotation.taskID)),
                 "review": Rendering.review(outcome.review),
                 "reopened_for_others": .bool(outcome.reopenedForOthers),
                 "closed_inspection": outcome.closedInspection.map(Rendering.inspection) ?? .null,
@@ -93,12 +96,14 @@ struct ReviewController {
     @Sendable func rework(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let items = try await store.rework(by: principal, in: try request.queryID("project"))
+        let naming = try await handles.naming(for: principal)
         return JSONResponse.make(
             .object([
                 "rework": .array(
                     items.map { item in
                         .object([
-                            "annotation": Rendering.annotation(item.annotation),
+                            "annotation": Rendering.annotation(
+                                item.annotation, taskID: naming.handle(item.annotation.taskID)),
                             "rejection": Rendering.review(item.rejection),
                         ])
                     })

@@ -24,6 +24,7 @@ public struct ImportLimits: Sendable {
 /// Task import and task reads.
 struct TaskController {
     let store: any ParkStore
+    let handles: TaskHandleSource
     let limits: ImportLimits
     let spoolDirectory: URL
 
@@ -90,9 +91,20 @@ struct TaskController {
             status: created > 0 ? .created : .ok)
     }
 
+    /// `GET /api/v1/tasks/{id}`: by the caller's handle (workers' view) or, for managers, by the real id.
     @Sendable func show(request: Request, context: ParkRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let (task, _) = try await store.task(try context.pathID("id"), by: principal)
-        return JSONResponse.make(Rendering.task(task))
+        let naming = try await handles.naming(for: principal)
+        switch naming.resolve(try context.pathID("id")) {
+        case .handle(let id):
+            let (task, _) = try await store.task(id, by: principal)
+            return JSONResponse.make(Rendering.workerTask(task, handle: naming.handle(id)))
+        case .realID(let id):
+            let (task, access) = try await store.task(id, by: principal)
+            guard access.canManage else { throw StoreError.notFound(.task) }
+            return JSONResponse.make(Rendering.task(task))
+        case .unknown:
+            throw StoreError.notFound(.task)
+        }
     }
 }

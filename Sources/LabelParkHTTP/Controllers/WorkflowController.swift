@@ -62,8 +62,9 @@ struct WorkflowController {
         let principal = try context.requirePrincipal()
         let body = try await JSONRequest.read(request)
         let sampleSize = try body.int("sample_size", range: 1...100_000)
-        guard let aql = body.value["aql"]?.doubleValue, aql > 0, aql <= 1 else {
-            throw ValidationError(field: "aql", message: "must be a number above 0 and at most 1, e.g. 0.98")
+        // Stored in parts per million, so anything below one part per million would round to nothing.
+        guard let aql = body.value["aql"]?.doubleValue, aql >= 0.000_001, aql <= 1 else {
+            throw ValidationError(field: "aql", message: "must be a number from 0.000001 to 1, e.g. 0.98")
         }
         let inspection = try await store.startInspection(
             of: try context.pathID("batch"), in: try context.pathID("id"), sampleSize: sampleSize,

@@ -11,15 +11,29 @@ import NIOHTTPTypes
 public struct ConnectionTimeouts: Sendable {
     /// Between requests, and before a request's head has fully arrived.
     public var idle: TimeAmount
-    /// Silence while a request's body is arriving.
+    /// The window in which a request's body must make progress: at least `minimumBodyBytesPerSecond` times
+    /// its length in seconds, or the end of the body.
     public var read: TimeAmount
     /// A response the client does not take: the socket stays full for this long.
     public var write: TimeAmount
 
-    public init(idle: TimeAmount = .seconds(75), read: TimeAmount = .seconds(60), write: TimeAmount = .seconds(60)) {
+    /// The slowest body upload accepted, averaged over each `read` window: a body that trickles in a byte at
+    /// a time would otherwise keep its connection, handler and spool file forever.
+    public var minimumBodyBytesPerSecond: Int
+
+    public init(
+        idle: TimeAmount = .seconds(75), read: TimeAmount = .seconds(60), write: TimeAmount = .seconds(60),
+        minimumBodyBytesPerSecond: Int = 1_024
+    ) {
         self.idle = idle
         self.read = read
         self.write = write
+        self.minimumBodyBytesPerSecond = minimumBodyBytesPerSecond
+    }
+
+    /// The bytes a body must deliver within one `read` window.
+    var minimumBytesPerReadWindow: Int {
+        Int(min(Int64(Int32.max), read.nanoseconds / 1_000_000_000 * Int64(minimumBodyBytesPerSecond)))
     }
 }
 
@@ -32,7 +46,8 @@ extension HTTPServerBuilder {
     }
 }
 
-/// Closes a connection whose request body stops arriving or whose client stops reading the response.
+/// Closes a connection whose request body stops arriving (or arrives slower than the minimum rate) or whose
+/// client stops reading the response.
 ///
 /// Hummingbird's idle timeout covers the time between requests (and a head that never completes, since
 /// the codec has nothing to show until it does); this handler covers the two stalls inside a request.
@@ -45,6 +60,8 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private let timeouts: ConnectionTimeouts
     private var readDeadline: Scheduled<Void>?
+    /// Body bytes received in the current read window.
+    private var bytesInWindow = 0
     private var writeDeadline: Scheduled<Void>?
 
     init(timeouts: ConnectionTimeouts) {
@@ -53,9 +70,10 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head, .body:
-            readDeadline?.cancel()
-            readDeadline = schedule(after: timeouts.read, context: context)
+        case .head:
+            startReadWindow(context: context)
+        case .body(let buffer):
+            bytesInWindow += buffer.readableBytes
         case .end:
             readDeadline?.cancel()
             readDeadline = nil
@@ -80,6 +98,22 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelDeadlines()
+    }
+
+    /// Starts a window at whose end the body must have delivered the minimum, else the connection closes.
+    private func startReadWindow(context: ChannelHandlerContext) {
+        readDeadline?.cancel()
+        bytesInWindow = 0
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        readDeadline = context.eventLoop.scheduleTask(in: timeouts.read) {
+            let (handler, context) = loopBound.value
+            handler.readDeadline = nil
+            if handler.bytesInWindow >= handler.timeouts.minimumBytesPerReadWindow {
+                handler.startReadWindow(context: context)
+            } else {
+                context.close(promise: nil)
+            }
+        }
     }
 
     private func schedule(after delay: TimeAmount, context: ChannelHandlerContext) -> Scheduled<Void> {

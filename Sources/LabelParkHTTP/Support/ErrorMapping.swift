@@ -1,5 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
+import NIOHTTP1
 import LabelParkCore
 import LabelParkFormats
 import LabelParkStore
@@ -32,9 +34,17 @@ struct ErrorMappingMiddleware: RouterMiddleware {
         case let error as StoreError: return response(for: error)
         case let error as ValidationError:
             return errorResponse(.unprocessableContent, code: "invalid", message: error.message, field: error.field)
+        case let error as QualityReportTooLarge:
+            return errorResponse(.unprocessableContent, code: "report_too_large", message: error.message, field: error.field)
         case let error as HTTPError:
             return errorResponse(
                 error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
+        case is NIOTooManyBytesError:
+            // A body collected with a limit (forms, JSON) that went past it.
+            return errorResponse(.contentTooLarge, code: "payload_too_large", message: "the body is too large")
+        case let error as HTTPParserError:
+            // Malformed chunked encoding or a body cut short: the client's fault, never a 500.
+            return errorResponse(.badRequest, code: "bad_request", message: "malformed HTTP request: \(error)")
         default:
             return errorResponse(.internalServerError, code: "internal", message: "internal error")
         }
@@ -55,6 +65,11 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             var response = errorResponse(
                 .tooManyRequests, code: "too_many_attempts",
                 message: "too many failed sign-ins; try again in \(seconds) seconds")
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        case .busy(let seconds):
+            var response = errorResponse(
+                .tooManyRequests, code: "busy", message: "the server is at capacity; try again in \(seconds) seconds")
             response.headers[.retryAfter] = String(seconds)
             return response
         case .badCredentials:

@@ -91,6 +91,7 @@ enum Rendering {
         (try? JSONParser(maxDepth: 128).parse(text)) ?? .null
     }
 
+    /// A task as its project's managers see it: real id, priority and import time.
     static func task(_ task: TaskRecord) -> JSONValue {
         .object([
             "id": .integer(task.id.rawValue),
@@ -101,10 +102,20 @@ enum Rendering {
         ])
     }
 
-    static func claim(_ claim: Claim) -> JSONValue {
+    /// A task as people who work on it see it: their handle for it and its data, nothing that tells when
+    /// or in which batch it was imported (so a gold task looks like any other).
+    static func workerTask(_ task: TaskRecord, handle: Int64) -> JSONValue {
+        .object([
+            "id": .integer(handle),
+            "project_id": .integer(task.projectID.rawValue),
+            "data": storedJSON(task.dataJSON),
+        ])
+    }
+
+    static func claim(_ claim: Claim, handle: Int64) -> JSONValue {
         .object([
             "task": .object([
-                "id": .integer(claim.task.id.rawValue),
+                "id": .integer(handle),
                 "project_id": .integer(claim.task.projectID.rawValue),
                 "data": storedJSON(claim.task.dataJSON),
             ]),
@@ -115,10 +126,11 @@ enum Rendering {
         ])
     }
 
-    static func annotation(_ annotation: Annotation) -> JSONValue {
+    /// An annotation, its task named by `taskID`: the viewer's handle, or the real id for managers.
+    static func annotation(_ annotation: Annotation, taskID: Int64) -> JSONValue {
         .object([
             "id": .integer(annotation.id.rawValue),
-            "task_id": .integer(annotation.taskID.rawValue),
+            "task_id": .integer(taskID),
             "project_id": .integer(annotation.projectID.rawValue),
             "annotator_id": .integer(annotation.annotatorID.rawValue),
             "result": storedJSON(annotation.resultJSON),

@@ -28,13 +28,15 @@ public struct SessionPurge: Service {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // Waiting first lets the server prepare (migrate) the database before the first round.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
             do {
                 let purged = try await runRound()
                 if purged > 0 { logger.info("purged expired sessions", metadata: ["count": "\(purged)"]) }
             } catch {
                 logger.warning("purging expired sessions failed", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

@@ -44,10 +44,18 @@ struct StaticFiles: Sendable {
     func addRoutes(to router: Router<ParkRequestContext>) {
         router.get("static/**") { request, context in try self.serve(request, context: context) }
         router.head("static/**") { request, context in try self.serve(request, context: context).withoutBody() }
+        // The OpenAPI description of API v1, where clients and fuzzers look for it.
+        router.get("api/v1/openapi.json") { request, _ in try self.serve(Self.openAPIDocument, for: request) }
     }
 
+    /// `Public/api/openapi-v1.json`: API v1 described in OpenAPI 3.1.
+    static let openAPIDocument = "api/openapi-v1.json"
+
     private func serve(_ request: Request, context: ParkRequestContext) throws -> Response {
-        let name = context.parameters.getCatchAll().joined(separator: "/")
+        try serve(context.parameters.getCatchAll().joined(separator: "/"), for: request)
+    }
+
+    private func serve(_ name: String, for request: Request) throws -> Response {
         guard let file = files[name] else { throw APIError.notFound }
         var headers: HTTPFields = [:]
         headers[.contentType] = file.contentType

@@ -1,9 +1,12 @@
 // API v1 from the pages: the session cookie authenticates, the CSRF token from <meta name="csrf-token">
 // goes with every request that changes something, and failures become typed errors.
 
-/** The server answered with an error: status and the error object of the body. */
+/**
+ * The server answered with an error: status and the error object of the body; `retryAfter` is the
+ * Retry-After header in whole seconds (a 429), else null.
+ */
 export class ApiError extends Error {
-  constructor(status, error = {}) {
+  constructor(status, error = {}, headers = null) {
     super(error.message || `HTTP ${status}`);
     this.name = "ApiError";
     this.status = status;
@@ -11,6 +14,8 @@ export class ApiError extends Error {
     this.field = error.field;
     this.line = error.line;
     this.body = error;
+    const retryAfter = Number.parseInt(headers?.get?.("Retry-After") ?? "", 10);
+    this.retryAfter = Number.isSafeInteger(retryAfter) && retryAfter >= 0 ? retryAfter : null;
   }
 }
 
@@ -67,7 +72,7 @@ export async function api(method, path, { body, headers = {}, signal, keepalive 
   if (text) {
     try { json = JSON.parse(text); } catch { json = null; }
   }
-  if (!response.ok) throw new ApiError(response.status, json && json.error ? json.error : {});
+  if (!response.ok) throw new ApiError(response.status, json && json.error ? json.error : {}, response.headers);
   return { status: response.status, headers: response.headers, json };
 }
 

@@ -173,6 +173,85 @@ struct HardeningTests {
     }
 }
 
+extension HardeningTests {
+    @Test("Everything an annotator observes of a gold task is shaped and distributed like a work task")
+    func goldLooksLikeWork() async throws {
+        try await withTestPark { park in
+            let created = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA,
+                json: #"{"name":"Mixed","schema":\#(sentimentSchemaJSON),"quality":{"gold_rate":0.25}}"#)
+            let project = try #require(created.int("id"))
+            // Work first, then a day later the gold set as its own batch: consecutive ids, later dates.
+            try await park.importTexts((0..<150).map { "work \($0)" }, into: project)
+            park.clock.advance(seconds: 86_400)
+            let gold = try await park.importNDJSON(
+                (0..<60).map { #"{"data":{"text":"gold \#($0)"},"gold":{"sentiment":"pos"}}"# }, into: project,
+                as: park.managerA)
+            #expect(gold.status == .created)
+
+            struct Seen { var handle: Int; var realID: Int; var isGold: Bool; var shapes: [String] }
+            var seen: [Seen] = []
+            while true {
+                let next = try await park.send(.post, "/api/v1/projects/\(project)/next", as: park.annotatorA)
+                if next.status == .noContent { break }
+                try #require(next.status == .ok, "\(next.text)")
+                let handle = try #require(next.int("task.id"))
+                let text = try #require(next.string("task.data.text"))
+                let claim = ClaimedTask(
+                    taskID: handle, leaseToken: try #require(next.string("lease.token")), expiresAt: "")
+                let task = try await park.send(.get, "/api/v1/tasks/\(handle)", as: park.annotatorA)
+                let receipt = try await park.submit(claim, as: park.annotatorA)
+                try #require(receipt.status == .created, "\(receipt.text)")
+                seen.append(
+                    Seen(
+                        handle: handle, realID: park.realTaskID(handle, seenBy: park.annotatorA),
+                        isGold: text.hasPrefix("gold"),
+                        shapes: [next, task, receipt].map { shape(of: $0.json) }))
+            }
+            let golds = seen.filter(\.isGold)
+            let work = seen.filter { !$0.isGold }
+            try #require(golds.count >= 15 && work.count == 150, "gold \(golds.count), work \(work.count)")
+
+            // The same fields, the same kinds of values, in every response.
+            #expect(Set(golds.map(\.shapes)) == Set(work.map(\.shapes)))
+            #expect(Set(seen.map(\.shapes)).count == 1)
+            // No import time or priority reaches the annotator: both would set a batch apart.
+            for view in seen[0].shapes.prefix(2) { #expect(!view.contains("priority") && !view.contains("task.created_at")) }
+            #expect(!seen[0].shapes[1].contains("created_at"))
+
+            // Real ids put the gold set at the very end; handles scatter it like the rest.
+            func meanRank(_ key: KeyPath<Seen, Int>) -> Double {
+                let order = seen.sorted { $0[keyPath: key] < $1[keyPath: key] }
+                let ranks = order.enumerated().filter { $0.element.isGold }.map { Double($0.offset) / Double(seen.count - 1) }
+                return ranks.reduce(0, +) / Double(ranks.count)
+            }
+            #expect(meanRank(\.realID) > 0.85)
+            #expect(abs(meanRank(\.handle) - 0.5) < 0.15, "gold handles' mean rank \(meanRank(\.handle))")
+            #expect(Set(seen.map(\.handle)).count == seen.count)
+        }
+    }
+}
+
+/// The structure of a JSON reply: every key path with its value's type, sorted (values themselves left out).
+private func shape(of json: Any?, at path: String = "") -> String {
+    var lines: [String] = []
+    func walk(_ value: Any?, _ path: String) {
+        switch value {
+        case let object as [String: Any]:
+            for key in object.keys.sorted() { walk(object[key], path.isEmpty ? key : "\(path).\(key)") }
+        case let array as [Any]:
+            lines.append("\(path):array")
+            if let first = array.first { walk(first, path + "[]") }
+        case is String: lines.append("\(path):string")
+        case is NSNumber: lines.append("\(path):number")
+        case is NSNull, nil: lines.append("\(path):null")
+        default: lines.append("\(path):other")
+        }
+    }
+    walk(json, path)
+    return lines.joined(separator: ",")
+}
+
 @Suite("Client origin: X-Forwarded-* believed only from trusted proxies")
 struct ClientOriginTests {
     let trusted = try! TrustedProxies(cidrs: ["127.0.0.1/32", "10.0.0.0/8", "::1"])

@@ -10,11 +10,15 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "process"))
+from server_logs import archived  # noqa: E402
 
 PASSWORD = "browser-test-password"
 ORGANIZATION = "Browser Test Client"
@@ -66,7 +70,7 @@ class Park:
         self.binary = str(Path(binary).resolve())
         self.directory = directory
         self.data_dir = directory / "data"
-        self.log_path = directory / "server.log"
+        self.log_path = archived(directory / "server.log")
         self.port = free_local_port()
         self.process: subprocess.Popen | None = None
         self.accounts: dict[str, Account] = {}

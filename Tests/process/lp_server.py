@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lp_client import free_local_port, wait_until_healthy
+from server_logs import archived
 
 HOST = "127.0.0.1"
 # Tests create many users; the cheapest cost the server accepts keeps set-up fast.
@@ -81,7 +82,7 @@ class ServerProcess:
                  port: int | None = None, cwd: Path | None = None, extra_args: tuple[str, ...] | list[str] = (),
                  description: str = "server"):
         self.binary = binary
-        self.log_path = log_path
+        self.log_path = archived(log_path)
         self.data_dir = data_dir
         self.database_url = database_url
         self.port = port if port is not None else free_local_port()

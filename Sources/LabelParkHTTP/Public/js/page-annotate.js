@@ -3,6 +3,7 @@
 // leases it holds, and measures its own speed with performance marks.
 
 import { loadTranslations, t, formatNumber } from "/static/js/i18n.js";
+import { taskLabel } from "/static/js/task-label.js";
 import { api, ApiError, deleteWhileLeaving, refreshSession } from "/static/js/api.js";
 import { sessionAwareCaller } from "/static/js/session-wait.js";
 import { renderForm, isTypingTarget } from "/static/js/form.js";
@@ -152,7 +153,7 @@ function present(claim) {
   nodes.empty.hidden = true;
   nodes.paused.hidden = true;
   nodes.workspace.hidden = false;
-  nodes.taskLabel.textContent = t("annotate.taskNumber", { id: claim.task.id });
+  nodes.taskLabel.textContent = t("annotate.taskNumber", { id: taskLabel(claim.task.id) });
   current = { task: claim.task, lease: claim.lease, form: null, history: [], lastChange: null, lapsed: false };
   current.form = renderForm(nodes.formRoot, project.schema, claim.task.data ?? {}, {
     onChange: onFormChange,
@@ -414,7 +415,7 @@ async function start() {
         refused: state === "error" ? message : null,
       }),
     onStored: (entry, annotation) => {
-      if (annotation && annotation.late) status.flash(t("annotate.lateNote", { id: entry.task_id }));
+      if (annotation && annotation.late) status.flash(t("annotate.lateNote", { id: taskLabel(entry.task_id) }));
     },
   });
   // Answers left from an earlier visit go first.

@@ -4,6 +4,7 @@
 // sends it back to review and takes it off the rework list.
 
 import { loadTranslations, t } from "/static/js/i18n.js";
+import { taskLabel } from "/static/js/task-label.js";
 import { api } from "/static/js/api.js";
 import {
   el,
@@ -83,7 +84,7 @@ function annotationRow(annotation) {
     text: t("myWork.edit"),
     attrs: {
       type: "button",
-      "aria-label": t("myWork.editLabel", { task: annotation.task_id, project: projectName }),
+      "aria-label": t("myWork.editLabel", { task: taskLabel(annotation.task_id), project: projectName }),
     },
   });
   const row = el(
@@ -98,7 +99,7 @@ function annotationRow(annotation) {
     },
     [
       el("td", { className: "project", text: projectName }),
-      el("td", { className: "num task", text: `#${annotation.task_id}` }),
+      el("td", { className: "num task", text: `#${taskLabel(annotation.task_id)}` }),
       whenCell(annotation),
       el("td", { className: "num version", text: formatCount(annotation.version) }),
       lateCell(annotation),
@@ -172,7 +173,7 @@ function reworkItem(entry) {
   const open = el("button", {
     className: "rework-open small primary",
     text: t("myWork.reworkOpen"),
-    attrs: { type: "button", "aria-label": t("myWork.reworkOpenLabel", { task: annotation.task_id, project: projectName }) },
+    attrs: { type: "button", "aria-label": t("myWork.reworkOpenLabel", { task: taskLabel(annotation.task_id), project: projectName }) },
   });
   const item = el(
     "li",
@@ -181,7 +182,7 @@ function reworkItem(entry) {
       attrs: { "data-testid": "rework-item", "data-annotation-id": annotation.id, "data-task-id": annotation.task_id },
     },
     [
-      el("span", { className: "rework-what", text: t("myWork.reworkWhat", { task: annotation.task_id, project: projectName }) }),
+      el("span", { className: "rework-what", text: t("myWork.reworkWhat", { task: taskLabel(annotation.task_id), project: projectName }) }),
       el("p", { className: "rework-comment", text: rejection?.comment || t("myWork.reworkNoComment") }),
       el("span", {
         className: "rework-when",
@@ -281,7 +282,7 @@ async function openEditor(annotationID, row, { rework = null } = {}) {
     if (editing !== session) return;
     Object.assign(session, { annotation, task, schema: project.schema });
     editorHeading.textContent = t(rework ? "myWork.reworkEditorHeading" : "myWork.editorHeading", {
-      task: annotation.task_id,
+      task: taskLabel(annotation.task_id),
     });
     editorMeta.textContent = t("myWork.editorMeta", {
       project: project.name,
@@ -324,11 +325,11 @@ async function save(result, version) {
     if (session.rework) {
       closeEditor({ focusRow: false });
       finishRework(session.rework.item);
-      showStatus(statusNode, t("myWork.reworkSent", { task: updated.task_id, version: formatCount(updated.version) }), "ok");
+      showStatus(statusNode, t("myWork.reworkSent", { task: taskLabel(updated.task_id), version: formatCount(updated.version) }), "ok");
       return;
     }
     closeEditor();
-    showStatus(statusNode, t("myWork.saved", { task: updated.task_id, version: formatCount(updated.version) }), "ok");
+    showStatus(statusNode, t("myWork.saved", { task: taskLabel(updated.task_id), version: formatCount(updated.version) }), "ok");
   } catch (error) {
     if (editing !== session) return;
     setEditorBusy(false);
@@ -444,7 +445,7 @@ function takeTheirs() {
   if (session.row?.isConnected) session.row = replaceRow(session.row, current);
   session.dirty = false;
   closeEditor();
-  showStatus(statusNode, t("myWork.tookTheirs", { task: current.task_id, version: formatCount(current.version) }), "ok");
+  showStatus(statusNode, t("myWork.tookTheirs", { task: taskLabel(current.task_id), version: formatCount(current.version) }), "ok");
 }
 
 // MARK: start

@@ -4,6 +4,7 @@
 // The review's lease is renewed while the item is open and handed back when the page is left.
 
 import { loadTranslations, t, formatNumber } from "/static/js/i18n.js";
+import { taskLabel } from "/static/js/task-label.js";
 import { ApiError, deleteWhileLeaving } from "/static/js/api.js";
 import { sessionAwareCaller } from "/static/js/session-wait.js";
 import { renderForm, isTypingTarget } from "/static/js/form.js";
@@ -248,7 +249,7 @@ function present(claim) {
   nodes.workspace.dataset.annotationId = String(item.annotation.id);
   nodes.workspace.dataset.taskId = String(item.task.id);
   nodes.itemLabel.textContent = t(inspectionID === null ? "review.itemLabel" : "review.itemLabelInspection", {
-    task: item.task.id,
+    task: taskLabel(item.task.id),
     version: formatNumber(item.annotation.version ?? 1),
     time: formatTime(item.annotation.updated_at ?? item.annotation.created_at),
   });

@@ -232,6 +232,28 @@ extension HardeningTests {
     }
 }
 
+extension HardeningTests {
+    @Test("A quality report that would need gigabytes is refused with 422 naming the question, not computed")
+    func qualityReportTooLarge() async throws {
+        try await withTestPark { park in
+            let options = (0..<1_000).map { #""o\#($0)""# }.joined(separator: ",")
+            let schema = #"{"fields":[{"name":"text","type":"text"}],"questions":[{"name":"kind","type":"choice","options":[\#(options)]}]}"#
+            let created = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA, json: #"{"name":"Wide","schema":\#(schema),"overlap":6}"#)
+            let project = try #require(created.int("id"))
+            try await park.importTexts(["one"], into: project)
+            for index in 0..<6 {
+                let annotator = index == 0 ? park.annotatorA : try await park.makeAnnotator("wide\(index)")
+                _ = try await park.annotate(project, as: annotator, result: #"{"kind":"o\#(index)"}"#)
+            }
+            let report = try await park.send(.get, "/api/v1/projects/\(project)/quality", as: park.managerA)
+            #expect(report.status == .unprocessableContent, "\(report.text.prefix(300))")
+            #expect(report.errorCode == "report_too_large")
+            #expect(report.errorField == "schema.questions[0]")
+        }
+    }
+}
+
 /// The structure of a JSON reply: every key path with its value's type, sorted (values themselves left out).
 private func shape(of json: Any?, at path: String = "") -> String {
     var lines: [String] = []

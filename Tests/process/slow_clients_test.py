@@ -6,21 +6,30 @@ A release server runs with short connection timeouts (`--write-timeout 5 --read-
 claim and submit for a few seconds to measure their normal cycle latency. Then, while the same eight
 annotators keep working, the test opens
 
-- 16 exports (`GET /api/v1/projects/{id}/export?format=jsonl`) on sockets with a 4 KiB receive buffer
-  whose client reads one byte per second: the server must drop each within the write timeout + 5 s of
+- 16 exports (`GET /api/v1/projects/{id}/export?format=jsonl`) at once, on sockets with a 4 KiB
+  receive buffer whose client reads one byte per second. At most 4 snapshot reads (exports, quality
+  reports) run at once per instance, so exactly 4 must be admitted (200; fewer would mean a permit
+  leaked, e.g. from the full-speed export before) and the 12 others refused within 2 s with 429,
+  `{"error":{"code":"busy",…}}` and a `Retry-After` (the client peeks at the status line, and reads a
+  refusal at full speed). The server must drop each admitted one within the write timeout + 5 s of
   the response backing up (the server's send queue to it first holding 16 KiB, more than the client's
-  window can take), and the export's read transaction (its WAL snapshot) must go with it;
+  window can take), and the export's read transaction (its WAL snapshot) and its permit must go with
+  it: at the end, 4 full-speed exports at once must each answer 200 with every task;
 - 20 slowloris sockets that send a request head one byte per second and never finish it: dropped
   within the idle timeout + 5 s;
-- 4 imports whose head announces a 1,000,000-byte body that then arrives one byte every 2 s: dropped
-  within the read timeout + 5 s.
+- 4 imports whose head announces a 1,000,000-byte body that then arrives one byte every 2 s, far below
+  the 1 KiB/s a body must average over each read window: dropped at the end of the first window, i.e.
+  between the read timeout − 0.5 s and the read timeout + 2.5 s after the head (the second window
+  would end at twice the read timeout).
 
 When a connection was closed is read from the server's side of it in /proc/net/tcp (a server that
 closes a socket whose send queue is full leaves FIN_WAIT1 at once, while its FIN still waits behind
 megabytes of data), and confirmed on the client: after the deadline the client drains what is left
 and must see EOF or a reset, on a response that never completed. The annotators' p99 cycle during
-the stall must stay within max(3 × baseline p99, baseline p99 + 150 ms) with no errors, nothing may
-answer 5xx, `/healthz` must answer throughout, and once the slow clients are gone
+the stall must stay within max(3 × baseline p99, baseline p99 + 150 ms) with no errors (the slowest
+stalled cycles are printed with their claim and submission times and when they started, and the load
+average at the start and after the stall, since other jobs on the machine skew latencies), nothing may
+answer 5xx (429 is expected), `/healthz` must answer throughout, and once the slow clients are gone
 `PRAGMA wal_checkpoint(TRUNCATE)` (sqlite3 CLI, server still running) must not be busy and must leave
 a small WAL: a snapshot still held by a forgotten export would keep it busy.
 
@@ -52,7 +61,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lp_client import ParkClient, TransportFailure, UnexpectedStatus  # noqa: E402
 from lp_server import HOST, Account, Deadline, ProcessFailure, ServerProcess, create_account  # noqa: E402
 
-TEST_BUDGET_SECONDS = 120.0
+TEST_BUDGET_SECONDS = 90.0
 WRITE_TIMEOUT = 5
 READ_TIMEOUT = 5
 IDLE_TIMEOUT = 10
@@ -78,11 +87,19 @@ P99_FACTOR = 3.0
 P99_SLACK_MS = 150.0
 
 SLOW_READERS = 16
+# Snapshot reads the server runs at once (SnapshotReadGate's limit); the rest are refused with 429 `busy`.
+SNAPSHOT_READ_LIMIT = 4
+# A refused export must have its whole 429 by then, counted from sending the request.
+BUSY_ANSWER_LIMIT_SECONDS = 2.0
 SLOWLORIS = 20
 SLOW_BODIES = 4
 RECEIVE_BUFFER = 4096
 SLOW_BODY_LENGTH = 1_000_000
 SLOW_BODY_INTERVAL = 2.0
+# A slow body is dropped at the end of the first read window after its head: not before the read timeout
+# less this, not after the read timeout plus SLOW_BODY_GRACE_SECONDS.
+SLOW_BODY_EARLY_SECONDS = 0.5
+SLOW_BODY_GRACE_SECONDS = 2.5
 # A slow reader that has not seen its response start by then is reported; the phase ends regardless.
 FIRST_BYTE_LIMIT_SECONDS = 30.0
 # Every slow client gives up this long after the stall began, dropped or not.
@@ -156,7 +173,8 @@ class PhaseResult:
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     out_of_tasks: int = 0
-    slow_cycles: list[tuple[float, float]] = field(default_factory=list)  # (offset s, latency ms) over 1 s
+    # Every cycle: (monotonic start, claim ms, submission ms), to tell which half was slow, and when.
+    cycles: list[tuple[float, float, float]] = field(default_factory=list)
 
     def percentile(self, fraction: float) -> float:
         return percentile(self.latencies_ms, fraction)
@@ -170,6 +188,32 @@ class PhaseResult:
                 f"max {max(self.latencies_ms):.1f} ms (claim p99/max {percentile(self.claim_ms, 0.99):.1f}/"
                 f"{max(self.claim_ms):.1f} ms, submission p99/max {percentile(self.submit_ms, 0.99):.1f}/"
                 f"{max(self.submit_ms):.1f} ms), errors {self.error_count}")
+
+
+def describe_slow_cycles(result: PhaseResult, origin: float, bound_ms: float, shown: int = 8) -> str:
+    """Where the time of `result`'s slow cycles went: how many exceeded `bound_ms` and in which half
+    (claim or submission), the slowest with their start relative to `origin`, and p99/max per 2 s."""
+    if not result.cycles:
+        return "no cycles"
+    over = [c for c in result.cycles if c[1] + c[2] > bound_ms]
+    claim_heavy = sum(1 for c in over if c[1] >= c[2])
+    slowest = sorted(result.cycles, key=lambda c: c[1] + c[2], reverse=True)[:shown]
+    listed = ", ".join(f"{c[1] + c[2]:.0f} ms (claim {c[1]:.0f} + submission {c[2]:.0f}) at +{c[0] - origin:.1f} s"
+                       for c in slowest)
+    windows: dict[int, list[float]] = {}
+    for started, claim, submit in result.cycles:
+        windows.setdefault(int((started - origin) // 2), []).append(claim + submit)
+    timeline = " ".join(f"+{2 * w}s:{percentile(v, 0.99):.0f}/{max(v):.0f}" for w, v in sorted(windows.items()))
+    return (f"{len(over)} cycles over {bound_ms:.0f} ms ({claim_heavy} mostly claim, {len(over) - claim_heavy} mostly "
+            f"submission); slowest: {listed}; p99/max ms per 2 s: {timeline}")
+
+
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f}/{five:.2f}/{fifteen:.2f} (1/5/15 min, {os.cpu_count()} CPUs)"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -235,8 +279,8 @@ def run_annotators(name: str, accounts: list[Account], base_url: str, project_id
                     result.latencies_ms.append(latency)
                     result.claim_ms.append((claimed - cycle_started) * 1000.0)
                     result.submit_ms.append((finished - claimed) * 1000.0)
-                    if latency >= 1000.0:
-                        result.slow_cycles.append((cycle_started - started, latency))
+                    result.cycles.append((cycle_started, (claimed - cycle_started) * 1000.0,
+                                          (finished - claimed) * 1000.0))
         finally:
             client.close()
 
@@ -374,6 +418,28 @@ class SlowClient:
     head: bytes = b""
     tail: bytes = b""
     problem: str = ""
+    # Readers: when the request went out, the status peeked from the answer's status line, and for an
+    # answer other than 200 (read whole at full speed) when it was complete, its headers and body.
+    request_sent_at: float | None = None
+    answer_status: int | None = None
+    refusal_done_at: float | None = None
+    refusal_headers: dict[str, str] = field(default_factory=dict)
+    refusal_body: bytes = b""
+
+    @property
+    def admitted(self) -> bool:
+        return self.answer_status == 200
+
+    def refusal_seconds(self) -> float | None:
+        if self.refusal_done_at is None or self.request_sent_at is None:
+            return None
+        return self.refusal_done_at - self.request_sent_at
+
+    def refusal_code(self) -> str | None:
+        try:
+            return json.loads(self.refusal_body)["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            return None
 
     @property
     def dropped_at(self) -> float | None:
@@ -450,12 +516,49 @@ def drain(connection: socket.socket, client: SlowClient, limit: float) -> None:
         client.remember(data, time.monotonic())
 
 
+def read_refusal(connection: socket.socket, client: SlowClient, limit: float) -> None:
+    """Reads a whole answer with a Content-Length body (a refusal) at full speed, for at most `limit` s."""
+    ends_at = time.monotonic() + limit
+    data = b""
+    expected: int | None = None
+    while time.monotonic() < ends_at:
+        if expected is None and b"\r\n\r\n" in data:
+            head, _, _ = data.partition(b"\r\n\r\n")
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.decode("latin-1").partition(":")
+                client.refusal_headers[name.strip().lower()] = value.strip()
+            try:
+                expected = len(head) + 4 + int(client.refusal_headers.get("content-length", "0"))
+            except ValueError:
+                client.problem = f"a refusal with Content-Length {client.refusal_headers.get('content-length')!r}"
+                return
+        if expected is not None and len(data) >= expected:
+            client.refusal_done_at = time.monotonic()
+            client.refusal_body = data[expected - int(client.refusal_headers.get("content-length", "0")):expected]
+            return
+        connection.settimeout(max(0.01, min(1.0, ends_at - time.monotonic())))
+        try:
+            chunk = connection.recv(1 << 16)
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            mark_eof(client, "reset")
+            break
+        if not chunk:
+            mark_eof(client, "eof")
+            break
+        client.remember(chunk, time.monotonic())
+        data += chunk
+    client.problem = client.problem or f"the {client.answer_status} answer did not complete ({len(data)} B)"
+
+
 def slow_reader(client: SlowClient, port: int, request: bytes, phase_ends_at: float, stop: threading.Event,
                 watcher: ConnectionWatcher) -> None:
     """Asks for an export and reads one byte a second until the server drops it (or its deadline passes).
 
-    The deadline is the bound after the response backed up on the server (seen by `watcher`), else, without
-    /proc, after its first byte arrived.
+    The status line is peeked at first, without taking it off the socket: an answer other than 200 (a
+    429 `busy`) is read whole at once and the connection closed. The deadline is the bound after the
+    response backed up on the server (seen by `watcher`), else, without /proc, after its first byte arrived.
     """
     try:
         connection = open_socket(port, RECEIVE_BUFFER)
@@ -469,9 +572,43 @@ def slow_reader(client: SlowClient, port: int, request: bytes, phase_ends_at: fl
         connection.sendall(request)
         client.bytes_sent = len(request)
         sent_at = time.monotonic()
+        client.request_sent_at = sent_at
         next_read = sent_at
         while not stop.is_set():
             now = time.monotonic()
+            if client.answer_status is None and client.server_closed_at is None:
+                # Peek at the status line (a 200 still backs up: nothing is taken off the socket).
+                if now - sent_at > FIRST_BYTE_LIMIT_SECONDS or now > phase_ends_at:
+                    client.problem = f"no status line {now - sent_at:.1f} s after the request"
+                    break
+                connection.settimeout(0.2)
+                try:
+                    peeked = connection.recv(64, socket.MSG_PEEK)
+                except socket.timeout:
+                    continue
+                except (ConnectionResetError, BrokenPipeError):
+                    mark_eof(client, "reset")
+                    break
+                if not peeked:
+                    mark_eof(client, "eof")
+                    break
+                if client.first_byte_at is None:
+                    client.first_byte_at = time.monotonic()
+                if b"\r\n" not in peeked:
+                    time.sleep(0.01)
+                    continue
+                parts = peeked.split(b"\r\n", 1)[0].split(b" ")
+                if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+                    client.problem = f"not a status line: {peeked!r}"
+                    break
+                client.answer_status = int(parts[1])
+                if client.answer_status != 200:
+                    read_refusal(connection, client, DRAIN_LIMIT_SECONDS)
+                    return
+                if not watcher.available:
+                    client.stall_started_at = client.first_byte_at
+                next_read = client.first_byte_at
+                continue
             if client.server_closed_at is not None:
                 break  # dropped: what is still buffered may come fast now
             if client.stall_started_at is None:
@@ -496,8 +633,6 @@ def slow_reader(client: SlowClient, port: int, request: bytes, phase_ends_at: fl
             if not data:
                 mark_eof(client, "eof")
                 break
-            if client.first_byte_at is None and not watcher.available:
-                client.stall_started_at = received_at
             client.remember(data, received_at)
             next_read = received_at + 1.0
         if client.client_eof_at is None and client.first_byte_at is not None:
@@ -629,6 +764,36 @@ def full_export(base_url: str, manager: Account, project_id: int, statuses: Stat
     return len(response.body), len(lines), annotations, time.monotonic() - started
 
 
+def concurrent_exports(base_url: str, manager: Account, project_id: int, count: int, statuses: StatusLog,
+                       deadline: Deadline) -> list:
+    """`count` exports at once at full speed: for each (status, lines, bytes, seconds), or what went wrong."""
+    outcomes: list = [None] * count
+    gate = threading.Barrier(count)
+
+    def one(index: int) -> None:
+        client = ParkClient(base_url, manager.token, timeout=60.0)
+        try:
+            gate.wait(timeout=10.0)
+            started = time.monotonic()
+            response = client.get(f"/api/v1/projects/{project_id}/export?format=jsonl")
+            statuses.add(response.status, "final export")
+            lines = len(response.json_lines()) if response.status == 200 else 0
+            outcomes[index] = (response.status, lines, len(response.body), time.monotonic() - started)
+            if response.status != 200:
+                outcomes[index] = f"{response.status}: {response.text()[:200]}"
+        except (TransportFailure, ValueError, threading.BrokenBarrierError) as error:
+            outcomes[index] = f"{type(error).__name__}: {error}"
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=one, args=(i,), name=f"final-export-{i}", daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline.remaining()))
+    return [outcome if outcome is not None else "did not finish" for outcome in outcomes]
+
+
 # ---------------------------------------------------------------------------------------------------
 # WAL
 
@@ -673,18 +838,23 @@ def describe_lifetimes(clients: list[SlowClient]) -> str:
 
 
 def check_slow_clients(checks: Checks, kind: str, clients: list[SlowClient], timeout_name: str, timeout: int,
-                       started_from: str) -> None:
-    late = []
+                       started_from: str, earliest: float | None = None, grace: float = DROP_GRACE_SECONDS) -> None:
+    """Every client was dropped at most `timeout` + `grace` (its bound) after `started_from`, and not
+    before `earliest` if given; there must be at least one."""
+    late = [] if clients else ["none to check"]
     for client in clients:
         lifetime = client.lifetime()
-        if lifetime is None:
+        if lifetime is not None and earliest is not None and lifetime < earliest:
+            late.append(f"#{client.index} dropped already after {lifetime:.1f} s")
+        elif lifetime is None:
             still = (client.client_closed_at or time.monotonic()) - (client.stall_started_at or client.connected_at)
             late.append(f"#{client.index} still open after {still:.1f} s (sent {client.bytes_sent} B, "
                         f"received {client.bytes_received} B){': ' + client.problem if client.problem else ''}")
         elif lifetime > client.bound_seconds:
             late.append(f"#{client.index} dropped only after {lifetime:.1f} s")
-    checks.record(f"{kind}: every one dropped within {timeout_name} {timeout} s + {DROP_GRACE_SECONDS:.0f} s of "
-                  f"{started_from}", not late, describe_lifetimes(clients) + ("; " + "; ".join(late[:6]) if late else ""))
+    window = (f"between {earliest:.1f} s and {timeout_name} {timeout} s + {grace:.1f} s after" if earliest is not None
+              else f"within {timeout_name} {timeout} s + {grace:.0f} s of")
+    checks.record(f"{kind}: every one dropped {window} {started_from}", not late, describe_lifetimes(clients) + ("; " + "; ".join(late[:6]) if late else ""))
 
 
 def run_test(args: argparse.Namespace, checks: Checks) -> None:
@@ -707,7 +877,7 @@ def run_test(args: argparse.Namespace, checks: Checks) -> None:
         server.start(deadline.cap(20.0))
         project_id = create_project(server.base_url, manager, rng, statuses)
         print(f"set-up: {ANNOTATOR_COUNT} annotators, {TASK_COUNT} tasks of ~{TASK_TEXT_BYTES} B text in "
-              f"{time.monotonic() - set_up_started:.1f} s", flush=True)
+              f"{time.monotonic() - set_up_started:.1f} s; load average {load_average()}", flush=True)
 
         health = HealthWatcher(server.base_url, statuses)
         health.start()
@@ -735,7 +905,7 @@ def run_test(args: argparse.Namespace, checks: Checks) -> None:
                           f"Accept: */*\r\n\r\n").encode()
         readers = [SlowClient("slow reader", i, WRITE_TIMEOUT + DROP_GRACE_SECONDS) for i in range(SLOW_READERS)]
         lorises = [SlowClient("slowloris", i, IDLE_TIMEOUT + DROP_GRACE_SECONDS) for i in range(SLOWLORIS)]
-        bodies = [SlowClient("slow body", i, READ_TIMEOUT + DROP_GRACE_SECONDS) for i in range(SLOW_BODIES)]
+        bodies = [SlowClient("slow body", i, READ_TIMEOUT + SLOW_BODY_GRACE_SECONDS) for i in range(SLOW_BODIES)]
         for client in readers:
             slow_threads.append(threading.Thread(target=slow_reader, name=f"reader-{client.index}", daemon=True,
                                                  args=(client, server.port, export_request, phase_ends_at, stop,
@@ -758,7 +928,8 @@ def run_test(args: argparse.Namespace, checks: Checks) -> None:
             thread.start()
         stalled = run_annotators("stalled", annotators, server.base_url, project_id, STALL_WORK_SECONDS, deadline,
                                  statuses)
-        print(f"  {stalled.describe()}", flush=True)
+        stalled_load = load_average()
+        print(f"  {stalled.describe()}; load average after it {stalled_load}", flush=True)
         for thread in slow_threads:
             thread.join(timeout=max(0.0, min(phase_ends_at + DRAIN_LIMIT_SECONDS + 2.0 - time.monotonic(),
                                              deadline.remaining())))
@@ -777,40 +948,70 @@ def run_test(args: argparse.Namespace, checks: Checks) -> None:
 
         # Slow readers: report and check.
         origin = "the response backing up" if watcher.available else "the first response byte"
+        admitted = [c for c in readers if c.admitted]
+        refused = [c for c in readers if c.answer_status is not None and not c.admitted]
+        unanswered = [c for c in readers if c.answer_status is None]
 
         def span(values: list[float]) -> str:
             return f"{min(values):.1f}–{max(values):.1f} s" if values else "never"
 
-        print(f"  slow readers, seconds after connecting: first byte "
-              f"{span([c.first_byte_at - c.connected_at for c in readers if c.first_byte_at is not None])}, "
-              f"backed up {span([c.backlog_at - c.connected_at for c in readers if c.backlog_at is not None])}, "
-              f"dropped {span([c.dropped_at - c.connected_at for c in readers if c.dropped_at is not None])}; "
-              f"received {min(c.bytes_received for c in readers)}–{max(c.bytes_received for c in readers)} B "
-              f"each (incl. the drain)", flush=True)
-        print(f"  slow readers: {describe_lifetimes(readers)} from {origin}; server side seen "
-              f"{dict(Counter(c.server_state or 'not closed' for c in readers))}, client saw "
-              f"{dict(Counter(c.client_eof_how or 'nothing' for c in readers))}", flush=True)
+        print(f"  slow readers: {len(admitted)} admitted (200), {len(refused)} refused "
+              f"{dict(Counter(c.answer_status for c in refused))} in "
+              f"{span([c.refusal_seconds() for c in refused if c.refusal_seconds() is not None])}, "
+              f"{len(unanswered)} unanswered", flush=True)
+        print(f"  admitted slow readers, seconds after connecting: first byte "
+              f"{span([c.first_byte_at - c.connected_at for c in admitted if c.first_byte_at is not None])}, "
+              f"backed up {span([c.backlog_at - c.connected_at for c in admitted if c.backlog_at is not None])}, "
+              f"dropped {span([c.dropped_at - c.connected_at for c in admitted if c.dropped_at is not None])}; "
+              f"received {min((c.bytes_received for c in admitted), default=0)}–"
+              f"{max((c.bytes_received for c in admitted), default=0)} B each (incl. the drain)", flush=True)
+        print(f"  admitted slow readers: {describe_lifetimes(admitted)} from {origin}; server side seen "
+              f"{dict(Counter(c.server_state or 'not closed' for c in admitted))}, client saw "
+              f"{dict(Counter(c.client_eof_how or 'nothing' for c in admitted))}", flush=True)
         print(f"  slowloris: {describe_lifetimes(lorises)} from connecting", flush=True)
         print(f"  slow bodies: {describe_lifetimes(bodies)} from the head; "
               f"bytes sent {[c.bytes_sent for c in bodies]}, answers {[c.status() for c in bodies]}", flush=True)
         print(f"  slow phase lasted {slow_phase:.1f} s", flush=True)
 
-        missing_start = [c for c in readers if c.stall_started_at is None]
-        checks.record("slow readers: every export was streamed until it backed up", not missing_start,
+        checks.record(f"slow readers: {SNAPSHOT_READ_LIMIT} of {SLOW_READERS} exports at once admitted (200), "
+                      f"no more and no fewer",
+                      len(admitted) == SNAPSHOT_READ_LIMIT and not unanswered,
+                      f"{len(admitted)} admitted, {len(refused)} refused, {len(unanswered)} unanswered"
+                      + "".join(f"; #{c.index}: {c.problem or 'no answer'}" for c in unanswered[:4]))
+        bad_refusals = []
+        for c in refused:
+            retry_after = c.refusal_headers.get("retry-after", "")
+            seconds = c.refusal_seconds()
+            if (c.answer_status != 429 or c.refusal_code() != "busy" or not retry_after.isdigit()
+                    or int(retry_after) < 1 or seconds is None or seconds > BUSY_ANSWER_LIMIT_SECONDS):
+                bad_refusals.append(f"#{c.index}: {c.answer_status}, code {c.refusal_code()}, Retry-After "
+                                    f"{retry_after or 'missing'}, "
+                                    + (f"after {seconds:.2f} s" if seconds is not None else
+                                       f"incomplete ({c.problem or 'no end'})"))
+        refusal_times = [c.refusal_seconds() for c in refused if c.refusal_seconds() is not None]
+        checks.record(f"slow readers: every other export refused with 429 `busy` and Retry-After within "
+                      f"{BUSY_ANSWER_LIMIT_SECONDS:.0f} s", bool(refused) and not bad_refusals,
+                      "; ".join(bad_refusals[:6]) if bad_refusals else
+                      (f"{len(refused)} refused, Retry-After "
+                       f"{sorted(set(c.refusal_headers.get('retry-after') for c in refused))} s, whole answer after "
+                       f"{min(refusal_times):.2f}–{max(refusal_times):.2f} s" if refused else "none refused"))
+        missing_start = [c for c in admitted if c.stall_started_at is None]
+        checks.record("slow readers: every admitted export was streamed until it backed up",
+                      bool(admitted) and not missing_start,
                       "; ".join(f"#{c.index}: {c.problem}" for c in missing_start[:4])
-                      if missing_start else f"{len(readers)} of {len(readers)}")
-        check_slow_clients(checks, "slow readers", readers, "write timeout", WRITE_TIMEOUT, origin)
+                      if missing_start else f"{len(admitted) - len(missing_start)} of {len(admitted)}")
+        check_slow_clients(checks, "admitted slow readers", admitted, "write timeout", WRITE_TIMEOUT, origin)
         not_confirmed = [f"#{c.index}: {c.client_eof_how or 'no EOF'}, {c.bytes_received} B, "
                          f"{'complete' if c.response_complete() else 'truncated'}, status {c.status()}"
-                         for c in readers
-                         if c.first_byte_at is not None
-                         and (c.client_eof_at is None or c.response_complete() or c.status() != 200
-                              or c.bytes_received >= export_bytes)]
-        checks.record("slow readers: the client saw EOF/reset on a 200 whose body never completed",
-                      not not_confirmed, "; ".join(not_confirmed[:6]) or
-                      f"at most {max((c.bytes_received for c in readers), default=0)} of ≥{export_bytes} B")
+                         for c in admitted
+                         if c.client_eof_at is None or c.response_complete() or c.status() != 200
+                         or c.bytes_received >= export_bytes]
+        checks.record("admitted slow readers: the client saw EOF/reset on a 200 whose body never completed",
+                      bool(admitted) and not not_confirmed, "; ".join(not_confirmed[:6]) or
+                      f"at most {max((c.bytes_received for c in admitted), default=0)} of ≥{export_bytes} B")
         check_slow_clients(checks, "slowloris", lorises, "idle timeout", IDLE_TIMEOUT, "connecting")
-        check_slow_clients(checks, "slow bodies", bodies, "read timeout", READ_TIMEOUT, "the head")
+        check_slow_clients(checks, "slow bodies", bodies, "read timeout", READ_TIMEOUT, "the head",
+                           earliest=READ_TIMEOUT - SLOW_BODY_EARLY_SECONDS, grace=SLOW_BODY_GRACE_SECONDS)
 
         # Annotators.
         bound = max(P99_FACTOR * baseline.percentile(0.99), baseline.percentile(0.99) + P99_SLACK_MS)
@@ -819,12 +1020,12 @@ def run_test(args: argparse.Namespace, checks: Checks) -> None:
                       and min(len(baseline.latencies_ms), len(stalled.latencies_ms)) > 0,
                       "; ".join((warmup.errors + baseline.errors + stalled.errors)[:5])
                       or f"{len(baseline.latencies_ms)} + {len(stalled.latencies_ms)} cycles")
-        slow_cycles = ", ".join(f"{ms:.0f} ms at +{at:.1f} s" for at, ms in stalled.slow_cycles[:8])
+        print(f"  stalled cycles, from the start of the stall: {describe_slow_cycles(stalled, stall_started, bound)}",
+              flush=True)
         checks.record(f"annotators: stalled p99 ≤ max({P99_FACTOR:.0f} × baseline p99, baseline p99 + "
                       f"{P99_SLACK_MS:.0f} ms)", stalled.percentile(0.99) <= bound,
                       f"stalled p99 {stalled.percentile(0.99):.1f} ms, bound {bound:.1f} ms (baseline p99 "
-                      f"{baseline.percentile(0.99):.1f} ms)"
-                      + (f"; {len(stalled.slow_cycles)} cycles ≥ 1 s: {slow_cycles}" if slow_cycles else ""))
+                      f"{baseline.percentile(0.99):.1f} ms); load average after the stall {stalled_load}")
 
         # The WAL: no snapshot may be left behind.
         database = data_dir / "labelpark.sqlite"
@@ -834,6 +1035,15 @@ def run_test(args: argparse.Namespace, checks: Checks) -> None:
         checks.record("WAL: the TRUNCATE checkpoint is not busy and leaves a small WAL",
                       columns[0] == "0" and wal_after < WAL_SMALL_BYTES,
                       f"busy|log|checkpointed = {'|'.join(columns)}, WAL {wal_before} B -> {wal_after} B")
+
+        # The stalled exports' permits came back: as many exports as the limit run at once, in full.
+        final = concurrent_exports(server.base_url, manager, project_id, SNAPSHOT_READ_LIMIT, statuses, deadline)
+        incomplete = [f"#{i}: {outcome}" for i, outcome in enumerate(final) if not isinstance(outcome, tuple)
+                      or outcome[0] != 200 or outcome[1] != TASK_COUNT]
+        checks.record(f"after the stall, {SNAPSHOT_READ_LIMIT} exports at once each answer 200 with all "
+                      f"{TASK_COUNT} tasks (every permit was returned)", not incomplete,
+                      "; ".join(incomplete[:4]) or
+                      f"{', '.join(f'{o[2] / 1e6:.1f} MB in {o[3]:.2f} s' for o in final)}")
 
         health.stop.set()
         health.join(timeout=HEALTH_TIMEOUT + 2.0)
@@ -853,9 +1063,10 @@ def run_test(args: argparse.Namespace, checks: Checks) -> None:
         print(f"  baseline p50/p99 {baseline.percentile(0.5):.1f}/{baseline.percentile(0.99):.1f} ms, "
               f"stalled p50/p99 {stalled.percentile(0.5):.1f}/{stalled.percentile(0.99):.1f} ms "
               f"(max {max(stalled.latencies_ms, default=math.nan):.0f} ms)", flush=True)
-        print(f"  dropped after: slow readers {describe_lifetimes(readers)}; slowloris {describe_lifetimes(lorises)}; "
+        print(f"  dropped after: admitted slow readers {describe_lifetimes(admitted)}; slowloris {describe_lifetimes(lorises)}; "
               f"slow bodies {describe_lifetimes(bodies)}", flush=True)
-        print(f"  WAL {wal_before / 1e6:.2f} MB -> {wal_after / 1e6:.2f} MB", flush=True)
+        print(f"  WAL {wal_before / 1e6:.2f} MB -> {wal_after / 1e6:.2f} MB; load average at the end "
+              f"{load_average()}", flush=True)
     except (ProcessFailure, UnexpectedStatus, TransportFailure) as error:
         checks.record("the test ran to the end", False, str(error))
     except Exception as error:  # a malformed answer must fail the test, not crash it

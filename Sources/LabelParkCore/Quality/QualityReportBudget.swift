@@ -9,13 +9,19 @@
 public struct QualityReportBudget: Sendable, Hashable {
     /// Stored answers one report may read (each is parsed and kept while the report is computed).
     public var maxAnswers: Int
+    /// Bytes of stored answer and gold JSON one report may read; parsed, they take about seven times as much.
+    public var maxAnswerBytes: Int
     /// Cells of one question's models: annotators × K² (three arrays of them), tasks × K, answers × K.
     public var maxModelCells: Int
     /// Cells of one question's confusion matrices: (annotators with gold answers + 1) × K².
     public var maxConfusionCells: Int
 
-    public init(maxAnswers: Int = 1_000_000, maxModelCells: Int = 16_000_000, maxConfusionCells: Int = 1_000_000) {
+    public init(
+        maxAnswers: Int = 1_000_000, maxAnswerBytes: Int = 64 << 20, maxModelCells: Int = 16_000_000,
+        maxConfusionCells: Int = 1_000_000
+    ) {
         self.maxAnswers = maxAnswers
+        self.maxAnswerBytes = maxAnswerBytes
         self.maxModelCells = maxModelCells
         self.maxConfusionCells = maxConfusionCells
     }
@@ -26,6 +32,16 @@ public struct QualityReportBudget: Sendable, Hashable {
             throw QualityReportTooLarge(
                 field: nil,
                 message: "the project has \(answerCount) answers; an on-demand report reads at most \(maxAnswers) — use the export")
+        }
+    }
+
+    /// Refuses a report once the answers read so far hold more than `maxAnswerBytes` of JSON; called as they
+    /// stream in, so nothing past the bound is parsed.
+    public func check(answerBytes: Int) throws(QualityReportTooLarge) {
+        guard answerBytes <= maxAnswerBytes else {
+            throw QualityReportTooLarge(
+                field: nil,
+                message: "the project's answers exceed \(maxAnswerBytes >> 20) MB of JSON; an on-demand report reads at most that — use the export")
         }
     }
 

@@ -48,7 +48,8 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
 
     let store = dependencies.store
     let sessions = WebSessions(store: store, policy: dependencies.sessionPolicy, clock: dependencies.clock)
-    let signIn = SignIn(store: store, passwords: dependencies.passwords, limiter: SignInLimiter(clock: dependencies.clock))
+    let signIn = SignIn(
+        store: store, passwords: dependencies.passwords, limiter: SignInLimiter(clock: dependencies.clock))
     if let web = dependencies.web {
         web.staticFiles.addRoutes(to: router)
         PageController(signIn: signIn, sessions: sessions, assets: web).addRoutes(to: router)

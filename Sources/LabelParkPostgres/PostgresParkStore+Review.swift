@@ -335,7 +335,8 @@ extension PostgresParkStore {
                 ).first
             else { throw StoreError.notFound(.annotation) }
             let access = try? await self.projectAccess(found.projectID, by: principal, on: connection)
-            let rule = try AccessRules.reviewHistoryAccess(annotatorID: found.annotatorID, access: access, by: principal)
+            let rule = try AccessRules.reviewHistoryAccess(
+                annotatorID: found.annotatorID, access: access, by: principal)
             if rule == .ifReviewedByCaller {
                 let caller = principal.userID.rawValue
                 let reviewed = try await connection.first(
@@ -531,7 +532,8 @@ extension Optional {
 
 extension PostgresParkStore {
     /// Saves the annotation's current version as a revision before it is replaced.
-    static func keepRevision(of annotation: Annotation, on connection: PostgresConnection, logger: Logger) async throws {
+    static func keepRevision(of annotation: Annotation, on connection: PostgresConnection, logger: Logger) async throws
+    {
         try await connection.run(
             """
             INSERT INTO annotation_revision (annotation_id, version, result, lead_time_ms, created_at)

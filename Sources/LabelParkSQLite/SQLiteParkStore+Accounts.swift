@@ -187,7 +187,8 @@ extension SQLiteParkStore {
         let now = clock.now()
         try await batcher.write { db in
             try db.execute(
-                sql: "INSERT INTO api_token (token_hash, account_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO api_token (token_hash, account_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [TokenHash.hex(hash), user.rawValue, name, now.rawValue, expiresAt?.rawValue])
         }
     }

@@ -51,9 +51,11 @@ extension SQLiteParkStore {
             try db.executeCached(
                 sql: "INSERT INTO lease (token, task_id, slot_index, annotator_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [token.rawValue, taskID, slotIndex, annotator, now.rawValue])
-            let taskRow = try Row.fetchOneCached(
-                db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?", arguments: [taskID]
-            )!
+            guard
+                let taskRow = try Row.fetchOneCached(
+                    db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
+                    arguments: [taskID])
+            else { throw StoreError.notFound(.task) }
             return Claim(task: Self.task(from: taskRow), token: token, expiresAt: expiresAt)
         }
     }

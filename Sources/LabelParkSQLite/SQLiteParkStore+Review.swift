@@ -285,7 +285,8 @@ extension SQLiteParkStore {
                 throw StoreError.notFound(.annotation)
             }
             let access = try? self.projectAccess(found.projectID, by: principal, in: db)
-            let rule = try AccessRules.reviewHistoryAccess(annotatorID: found.annotatorID, access: access, by: principal)
+            let rule = try AccessRules.reviewHistoryAccess(
+                annotatorID: found.annotatorID, access: access, by: principal)
             if rule == .ifReviewedByCaller {
                 let reviewed = try Bool.fetchOne(
                     db,
@@ -415,13 +416,13 @@ extension SQLiteParkStore {
     }
 
     static func inspection(from row: Row) -> Inspection {
-            Inspection(
-                id: InspectionID(row["id"]), projectID: ProjectID(row["project_id"]), batchID: BatchID(row["batch_id"]),
-                acceptableQuality: PartsPerMillion.share(row["aql_ppm"]), sampled: row["sampled"],
-                decided: row["decided"], defects: row["defects"],
-                status: InspectionStatus(rawValue: row["status"]) ?? .open,
-                createdAt: Timestamp(rawValue: row["created_at"]),
-                closedAt: (row["closed_at"] as Int64?).map(Timestamp.init(rawValue:)))
+        Inspection(
+            id: InspectionID(row["id"]), projectID: ProjectID(row["project_id"]), batchID: BatchID(row["batch_id"]),
+            acceptableQuality: PartsPerMillion.share(row["aql_ppm"]), sampled: row["sampled"],
+            decided: row["decided"], defects: row["defects"],
+            status: InspectionStatus(rawValue: row["status"]) ?? .open,
+            createdAt: Timestamp(rawValue: row["created_at"]),
+            closedAt: (row["closed_at"] as Int64?).map(Timestamp.init(rawValue:)))
     }
 
     static func fetchReviews(

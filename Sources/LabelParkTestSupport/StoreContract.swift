@@ -535,7 +535,8 @@ public enum StoreContract {
         // 0: past its absolute expiry; 1: idle too long; 2: live.
         for (hash, lifetime) in zip(hashes, [60, 86_400, 86_400]) {
             try await store.createSession(
-                tokenHash: hash, csrfToken: "c", for: park.annotatorA.userID, expiresAt: start.adding(seconds: lifetime))
+                tokenHash: hash, csrfToken: "c", for: park.annotatorA.userID, expiresAt: start.adding(seconds: lifetime)
+            )
         }
         clock.advance(seconds: 3_600)
         try await store.touchSession(tokenHash: hashes[2], at: clock.now())

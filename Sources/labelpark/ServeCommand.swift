@@ -34,10 +34,13 @@ struct ServeCommand: AsyncParsableCommand {
     var writeTimeout: Int = 60
 
     func validate() throws {
-        for (name, port) in [("--port", port), ("--metrics-port", metricsPort ?? 0)] where !(0...65_535).contains(port) {
+        for (name, port) in [("--port", port), ("--metrics-port", metricsPort ?? 0)] where !(0...65_535).contains(port)
+        {
             throw ValidationError("\(name) must be from 0 to 65535")
         }
-        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout), ("--write-timeout", writeTimeout)]
+        for (name, seconds) in [
+            ("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout), ("--write-timeout", writeTimeout),
+        ]
         where !(1...86_400).contains(seconds) {
             throw ValidationError("\(name) must be from 1 to 86400 seconds")
         }
@@ -66,7 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
                 spoolDirectory: self.storage.dataDirectory.appendingPathComponent("spool"),
                 trustedProxies: try TrustedProxies(cidrs: trustedProxies), web: try await WebAssets.bundled()))
         let timeouts = ConnectionTimeouts(
-            idle: .seconds(Int64(idleTimeout)), read: .seconds(Int64(readTimeout)), write: .seconds(Int64(writeTimeout)))
+            idle: .seconds(Int64(idleTimeout)), read: .seconds(Int64(readTimeout)), write: .seconds(Int64(writeTimeout))
+        )
         let app = Application(
             router: router, server: .park(timeouts: timeouts),
             configuration: .init(address: .hostname(host, port: port), serverName: "LabelPark"),

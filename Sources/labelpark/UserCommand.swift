@@ -28,6 +28,8 @@ struct UserCommand: AsyncParsableCommand {
         var bcryptCost: UInt8 = 12
 
         func validate() throws {
+            // bcrypt stops the process on a cost outside 4–31, so refuse it here with a message instead.
+            guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be from 4 to 31") }
             guard Role(rawValue: role) != nil else {
                 throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }

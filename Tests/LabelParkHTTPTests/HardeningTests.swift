@@ -1,10 +1,11 @@
 import Foundation
 import HTTPTypes
 import LabelParkCore
-@testable import LabelParkHTTP
 import LabelParkStore
 import LabelParkTestSupport
 import Testing
+
+@testable import LabelParkHTTP
 
 /// Requests that used to crash or stall the server, or to reveal more than they should (issue #11).
 @Suite("Hardening: headers, extreme numbers, NUL, sign-in floods, tokens, review history")
@@ -53,7 +54,8 @@ struct HardeningTests {
     func signInFlood() async throws {
         try await withTestPark { park in
             let hash = try await PasswordHasher(cost: 4).hash("the right one")
-            _ = try await park.makePerson("flood@a.test", in: park.fixture.clientA, role: .annotator, passwordHash: hash)
+            _ = try await park.makePerson(
+                "flood@a.test", in: park.fixture.clientA, role: .annotator, passwordHash: hash)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for attempt in 0..<500 {
                     group.addTask {
@@ -108,7 +110,8 @@ struct HardeningTests {
             // Another person's token is as missing as an unknown one.
             #expect(
                 try await park.send(.delete, "/api/v1/tokens/\(laptopID)", as: park.managerB).status == .notFound)
-            #expect(try await park.send(.delete, "/api/v1/tokens/zz", as: nil, headers: auth(lasting)).status == .notFound)
+            #expect(
+                try await park.send(.delete, "/api/v1/tokens/zz", as: nil, headers: auth(lasting)).status == .notFound)
             #expect(
                 try await park.send(.delete, "/api/v1/tokens/\(laptopID)", as: nil, headers: auth(lasting)).status
                     == .noContent)
@@ -158,7 +161,8 @@ struct HardeningTests {
     func csvFormulaCells() async throws {
         try await withTestPark { park in
             let project = try await park.createProject(as: park.managerA)
-            try await park.importTexts(["=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1)", "-2+3", "+1", "-3", "'=x"], into: project)
+            try await park.importTexts(
+                ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1)", "-2+3", "+1", "-3", "'=x"], into: project)
             let reply = try await park.send(
                 .get, "/api/v1/projects/\(project)/export?format=csv&aggregate=false", as: park.managerA)
             #expect(reply.status == .ok)
@@ -216,13 +220,17 @@ extension HardeningTests {
             #expect(Set(golds.map(\.shapes)) == Set(work.map(\.shapes)))
             #expect(Set(seen.map(\.shapes)).count == 1)
             // No import time or priority reaches the annotator: both would set a batch apart.
-            for view in seen[0].shapes.prefix(2) { #expect(!view.contains("priority") && !view.contains("task.created_at")) }
+            for view in seen[0].shapes.prefix(2) {
+                #expect(!view.contains("priority") && !view.contains("task.created_at"))
+            }
             #expect(!seen[0].shapes[1].contains("created_at"))
 
             // Real ids put the gold set at the very end; handles scatter it like the rest.
             func meanRank(_ key: KeyPath<Seen, Int>) -> Double {
                 let order = seen.sorted { $0[keyPath: key] < $1[keyPath: key] }
-                let ranks = order.enumerated().filter { $0.element.isGold }.map { Double($0.offset) / Double(seen.count - 1) }
+                let ranks = order.enumerated().filter { $0.element.isGold }.map {
+                    Double($0.offset) / Double(seen.count - 1)
+                }
                 return ranks.reduce(0, +) / Double(ranks.count)
             }
             #expect(meanRank(\.realID) > 0.85)
@@ -237,7 +245,8 @@ extension HardeningTests {
     func qualityReportTooLarge() async throws {
         try await withTestPark { park in
             let options = (0..<1_000).map { #""o\#($0)""# }.joined(separator: ",")
-            let schema = #"{"fields":[{"name":"text","type":"text"}],"questions":[{"name":"kind","type":"choice","options":[\#(options)]}]}"#
+            let schema =
+                #"{"fields":[{"name":"text","type":"text"}],"questions":[{"name":"kind","type":"choice","options":[\#(options)]}]}"#
             let created = try await park.send(
                 .post, "/api/v1/projects", as: park.managerA, json: #"{"name":"Wide","schema":\#(schema),"overlap":6}"#)
             let project = try #require(created.int("id"))
@@ -288,7 +297,9 @@ struct ClientOriginTests {
     func untrustedPeer() {
         let origin = ClientOrigin.resolve(
             peer: { "203.0.113.9" }, scheme: nil, authority: "park.example",
-            headers: headers([("X-Forwarded-For", "1.2.3.4"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "evil")]),
+            headers: headers([
+                ("X-Forwarded-For", "1.2.3.4"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "evil"),
+            ]),
             trusted: trusted)
         #expect(origin == ClientOrigin(forwardedAddress: nil, isSecure: false, host: "park.example"))
     }
@@ -316,10 +327,12 @@ struct ClientOriginTests {
         #expect(origin == ClientOrigin(forwardedAddress: nil, isSecure: false, host: "park.example"))
     }
 
-    @Test("CIDR blocks parse and match IPv4, IPv6 and IPv4-mapped addresses", arguments: [
-        ("10.255.0.1", true), ("11.0.0.1", false), ("127.0.0.1", true), ("::1", true), ("::ffff:10.0.0.1", true),
-        ("fe80::1", false), ("", false), ("10.0.0", false), ("1.2.3.4.5", false), ("::::", false),
-    ])
+    @Test(
+        "CIDR blocks parse and match IPv4, IPv6 and IPv4-mapped addresses",
+        arguments: [
+            ("10.255.0.1", true), ("11.0.0.1", false), ("127.0.0.1", true), ("::1", true), ("::ffff:10.0.0.1", true),
+            ("fe80::1", false), ("", false), ("10.0.0", false), ("1.2.3.4.5", false), ("::::", false),
+        ])
     func matching(address: String, expected: Bool) {
         #expect(trusted.contains(address) == expected)
     }

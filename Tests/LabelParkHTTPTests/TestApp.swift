@@ -87,7 +87,8 @@ struct TestPark: Sendable {
 
     /// The real id of a task someone was handed as `handle`, as its managers and exports name it.
     func realTaskID(_ handle: Int, seenBy person: Person) -> Int {
-        testTaskHandles.taskID(fromHandle: Int64(handle), seenBy: person.principal.userID).map { Int($0.rawValue) } ?? -1
+        testTaskHandles.taskID(fromHandle: Int64(handle), seenBy: person.principal.userID).map { Int($0.rawValue) }
+            ?? -1
     }
 
     /// The real id of a claimed task.

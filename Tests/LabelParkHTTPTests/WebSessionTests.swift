@@ -192,7 +192,9 @@ import Testing
         }
     }
 
-    @Test("paths on this site survive sign-in, query strings included", arguments: ["/projects/3/annotate?x=%2F1", "/my-work"])
+    @Test(
+        "paths on this site survive sign-in, query strings included",
+        arguments: ["/projects/3/annotate?x=%2F1", "/my-work"])
     func nextOnSiteKept(_ next: String) async throws {
         try await withTestPark { park in
             _ = try await signInPerson(park)

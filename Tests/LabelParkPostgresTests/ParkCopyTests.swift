@@ -181,7 +181,8 @@ struct ParkCopyTests {
     @Test func theCatalogListsTablesInForeignKeyOrder() {
         #expect(
             ParkTable.all.map(\.name) == [
-                "organization", "workplace", "account", "web_session", "park_secret", "membership", "api_token", "project",
+                "organization", "workplace", "account", "web_session", "park_secret", "membership", "api_token",
+                "project",
                 "project_grant", "task_batch", "task", "gold_slot", "annotator_standing", "slot", "lease", "task_skip",
                 "queue_exhaustion", "annotation", "annotation_revision", "inspection", "review_item", "review",
             ])
@@ -427,7 +428,8 @@ struct FullPark {
             organization: park.vendor.id, role: .annotator, workplace: site.id)
         let vendorWorker = try #require(try await store.principal(for: worker.id))
         try await store.storeToken(
-            hash: tokenHash, for: park.annotatorA.userID, name: "laptop", expiresAt: clock.now().adding(seconds: 86_400))
+            hash: tokenHash, for: park.annotatorA.userID, name: "laptop", expiresAt: clock.now().adding(seconds: 86_400)
+        )
         _ = try await store.parkSecret(named: "task-handles", candidate: Array(0..<32))
         try await store.createSession(
             tokenHash: Array(32..<64), csrfToken: "csrf-full-park", for: park.annotatorA.userID,

@@ -31,7 +31,9 @@ public struct QualityReportBudget: Sendable, Hashable {
         guard answerCount <= maxAnswers else {
             throw QualityReportTooLarge(
                 field: nil,
-                message: "the project has \(answerCount) answers; an on-demand report reads at most \(maxAnswers) — use the export")
+                message:
+                    "the project has \(answerCount) answers; an on-demand report reads at most \(maxAnswers) — use the export"
+            )
         }
     }
 
@@ -41,7 +43,9 @@ public struct QualityReportBudget: Sendable, Hashable {
         guard answerBytes <= maxAnswerBytes else {
             throw QualityReportTooLarge(
                 field: nil,
-                message: "the project's answers exceed \(maxAnswerBytes >> 20) MB of JSON; an on-demand report reads at most that — use the export")
+                message:
+                    "the project's answers exceed \(maxAnswerBytes >> 20) MB of JSON; an on-demand report reads at most that — use the export"
+            )
         }
     }
 

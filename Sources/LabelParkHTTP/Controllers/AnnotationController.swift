@@ -111,7 +111,8 @@ struct AnnotationController {
             .object([
                 "annotations": .array(
                     annotations.map { Rendering.annotation($0, taskID: naming.handle($0.taskID)) }),
-                "next_before": annotations.count == limit ? annotations.last.map { .integer($0.id.rawValue) } ?? .null : .null,
+                "next_before": annotations.count == limit
+                    ? annotations.last.map { .integer($0.id.rawValue) } ?? .null : .null,
             ]))
     }
 }

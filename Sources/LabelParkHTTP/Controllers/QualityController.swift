@@ -33,10 +33,11 @@ struct QualityController {
         let budget = budget
         try await store.exportTasks(of: access.project.id, by: principal, includingGold: true) { task in
             let bytes = task.annotations.reduce(task.goldJSON?.utf8.count ?? 0) { $0 + $1.resultJSON.utf8.count }
-            try budget.check(answerBytes: bytesRead.withLock { total in
-                total += bytes
-                return total
-            })
+            try budget.check(
+                answerBytes: bytesRead.withLock { total in
+                    total += bytes
+                    return total
+                })
             let gold = try task.goldJSON.map { try JSONParser().parse($0) }
             let answers = try task.annotations.map { ($0.annotatorID.rawValue, try JSONParser().parse($0.resultJSON)) }
             var answeredAt: [Int64: Timestamp] = [:]

@@ -79,7 +79,8 @@ struct ReviewController {
         let naming = try await handles.naming(for: principal)
         return JSONResponse.make(
             .object([
-                "annotation": Rendering.annotation(outcome.annotation, taskID: naming.handle(outcome.annotation.taskID)),
+                "annotation": Rendering.annotation(
+                    outcome.annotation, taskID: naming.handle(outcome.annotation.taskID)),
                 "review": Rendering.review(outcome.review),
                 "reopened_for_others": .bool(outcome.reopenedForOthers),
                 "closed_inspection": outcome.closedInspection.map(Rendering.inspection) ?? .null,

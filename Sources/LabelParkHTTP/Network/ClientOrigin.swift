@@ -30,7 +30,9 @@ public struct ClientOrigin: Sendable, Equatable {
         {
             origin.forwardedAddress = client
         }
-        if let proto = Self.lastValue(of: .xForwardedProto, in: headers)?.lowercased(), proto == "https" || proto == "http" {
+        if let proto = Self.lastValue(of: .xForwardedProto, in: headers)?.lowercased(),
+            proto == "https" || proto == "http"
+        {
             origin.isSecure = proto == "https"
         }
         if let host = Self.lastValue(of: .xForwardedHost, in: headers), !host.isEmpty, host.utf8.count <= 255,

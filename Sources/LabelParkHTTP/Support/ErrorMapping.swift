@@ -1,11 +1,11 @@
 import HTTPTypes
 import Hummingbird
-import NIOCore
-import NIOHTTP1
 import LabelParkCore
 import LabelParkFormats
 import LabelParkStore
 import Logging
+import NIOCore
+import NIOHTTP1
 
 /// The one place where errors become HTTP responses: `{"error":{"code","message","field"?,"line"?}}`.
 ///
@@ -35,7 +35,8 @@ struct ErrorMappingMiddleware: RouterMiddleware {
         case let error as ValidationError:
             return errorResponse(.unprocessableContent, code: "invalid", message: error.message, field: error.field)
         case let error as QualityReportTooLarge:
-            return errorResponse(.unprocessableContent, code: "report_too_large", message: error.message, field: error.field)
+            return errorResponse(
+                .unprocessableContent, code: "report_too_large", message: error.message, field: error.field)
         case let error as HTTPError:
             return errorResponse(
                 error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)

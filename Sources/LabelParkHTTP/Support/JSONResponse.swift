@@ -57,7 +57,9 @@ struct JSONRequest {
             throw ValidationError(field: key, message: "at most \(maxLength) characters")
         }
         // PostgreSQL's text cannot hold U+0000; refusing it here keeps both engines alike.
-        guard allowsNUL || !text.utf8.contains(0) else { throw ValidationError(field: key, message: "must not contain U+0000") }
+        guard allowsNUL || !text.utf8.contains(0) else {
+            throw ValidationError(field: key, message: "must not contain U+0000")
+        }
         return text
     }
 

@@ -16,7 +16,8 @@ public struct SessionPurge: Service {
     let logger: Logger
 
     public init(
-        store: any ParkStore, policy: SessionPolicy = SessionPolicy(), clock: any WallClock, interval: Duration = .seconds(600),
+        store: any ParkStore, policy: SessionPolicy = SessionPolicy(), clock: any WallClock,
+        interval: Duration = .seconds(600),
         logger: Logger
     ) {
         self.store = store

@@ -39,6 +39,31 @@ struct ManagerLoad: Sendable {
     }
 }
 
+/// The manager's side of the import-during scenario: one second into the run, one request importing
+/// `tasks` tasks into the project the annotators work on, to see what a large import costs their claims.
+struct BigImportLoad: Sendable {
+    let api: BenchAPI
+    let target: BenchTarget
+    let project: Int
+    let tasks: Int
+
+    func run(until deadline: ContinuousClock.Instant) async throws -> [String: String] {
+        try await Task.sleep(for: .seconds(1))
+        var body = ByteBuffer()
+        for index in 0..<tasks { body.writeString("{\"text\":\"big-import task \(index)\"}\n") }
+        let started = ContinuousClock.now
+        let reply = try await api.send(
+            .POST, "/api/v1/projects/\(project)/tasks", token: target.managerToken, body: body,
+            contentType: "application/x-ndjson")
+        let seconds = (ContinuousClock.now - started).seconds
+        return [
+            "big_import_tasks": String(reply.status == 201 ? tasks : 0), "big_import_status": String(reply.status),
+            "big_import_seconds": String(format: "%.2f", seconds),
+            "big_import_ended_before_run": String(ContinuousClock.now < deadline),
+        ]
+    }
+}
+
 /// Annotator 1 completes `count` tasks before the measured scenarios, so its history is long.
 struct WarmUp {
     let api: BenchAPI

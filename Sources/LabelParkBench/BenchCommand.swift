@@ -23,20 +23,25 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --url: the server's pid on this machine, to report its CPU and memory.") var serverPID: Int32?
 
     @Option(
-        help: "Scenarios to run, in order: import, warm, annotate, mixed, idle, export-jsonl, export-csv, export-jsonl-raw, export-csv-raw (without aggregates).")
+        help:
+            "Scenarios to run, in order: import, warm, annotate, mixed, import-during, idle, export-jsonl, export-csv, export-jsonl-raw, export-csv-raw (without aggregates)."
+    )
     var scenarios: String = "import,annotate,export-jsonl"
     @Option(help: "Tasks to import before annotating.") var tasks: Int = 100_000
     @Option(help: "Tasks per import request.") var importBatch: Int = 100_000
     @Option(help: "Concurrent virtual annotators (when the bench starts the server).") var annotators: Int = 32
     @Option(help: "Seconds each annotating scenario runs.") var duration: Double = 10
     @Option(help: "Overlap of the benchmark project.") var overlap: Int = 1
-    @Option(help: "The project's quality policy as JSON, e.g. '{\"review\":{\"mode\":\"all\"}}' (default: the server's).")
+    @Option(
+        help: "The project's quality policy as JSON, e.g. '{\"review\":{\"mode\":\"all\"}}' (default: the server's).")
     var quality: String?
     @Option(help: "Import every Nth task as a gold task (0: none).") var goldEvery: Int = 0
     @Option(help: "Share of claims abandoned without a submission (0–1).") var abandon: Double = 0
     @Option(help: "Think time between claim and submit, in milliseconds.") var thinkMilliseconds: Int = 0
     @Option(help: "The warm scenario: tasks annotator 1 completes first, to give it a long history.")
     var warmTasks: Int = 100_000
+    @Option(help: "The import-during scenario: tasks of the one import request sent while annotators work.")
+    var bigImport: Int = 1_000_000
     @Option(help: "The idle scenario: keep-alive connections held open while annotators work.")
     var idleConnections: Int = 10_000
     @Option(help: "Write the results as JSON to this file.") var json: String?
@@ -49,7 +54,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --database-url: how many server instances to start on that database.") var instances: Int = 1
 
     private static let knownScenarios: Set<String> = [
-        "import", "warm", "annotate", "mixed", "idle", "export-jsonl", "export-csv", "export-jsonl-raw", "export-csv-raw",
+        "import", "warm", "annotate", "mixed", "import-during", "idle", "export-jsonl", "export-csv",
+        "export-jsonl-raw",
+        "export-csv-raw",
     ]
 
     private var scenarioList: [String] {
@@ -151,6 +158,12 @@ struct BenchCommand: AsyncParsableCommand {
                 let manager = ManagerLoad(api: api, target: target, project: project)
                 mixed.background = { deadline in try await manager.run(until: deadline) }
                 report.add(try await mixed.run())
+            case "import-during":
+                var during = annotate
+                during.name = "import-during (annotate while one request imports \(bigImport) tasks)"
+                let load = BigImportLoad(api: api, target: target, project: project, tasks: bigImport)
+                during.background = { deadline in try await load.run(until: deadline) }
+                report.add(try await during.run())
             case "idle":
                 report.add(try await idleScenario(annotate: annotate, target: target))
             case "export-jsonl", "export-csv", "export-jsonl-raw", "export-csv-raw":

@@ -242,7 +242,8 @@ struct ExportScenario {
         let started = ContinuousClock.now
         let ((bytes, lines, annotations), peak) = try await sampledPeakRSS(of: target) { [self] in
             var request = HTTPClientRequest(
-                url: api.baseURL + "/api/v1/projects/\(project)/export?format=\(format)\(aggregates ? "" : "&aggregate=false")")
+                url: api.baseURL
+                    + "/api/v1/projects/\(project)/export?format=\(format)\(aggregates ? "" : "&aggregate=false")")
             request.headers.add(name: "Authorization", value: "Bearer \(target.managerToken)")
             let response = try await api.client.execute(request, timeout: .seconds(600))
             guard response.status.code == 200 else { throw BenchError("export answered \(response.status.code)") }
@@ -269,7 +270,8 @@ struct ExportScenario {
         let seconds = (ContinuousClock.now - started).seconds
         let after = target.usage()
         return ScenarioResult(
-            name: "export \(format)\(aggregates ? "" : " without aggregates")", operations: annotations, seconds: seconds, unit: "annotations",
+            name: "export \(format)\(aggregates ? "" : " without aggregates")", operations: annotations,
+            seconds: seconds, unit: "annotations",
             rssBeforeBytes: before.residentBytes, rssPeakBytes: peak, rssAfterBytes: after.residentBytes,
             cpuSeconds: after.cpuSeconds - before.cpuSeconds,
             notes: ["lines": String(lines), "bytes": String(bytes)])

@@ -210,56 +210,35 @@ extension PostgresParkStore {
         let now = clock.now()
         let overlap = access.project.overlap
         let organization = access.project.organizationID.rawValue
-        let batches = TaskBatchHandoff()
-        return try await withoutActuallyEscaping(produce) { produce in
-            let producer = BorrowedClosure(produce)
-            defer { producer.release() }
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                // `produce` reads the local spool synchronously; it runs on its own thread and hands batches
-                // over, waiting while the database is behind, so memory stays bounded by a few batches.
-                group.addTask {
-                    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                        DispatchQueue.global().async {
-                            batches.produce(using: producer.borrowed)
-                            done.resume()
-                        }
-                    }
+        // `produce` reads the local spool on a thread of its own; the one transaction keeps the import all
+        // or nothing, and MVCC keeps it from holding up anyone else's writes.
+        return try await TaskBatchHandoff.importing(produce: produce) { batches in
+            // Not retried: the batches cannot be read twice, and an import conflicts with nothing.
+            try await transaction(retrying: false) { connection in
+                guard
+                    let batchID = try await connection.first(
+                        """
+                        INSERT INTO task_batch (project_id, task_count, created_at)
+                        VALUES (\(project.rawValue), 0, \(now.rawValue)) RETURNING id
+                        """, logger: self.logger)?.decode(Int64.self)
+                else { throw StoreError.notFound(.batch) }
+                var count = 0
+                while let tasks = try await batches.next() {
+                    try await Self.insert(
+                        tasks, organization: organization, project: project.rawValue, batch: batchID,
+                        overlap: overlap, createdAt: now, on: connection, logger: self.logger)
+                    count += tasks.count
                 }
-                do {
-                    // Not retried: the batches cannot be read twice, and an import conflicts with nothing.
-                    let imported = try await transaction(retrying: false) { connection in
-                        let batchID = try await connection.first(
-                            """
-                            INSERT INTO task_batch (project_id, task_count, created_at)
-                            VALUES (\(project.rawValue), 0, \(now.rawValue)) RETURNING id
-                            """, logger: self.logger)!.decode(Int64.self)
-                        var count = 0
-                        while let tasks = try await batches.next() {
-                            try await Self.insert(
-                                tasks, organization: organization, project: project.rawValue, batch: batchID,
-                                overlap: overlap, createdAt: now, on: connection, logger: self.logger)
-                            count += tasks.count
-                        }
-                        guard count > 0 else {
-                            try await connection.run(
-                                "DELETE FROM task_batch WHERE id = \(batchID)", logger: self.logger)
-                            return ImportedBatch(batchID: nil, taskCount: 0)
-                        }
-                        try await connection.run(
-                            "UPDATE task_batch SET task_count = \(count) WHERE id = \(batchID)", logger: self.logger)
-                        try await connection.run(
-                            "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = \(project.rawValue)",
-                            logger: self.logger)
-                        return ImportedBatch(batchID: BatchID(batchID), taskCount: count)
-                    }
-                    try await group.waitForAll()
-                    return imported
-                } catch {
-                    // Stop the producer before leaving: `produce` must not outlive this call.
-                    batches.cancel()
-                    try? await group.waitForAll()
-                    throw error
+                guard count > 0 else {
+                    try await connection.run("DELETE FROM task_batch WHERE id = \(batchID)", logger: self.logger)
+                    return ImportedBatch(batchID: nil, taskCount: 0)
                 }
+                try await connection.run(
+                    "UPDATE task_batch SET task_count = \(count) WHERE id = \(batchID)", logger: self.logger)
+                try await connection.run(
+                    "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = \(project.rawValue)",
+                    logger: self.logger)
+                return ImportedBatch(batchID: BatchID(batchID), taskCount: count)
             }
         }
     }

@@ -301,6 +301,11 @@ enum Migrations {
         CREATE INDEX web_session_expiry ON web_session(expires_at);
         CREATE INDEX web_session_last_seen ON web_session(last_seen_at);
 
+        -- An import in progress (SQLite commits it in chunks): its batch, and the first task id it may use;
+        -- the project's tasks from that id on stay invisible until the import publishes them.
+        ALTER TABLE project ADD COLUMN importing_batch_id INTEGER;
+        ALTER TABLE project ADD COLUMN importing_from_task_id INTEGER;
+
         -- Keys the park derives from (the annotators' task handles); made once, shared by every instance.
         CREATE TABLE park_secret (
             name TEXT PRIMARY KEY,

@@ -13,7 +13,8 @@ extension SQLiteParkStore {
             try await pool.read { db in
                 let access = try self.projectAccess(project, by: principal, in: db)
                 try AccessRules.requireManagement(access, for: .export)
-                let rows = try Row.fetchCursor(db, sql: Self.exportSQL, arguments: [project.rawValue])
+                let bound = try Self.visibleTaskBound(of: project.rawValue, db: db)
+                let rows = try Row.fetchCursor(db, sql: Self.exportSQL, arguments: [project.rawValue, bound])
                 var current: ExportedTask?
                 while let row = try rows.next() {
                     let taskID = TaskID(row[0] as Int64)
@@ -38,7 +39,15 @@ extension SQLiteParkStore {
         }
     }
 
-    /// Every task of a project (`?1`) with its annotations, in task order.
+    /// The first task id of the import being written into a project, or `Int64.max`: its tasks below it
+    /// are the ones readers see (`importTasks`).
+    static func visibleTaskBound(of project: Int64, db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db, sql: "SELECT importing_from_task_id FROM project WHERE id = ?", arguments: [project]) ?? .max
+    }
+
+    /// Every task of a project (`?1`) below the import being written (`?2`) with its annotations, in task
+    /// order.
     ///
     /// Ordered by the annotation index (task_id, annotator_id) so SQLite streams rows without a sort;
     /// a test reads the query plan to keep it that way.
@@ -49,7 +58,7 @@ extension SQLiteParkStore {
         FROM task t
         LEFT JOIN annotation a ON a.task_id = t.id
         LEFT JOIN account acc ON acc.id = a.annotator_id
-        WHERE t.project_id = ?
+        WHERE t.project_id = ? AND t.id < ?
         ORDER BY t.id, a.annotator_id
         """
 }

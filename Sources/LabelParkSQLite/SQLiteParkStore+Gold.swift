@@ -40,7 +40,8 @@ extension SQLiteParkStore {
     /// Leases a gold task the annotator has not had, starting from a random point of the project's gold
     /// tasks so annotators meet them in different orders; `nil` when they have had them all.
     func claimGoldTask(
-        for annotator: Int64, in project: Int64, now: Timestamp, expiresAt: Timestamp, db: Database
+        for annotator: Int64, in project: Int64, below bound: Int64, now: Timestamp, expiresAt: Timestamp,
+        db: Database
     ) throws -> Claim? {
         try db.executeCached(
             sql: """
@@ -50,15 +51,17 @@ extension SQLiteParkStore {
             arguments: [project, annotator, now.rawValue])
         guard
             let highest = try Int64.fetchOneCached(
-                db, sql: "SELECT max(id) FROM task INDEXED BY task_gold WHERE project_id = ? AND gold IS NOT NULL",
-                arguments: [project])
+                db,
+                sql:
+                    "SELECT max(id) FROM task INDEXED BY task_gold WHERE project_id = ? AND gold IS NOT NULL AND id < ?",
+                arguments: [project, bound])
         else { return nil }
         let pivot = Int64.random(in: 0...highest)
         guard
             let taskID = try Int64.fetchOneCached(
-                db, sql: Self.nextGoldTaskSQL(from: ">="), arguments: [project, annotator, pivot])
+                db, sql: Self.nextGoldTaskSQL(from: ">="), arguments: [project, annotator, pivot, bound])
                 ?? Int64.fetchOneCached(
-                    db, sql: Self.nextGoldTaskSQL(from: "<"), arguments: [project, annotator, pivot])
+                    db, sql: Self.nextGoldTaskSQL(from: "<"), arguments: [project, annotator, pivot, bound])
         else { return nil }
         let token = tokens.next()
         try db.executeCached(
@@ -80,7 +83,7 @@ extension SQLiteParkStore {
     private static func nextGoldTaskSQL(from comparison: String) -> String {
         """
         SELECT t.id FROM task t INDEXED BY task_gold
-        WHERE t.project_id = ?1 AND t.gold IS NOT NULL AND t.id \(comparison) ?3
+        WHERE t.project_id = ?1 AND t.gold IS NOT NULL AND t.id \(comparison) ?3 AND t.id < ?4
           AND NOT EXISTS (SELECT 1 FROM gold_slot g WHERE g.task_id = t.id AND g.annotator_id = ?2)
           AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = t.id AND a.annotator_id = ?2)
           AND NOT EXISTS (SELECT 1 FROM task_skip k WHERE k.task_id = t.id AND k.annotator_id = ?2)

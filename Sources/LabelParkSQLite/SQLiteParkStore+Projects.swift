@@ -140,20 +140,27 @@ extension SQLiteParkStore {
             let access = try self.projectAccess(project, by: principal, in: db)
             try AccessRules.requireManagement(access, for: .seeProgress)
             let id = project.rawValue
+            // An import being written is left out until it is published.
+            let bound = try Self.visibleTaskBound(of: id, db: db)
             // Gold tasks are counted through their small partial index and taken away, so that counting
             // work tasks never reads the task rows themselves.
             let allTasks =
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM task WHERE project_id = ?", arguments: [id]) ?? 0
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM task WHERE project_id = ? AND id < ?", arguments: [id, bound]) ?? 0
             let goldTasks =
                 try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM task INDEXED BY task_gold WHERE project_id = ? AND gold IS NOT NULL",
-                    arguments: [id]) ?? 0
+                    db,
+                    sql:
+                        "SELECT count(*) FROM task INDEXED BY task_gold WHERE project_id = ? AND gold IS NOT NULL AND id < ?",
+                    arguments: [id, bound]) ?? 0
             let extraSlots =
                 try Int.fetchOne(db, sql: "SELECT extra_slots FROM project WHERE id = ?", arguments: [id]) ?? 0
             let open =
                 try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0",
-                    arguments: [id]) ?? 0
+                    db,
+                    sql:
+                        "SELECT count(*) FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0 AND task_id < ?",
+                    arguments: [id, bound]) ?? 0
             let leased =
                 try Int.fetchOne(
                     db,
@@ -164,10 +171,10 @@ extension SQLiteParkStore {
                     db,
                     sql: """
                         SELECT count(*) FROM (
-                            SELECT task_id FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0
+                            SELECT task_id FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0 AND task_id < ?
                             UNION SELECT task_id FROM slot INDEXED BY slot_lease_expiry WHERE project_id = ? AND state = 1)
                         """,
-                    arguments: [id, id]) ?? 0
+                    arguments: [id, bound, id]) ?? 0
             let annotators = try Row.fetchAll(
                 db,
                 sql: """
@@ -188,6 +195,14 @@ extension SQLiteParkStore {
         }
     }
 
+    /// Imports in chunks of 2,000 tasks, each its own short write, so a million-task import never holds the
+    /// single SQLite writer for long (it used to block every claim and submission for ~10 s).
+    ///
+    /// The import stays all or nothing: its first write marks the project as importing from the next task
+    /// id, readers (claims, gold, exports, progress, batches) leave the project's tasks from that id on
+    /// alone, and its last write clears the mark, publishing every task at once. A failed import deletes
+    /// what it wrote; one cut short by a crash is deleted when the store next opens. Imports into one
+    /// project take turns (409 `import_in_progress`).
     public func importTasks(
         into project: ProjectID, by principal: Principal,
         produce: @Sendable (_ insert: (NewTask) throws -> Void) throws -> Void
@@ -197,46 +212,130 @@ extension SQLiteParkStore {
         let now = clock.now()
         let overlap = access.project.overlap
         let organization = access.project.organizationID.rawValue
-        // An import is one large transaction of its own: batching it with claims would hold them all back.
-        return try await withoutActuallyEscaping(produce) { produce in
-            try await pool.write { db in
-                try db.execute(
-                    sql: "INSERT INTO task_batch (project_id, task_count, created_at) VALUES (?, 0, ?)",
-                    arguments: [project.rawValue, now.rawValue])
-                let batch = db.lastInsertedRowID
-                let insertTask = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO task (organization_id, project_id, data, gold, priority, created_at, batch_id)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """
-                )
-                let insertSlot = try db.cachedStatement(
-                    sql: "INSERT INTO slot (task_id, slot_index, project_id, priority) VALUES (?, ?, ?, ?)")
-                var count = 0
-                try produce { task in
-                    try insertTask.execute(arguments: [
-                        organization, project.rawValue, task.dataJSON, task.goldJSON, task.priority, now.rawValue,
-                        batch,
-                    ])
-                    let taskID = db.lastInsertedRowID
-                    count += 1
-                    guard task.goldJSON == nil else { return }
-                    for index in 0..<overlap {
-                        try insertSlot.execute(arguments: [taskID, index, project.rawValue, task.priority])
-                    }
-                }
-                guard count > 0 else {
-                    try db.execute(sql: "DELETE FROM task_batch WHERE id = ?", arguments: [batch])
-                    return ImportedBatch(batchID: nil, taskCount: 0)
-                }
-                try db.execute(
-                    sql: "UPDATE task_batch SET task_count = ? WHERE id = ?", arguments: [count, batch])
-                try db.execute(
-                    sql: "UPDATE project SET queue_generation = queue_generation + 1 WHERE id = ?",
-                    arguments: [project.rawValue])
-                return ImportedBatch(batchID: BatchID(batch), taskCount: count)
-            }
+        let (batch, firstTaskID) = try await batcher.write { db in
+            try Self.beginImport(into: project.rawValue, at: now, db: db)
         }
+        do {
+            let count = try await TaskBatchHandoff.importing(produce: produce) { batches in
+                var count = 0
+                var nextTaskID = firstTaskID
+                while let tasks = try await batches.next() {
+                    let start = nextTaskID
+                    nextTaskID = try await batcher.write { db in
+                        try Self.insertStaged(
+                            tasks, startingAt: start, organization: organization, project: project.rawValue,
+                            batch: batch, overlap: overlap, createdAt: now, db: db)
+                    }
+                    count += tasks.count
+                }
+                return count
+            }
+            guard count > 0 else {
+                try await discardImport(of: project.rawValue)
+                return ImportedBatch(batchID: nil, taskCount: 0)
+            }
+            try await batcher.write { db in
+                try db.execute(sql: "UPDATE task_batch SET task_count = ? WHERE id = ?", arguments: [count, batch])
+                try db.execute(
+                    sql: """
+                        UPDATE project SET importing_batch_id = NULL, importing_from_task_id = NULL,
+                            queue_generation = queue_generation + 1
+                        WHERE id = ?
+                        """,
+                    arguments: [project.rawValue])
+            }
+            return ImportedBatch(batchID: BatchID(batch), taskCount: count)
+        } catch {
+            try? await discardImport(of: project.rawValue)
+            throw error
+        }
+    }
+
+    /// Opens an import: its batch, and the mark that hides the project's tasks from `importing_from_task_id`.
+    private static func beginImport(into project: Int64, at now: Timestamp, db: Database) throws -> (Int64, Int64) {
+        let importing = try Int64.fetchOne(
+            db, sql: "SELECT importing_batch_id FROM project WHERE id = ?", arguments: [project])
+        guard importing == nil else { throw StoreError.conflict(.importInProgress) }
+        try db.execute(
+            sql: "INSERT INTO task_batch (project_id, task_count, created_at) VALUES (?, 0, ?)",
+            arguments: [project, now.rawValue])
+        let batch = db.lastInsertedRowID
+        let first = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM task") ?? 0) + 1
+        try db.execute(
+            sql: "UPDATE project SET importing_batch_id = ?, importing_from_task_id = ? WHERE id = ?",
+            arguments: [batch, first, project])
+        return (batch, first)
+    }
+
+    /// Writes one chunk of an import with explicit ids from `startingAt` (never below the project's mark,
+    /// even if other projects' rows were deleted meanwhile); returns the next id to use.
+    private static func insertStaged(
+        _ tasks: [NewTask], startingAt start: Int64, organization: Int64, project: Int64, batch: Int64,
+        overlap: Int, createdAt: Timestamp, db: Database
+    ) throws -> Int64 {
+        var taskID = max(start, (try Int64.fetchOne(db, sql: "SELECT max(id) FROM task") ?? 0) + 1)
+        let insertTask = try db.cachedStatement(
+            sql: """
+                INSERT INTO task (id, organization_id, project_id, data, gold, priority, created_at, batch_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let insertSlot = try db.cachedStatement(
+            sql: "INSERT INTO slot (task_id, slot_index, project_id, priority) VALUES (?, ?, ?, ?)")
+        for task in tasks {
+            try insertTask.execute(arguments: [
+                taskID, organization, project, task.dataJSON, task.goldJSON, task.priority, createdAt.rawValue, batch,
+            ])
+            if task.goldJSON == nil {
+                for index in 0..<overlap {
+                    try insertSlot.execute(arguments: [taskID, index, project, task.priority])
+                }
+            }
+            taskID += 1
+        }
+        return taskID
+    }
+
+    /// Deletes an unpublished import of the project (a failed one, or one a crash cut short), 5,000 tasks a
+    /// write, then clears the project's mark.
+    func discardImport(of project: Int64) async throws {
+        while true {
+            let deleted = try await batcher.write { db -> Int in
+                guard
+                    let first = try Int64.fetchOne(
+                        db, sql: "SELECT importing_from_task_id FROM project WHERE id = ?", arguments: [project])
+                else { return 0 }
+                let ids = try Int64.fetchAll(
+                    db, sql: "SELECT id FROM task WHERE project_id = ? AND id >= ? ORDER BY id LIMIT 5000",
+                    arguments: [project, first])
+                guard let last = ids.last, let lowest = ids.first else { return 0 }
+                try db.execute(
+                    sql: "DELETE FROM slot WHERE task_id BETWEEN ? AND ? AND project_id = ?",
+                    arguments: [lowest, last, project])
+                try db.execute(
+                    sql: "DELETE FROM task WHERE project_id = ? AND id BETWEEN ? AND ?",
+                    arguments: [project, lowest, last])
+                return ids.count
+            }
+            if deleted == 0 { break }
+        }
+        try await batcher.write { db in
+            if let batch = try Int64.fetchOne(
+                db, sql: "SELECT importing_batch_id FROM project WHERE id = ?", arguments: [project])
+            {
+                try db.execute(sql: "DELETE FROM task_batch WHERE id = ?", arguments: [batch])
+            }
+            try db.execute(
+                sql: "UPDATE project SET importing_batch_id = NULL, importing_from_task_id = NULL WHERE id = ?",
+                arguments: [project])
+        }
+    }
+
+    /// Deletes every import a crash cut short; run when the store opens.
+    public func discardUnfinishedImports() async throws {
+        let projects = try await pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM project WHERE importing_batch_id IS NOT NULL")
+        }
+        for project in projects { try await discardImport(of: project) }
     }
 
     public func task(_ task: TaskID, by principal: Principal) async throws -> (TaskRecord, ProjectAccess) {
@@ -247,6 +346,10 @@ extension SQLiteParkStore {
                     arguments: [task.rawValue])
             else { throw StoreError.notFound(.task) }
             let record = Self.task(from: row)
+            // A task of an import still being written does not exist yet for anyone.
+            guard record.id.rawValue < (try Self.visibleTaskBound(of: record.projectID.rawValue, db: db)) else {
+                throw StoreError.notFound(.task)
+            }
             let access: ProjectAccess
             do {
                 access = try self.projectAccess(record.projectID, by: principal, in: db)

@@ -13,17 +13,24 @@ extension SQLiteParkStore {
             let leaseMilliseconds = Int64(access.project.leaseSeconds) * 1000
             let now = self.clock.now()
             try Self.refuseIfPaused(principal.userID, in: projectID, db: db)
-            var generation =
-                try Int64.fetchOneCached(
-                    db, sql: "SELECT queue_generation FROM project WHERE id = ?", arguments: [projectID]) ?? 0
+            let queue = try Row.fetchOneCached(
+                db, sql: "SELECT queue_generation, importing_from_task_id FROM project WHERE id = ?",
+                arguments: [projectID])
+            var generation: Int64 = queue?["queue_generation"] ?? 0
+            let importingFrom: Int64? = queue?["importing_from_task_id"]
             generation += try Self.reapExpiredLeases(in: projectID, at: now, db: db)
             let exhaustedAt = try Int64.fetchOneCached(
                 db, sql: "SELECT generation FROM queue_exhaustion WHERE project_id = ? AND annotator_id = ?",
                 arguments: [projectID, annotator])
             if exhaustedAt == generation { return nil }
 
-            guard let slot = try Row.fetchOneCached(db, sql: Self.nextOpenSlotSQL, arguments: [projectID, annotator])
-            else {
+            let found =
+                if let importingFrom {
+                    try Self.nextOpenSlot(in: projectID, for: annotator, below: importingFrom, db: db)
+                } else {
+                    try Row.fetchOneCached(db, sql: Self.nextOpenSlotSQL, arguments: [projectID, annotator])
+                }
+            guard let slot = found else {
                 try db.executeCached(
                     sql: """
                         INSERT INTO queue_exhaustion (project_id, annotator_id, generation) VALUES (?1, ?2, ?3)
@@ -35,7 +42,8 @@ extension SQLiteParkStore {
             let expiresAt = now.adding(milliseconds: leaseMilliseconds)
             // Gold is mixed in only while there is work to mix it into: the slot found stays open if so.
             if try self.servesGold(to: annotator, in: projectID, policy: access.project.quality, db: db),
-                let gold = try self.claimGoldTask(for: annotator, in: projectID, now: now, expiresAt: expiresAt, db: db)
+                let gold = try self.claimGoldTask(
+                    for: annotator, in: projectID, below: importingFrom ?? .max, now: now, expiresAt: expiresAt, db: db)
             {
                 return gold
             }
@@ -72,6 +80,63 @@ extension SQLiteParkStore {
           AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = ?2)
           AND NOT EXISTS (SELECT 1 FROM task_skip k WHERE k.task_id = s.task_id AND k.annotator_id = ?2)
         ORDER BY s.priority DESC, s.slot_index, s.task_id
+        LIMIT 1
+        """
+
+    /// `nextOpenSlotSQL` while an import is being written: the first open slot of a task below the import's
+    /// first id.
+    ///
+    /// One query over the whole index would walk past every unpublished slot of a (priority, slot index)
+    /// group before reaching the next group, and an import may hold a million. The import's tasks have the
+    /// highest ids, so they end each group: this looks for a slot group by group, each look a seek
+    /// bounded by `below`, and moves to the next group with one more seek. The groups are the distinct
+    /// (priority, slot index) pairs with open slots, a handful in practice.
+    static func nextOpenSlot(in project: Int64, for annotator: Int64, below bound: Int64, db: Database) throws -> Row? {
+        var group = try Row.fetchOneCached(
+            db,
+            sql: """
+                SELECT priority, slot_index FROM slot INDEXED BY slot_queue WHERE project_id = ? AND state = 0
+                ORDER BY priority DESC, slot_index, task_id LIMIT 1
+                """,
+            arguments: [project])
+        while let current = group {
+            let priority: Int64 = current["priority"]
+            let slotIndex: Int64 = current["slot_index"]
+            if let slot = try Row.fetchOneCached(
+                db, sql: nextOpenSlotInGroupSQL, arguments: [project, annotator, priority, slotIndex, bound])
+            {
+                return slot
+            }
+            group =
+                try Row.fetchOneCached(
+                    db,
+                    sql: """
+                        SELECT priority, slot_index FROM slot INDEXED BY slot_queue
+                        WHERE project_id = ? AND state = 0 AND priority = ? AND slot_index > ?
+                        ORDER BY priority DESC, slot_index, task_id LIMIT 1
+                        """,
+                    arguments: [project, priority, slotIndex])
+                ?? Row.fetchOneCached(
+                    db,
+                    sql: """
+                        SELECT priority, slot_index FROM slot INDEXED BY slot_queue
+                        WHERE project_id = ? AND state = 0 AND priority < ?
+                        ORDER BY priority DESC, slot_index, task_id LIMIT 1
+                        """,
+                    arguments: [project, priority])
+        }
+        return nil
+    }
+
+    /// The first open slot of one (priority `?3`, slot index `?4`) group below task id `?5` that the
+    /// annotator (`?2`) neither holds, answered nor skipped.
+    static let nextOpenSlotInGroupSQL = """
+        SELECT s.task_id, s.slot_index FROM slot s INDEXED BY slot_queue
+        WHERE s.project_id = ?1 AND s.state = 0 AND s.priority = ?3 AND s.slot_index = ?4 AND s.task_id < ?5
+          AND NOT EXISTS (SELECT 1 FROM slot h WHERE h.task_id = s.task_id AND h.annotator_id = ?2)
+          AND NOT EXISTS (SELECT 1 FROM annotation a WHERE a.task_id = s.task_id AND a.annotator_id = ?2)
+          AND NOT EXISTS (SELECT 1 FROM task_skip k WHERE k.task_id = s.task_id AND k.annotator_id = ?2)
+        ORDER BY s.task_id
         LIMIT 1
         """
 

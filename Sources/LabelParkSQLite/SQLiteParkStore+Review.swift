@@ -340,7 +340,11 @@ extension SQLiteParkStore {
                 by: \.batchID)
             return try Row.fetchAll(
                 db,
-                sql: "SELECT id, task_count, status, created_at FROM task_batch WHERE project_id = ? ORDER BY id DESC",
+                sql: """
+                    SELECT id, task_count, status, created_at FROM task_batch
+                    WHERE project_id = ?1 AND id IS NOT (SELECT importing_batch_id FROM project WHERE id = ?1)
+                    ORDER BY id DESC
+                    """,
                 arguments: [project.rawValue]
             ).map { row in
                 TaskBatch(
@@ -360,7 +364,11 @@ extension SQLiteParkStore {
                 try self.projectAccess(project, by: principal, in: db), for: .inspectBatches)
             guard
                 try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM task_batch WHERE id = ? AND project_id = ?)",
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM task_batch WHERE id = ?1 AND project_id = ?2
+                                       AND id IS NOT (SELECT importing_batch_id FROM project WHERE id = ?2))
+                        """,
                     arguments: [batch.rawValue, project.rawValue]) == true
             else { throw StoreError.notFound(.batch) }
             let open =

@@ -120,7 +120,8 @@ extension ParkTable {
                 Column("description", .text), Column("schema", .text), Column("overlap", .integer),
                 Column("lease_seconds", .integer), Column("queue_generation", .integer),
                 Column("created_by", .integer), Column("created_at", .integer), Column("quality", .text),
-                Column("extra_slots", .integer),
+                Column("extra_slots", .integer), Column("importing_batch_id", .integer),
+                Column("importing_from_task_id", .integer),
             ],
             primaryKey: ["id"]),
         ParkTable(

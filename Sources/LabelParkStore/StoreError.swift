@@ -25,6 +25,8 @@ public enum StoreError: Error, Sendable, Hashable {
         case duplicateName(String)
         case alreadyAnnotated(AnnotationID)
         case idempotencyKeyReused
+        /// Another import into the project is still being written; imports into one project take turns.
+        case importInProgress
         case staleVersion(current: Int)
         case leaseLapsed(LateReason)
         /// The schema cannot change once the project has annotations.
@@ -38,6 +40,7 @@ public enum StoreError: Error, Sendable, Hashable {
             case .duplicateName: "duplicate_name"
             case .alreadyAnnotated: "already_annotated"
             case .idempotencyKeyReused: "idempotency_key_reused"
+            case .importInProgress: "import_in_progress"
             case .staleVersion: "stale_version"
             case .leaseLapsed: "lease_lapsed"
             case .schemaLocked: "schema_locked"
@@ -51,6 +54,7 @@ public enum StoreError: Error, Sendable, Hashable {
             case .duplicateName(let name): "\"\(name)\" already exists"
             case .alreadyAnnotated(let id): "you already annotated this task (annotation \(id)); edit it instead"
             case .idempotencyKeyReused: "this idempotency key was used for another task"
+            case .importInProgress: "another import into this project is still being written; try again when it ends"
             case .staleVersion(let current):
                 "the annotation changed since you read it; its current version is \(current)"
             case .leaseLapsed(.expired): "the lease expired"

@@ -27,6 +27,7 @@ public enum StoreContract {
         ("edits need the current version and keep every revision", versionedEdits),
         ("an exhausted annotator is told so until new work appears", exhaustionMemo),
         ("imports are all or nothing", atomicImport),
+        ("an import being written is invisible until it completes, and a failed one leaves nothing", importInProgress),
         ("exports read one snapshot", exportSnapshot),
         ("other tenants' objects are not found", tenancy),
         ("vendor grants allow work but not management", vendorGrant),
@@ -320,6 +321,72 @@ public enum StoreContract {
         await expectStoreError(.forbidden("only the project's managers import tasks")) {
             _ = try await store.importTasks(into: project.id, by: park.annotatorA) { _ in }
         }
+    }
+
+    /// An import of 7,000 tasks (several of SQLite's chunks) pauses after 5,000 while claims, gold, exports,
+    /// progress and batches are read: none may show any of it; then it completes and all of it shows at once.
+    public static func importInProgress(_ makeStore: StoreFactory) async throws {
+        struct Refused: Error {}
+        let store = try await makeStore(ManualClock())
+        let park = try await ParkFixture.make(in: store)
+        let project = try await park.makeProject(tasks: 3, overlap: 1)
+        let paused = DispatchSemaphore(value: 0)
+        let resume = DispatchSemaphore(value: 0)
+        async let imported = store.importTasks(into: project.id, by: park.managerA) { insert in
+            for index in 0..<7_000 {
+                if index == 5_000 {
+                    paused.signal()
+                    resume.wait()
+                }
+                let gold = index % 10 == 0 ? ParkFixture.result("pos") : nil
+                try insert(NewTask(dataJSON: #"{"text":"bulk \#(index)"}"#, goldJSON: gold, priority: 5))
+            }
+        }
+        await withCheckedContinuation { done in
+            DispatchQueue.global().async {
+                paused.wait()
+                done.resume()
+            }
+        }
+        // Give the engine time to write what it was handed (SQLite commits chunks of 2,000).
+        try await Task.sleep(for: .milliseconds(500))
+        let progress = try await store.progress(of: project.id, by: park.managerA)
+        #expect(progress.tasks == 3 && progress.slots == 3)
+        #expect(try await store.batches(of: project.id, by: park.managerA).count == 1)
+        let exported = Mutex(0)
+        try await store.exportTasks(of: project.id, by: park.managerA, includingGold: true) { _ in
+            exported.withLock { $0 += 1 }
+        }
+        #expect(exported.withLock { $0 } == 3)
+        // Priority 5 would put the import's tasks first; the annotator still gets an old one.
+        let claim = try #require(try await store.claimNextSlot(in: project.id, by: park.annotatorA))
+        #expect(!claim.task.dataJSON.contains("bulk"))
+        resume.signal()
+        let batch = try await imported
+        #expect(batch.taskCount == 7_000)
+        let after = try await store.progress(of: project.id, by: park.managerA)
+        #expect(after.tasks == 3 + 6_300 && after.slots == 3 + 6_300)
+        #expect(try await store.batches(of: project.id, by: park.managerA).count == 2)
+        let next = try #require(try await store.claimNextSlot(in: project.id, by: park.annotatorA))
+        #expect(next.task.dataJSON.contains("bulk"))
+
+        // A failure after several chunks leaves nothing behind, and the next import goes through.
+        await #expect(throws: Refused.self) {
+            _ = try await store.importTasks(into: project.id, by: park.managerA) { insert in
+                for index in 0..<5_000 { try insert(NewTask(dataJSON: #"{"text":"doomed \#(index)"}"#)) }
+                throw Refused()
+            }
+        }
+        #expect(try await store.progress(of: project.id, by: park.managerA).tasks == after.tasks)
+        let doomed = Mutex(0)
+        try await store.exportTasks(of: project.id, by: park.managerA, includingGold: true) { task in
+            if task.dataJSON.contains("doomed") { doomed.withLock { $0 += 1 } }
+        }
+        #expect(doomed.withLock { $0 } == 0)
+        let last = try await store.importTasks(into: project.id, by: park.managerA) { insert in
+            try insert(NewTask(dataJSON: #"{"text":"after"}"#))
+        }
+        #expect(last.taskCount == 1)
     }
 
     public static func exportSnapshot(_ makeStore: StoreFactory) async throws {

@@ -103,9 +103,13 @@ enum ParkStorage {
         }
     }
 
-    /// Makes the database ready once its services run: PostgreSQL migrations (SQLite migrates on open).
+    /// Makes the database ready once its services run: PostgreSQL migrations (SQLite migrates on open, and
+    /// here deletes any import a crash cut short).
     func prepare() async throws {
-        if case .postgres(let engine) = self { try await engine.prepare() }
+        switch self {
+        case .sqlite(let store): try await store.discardUnfinishedImports()
+        case .postgres(let engine): try await engine.prepare()
+        }
     }
 
     /// Releases the engine after the services stopped.

@@ -10,6 +10,7 @@ EXPECTED = {
     "import": lambda s: s["operations"] > 0,
     "annotate": lambda s: s["operations"] > 0 and "claim" in s["latencies"],
     "mixed": lambda s: s["operations"] > 0 and int(s["notes"].get("mixed_imported", "0")) > 0,
+    "import-during": lambda s: s["operations"] > 0 and int(s["notes"].get("big_import_tasks", "0")) > 0,
     "annotate while": lambda s: int(s["notes"]["idle_still_open_after"]) == int(s["notes"]["idle_opened"]) > 0,
     "export jsonl": lambda s: int(s["notes"]["lines"]) > 0,
     "export csv": lambda s: int(s["notes"]["lines"]) > 1,

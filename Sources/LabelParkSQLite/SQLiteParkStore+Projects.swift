@@ -227,12 +227,16 @@ extension SQLiteParkStore {
                 var nextTaskID = firstTaskID
                 while let tasks = try await batches.next() {
                     let start = nextTaskID
+                    let began = ContinuousClock.now
                     nextTaskID = try await batcher.write { db in
                         try Self.insertStaged(
                             tasks, startingAt: start, organization: organization, project: project.rawValue,
                             batch: batch, overlap: overlap, createdAt: now, db: db)
                     }
                     count += tasks.count
+                    // While others write, rest as long as the chunk took: the import then gets at most half of
+                    // the writer (and of a core), so claims and submissions find it free; alone, it runs flat out.
+                    if batcher.hasOtherWriters { try await Task.sleep(for: ContinuousClock.now - began) }
                 }
                 return count
             }

@@ -27,6 +27,12 @@ final class WriteBatcher: Sendable {
         self.maxBatchSize = maxBatchSize
     }
 
+    /// Whether other writes are waiting or being written: a long job (an import) rests between its writes
+    /// while this is so.
+    var hasOtherWriters: Bool {
+        state.withLock { !$0.pending.isEmpty || $0.isDraining }
+    }
+
     /// Runs `work` inside a shared write transaction and returns once that transaction has committed.
     func write<Value: Sendable>(_ work: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         let write = PendingWrite(work)

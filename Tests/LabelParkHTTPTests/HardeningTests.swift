@@ -263,6 +263,32 @@ extension HardeningTests {
     }
 }
 
+extension HardeningTests {
+    @Test("What the fuzzer found: a tiny aql, an over-long sign-in form and a stray } in a JSON array are 4xx")
+    func fuzzFindings() async throws {
+        try await withTestPark { park in
+            let project = try await park.createProject(as: park.managerA)
+            let imported = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?partial=true", as: park.managerA,
+                body: Array(#"[{"text":"a"}}, {"text":"b"}]"#.utf8), contentType: "application/json")
+            // The stray brace spoils only its own element; the next one still imports.
+            #expect(imported.int("created") == 1 && imported.int("error_count") == 1, "\(imported.text)")
+            let batch = try #require(try await park.send(.get, "/api/v1/projects/\(project)/batches", as: park.managerA)
+                .int("batches.0.id"))
+            for aql in ["1e-320", "5e-324", "0.0000004", "0", "-1", "1.5"] {
+                let reply = try await park.send(
+                    .post, "/api/v1/projects/\(project)/batches/\(batch)/inspections", as: park.managerA,
+                    json: #"{"sample_size":1,"aql":\#(aql)}"#)
+                #expect(reply.status == .unprocessableContent && reply.errorField == "aql", "\(aql): \(reply.text)")
+            }
+            let form = "email=a%40a.test&password=" + String(repeating: "x", count: 20_000)
+            let signIn = try await park.send(
+                .post, "/login", as: nil, body: Array(form.utf8), contentType: "application/x-www-form-urlencoded")
+            #expect(signIn.status == .contentTooLarge, "\(signIn.status)")
+        }
+    }
+}
+
 /// The structure of a JSON reply: every key path with its value's type, sorted (values themselves left out).
 private func shape(of json: Any?, at path: String = "") -> String {
     var lines: [String] = []

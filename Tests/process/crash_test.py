@@ -8,6 +8,10 @@ directory, every client retries the submission it had in flight with the same id
 export must hold every acknowledged annotation exactly once and nothing unaccounted for. Then SIGTERM
 must drain and exit 0, and SQLite's integrity check must say `ok`.
 
+Annotators see tasks by their own handles (docs/API.md, "Task handles"), which only the server can turn into
+real ids; the export shows real ids. Every task's text is unique, so the text a claim returned names the real
+task in the export, and each annotator's handles must map to real tasks consistently and one to one.
+
     python3 Tests/process/crash_test.py --binary .build/debug/labelpark [--rounds 5] [--clients 50] [--seed N] [--keep]
 """
 
@@ -34,6 +38,7 @@ from lp_client import (  # noqa: E402
     TransportFailure,
     UnexpectedStatus,
     free_local_port,
+    is_task_handle,
 )
 from lp_server import Account, Deadline, ProcessFailure, ServerProcess, create_account  # noqa: E402
 
@@ -62,7 +67,8 @@ class RoundFailure(ProcessFailure):
 class Submission:
     """One submission a client sent, identified by its idempotency key."""
 
-    task_id: int
+    task_handle: int  # the task's id as the annotator saw it: their handle, never the real id
+    task_text: str  # the claimed task's `data.text`, unique per task: names the real task in the export
     idempotency_key: str
     lease_token: str
     label: str
@@ -149,9 +155,15 @@ class SubmittingClient(threading.Thread):
                         state.notes.append(f"client {self.index} ran out of tasks")
                     return None
                 body = claim.json()
+                task_handle = body["task"]["id"]
+                if not is_task_handle(task_handle):
+                    state.violation(f"client {self.index}: claim answered task id {task_handle}, not a task handle "
+                                    f"(annotators must never see real ids)")
+                    return None
                 sequence += 1
                 submission = Submission(
-                    task_id=body["task"]["id"],
+                    task_handle=task_handle,
+                    task_text=body["task"]["data"]["text"],
                     idempotency_key=f"crash-r{state.round_number}-c{self.index}-{sequence}",
                     lease_token=body["lease"]["token"],
                     label=self.random.choice(("a", "b")),
@@ -173,7 +185,7 @@ class SubmittingClient(threading.Thread):
                 if response.status != 201:
                     state.violation(f"client {self.index}: submission answered {response.status}, the contract says 201")
                 annotation = response.json()
-                if annotation.get("task_id") != submission.task_id or annotation.get("annotator_id") != submission.annotator_id:
+                if annotation.get("task_id") != submission.task_handle or annotation.get("annotator_id") != submission.annotator_id:
                     state.violation(f"client {self.index}: 201 for {submission.idempotency_key} names the wrong task or annotator: {annotation}")
                 with state.lock:
                     state.acknowledgements.append(Acknowledgement(submission, annotation["id"]))
@@ -205,8 +217,10 @@ class SubmittingClient(threading.Thread):
             client.close()
         if response.status == 201:
             annotation = response.json()
-            if annotation.get("task_id") != submission.task_id:
-                state.violation(f"client {self.index}: retry of {submission.idempotency_key} answered for task {annotation.get('task_id')}, not {submission.task_id}")
+            if annotation.get("task_id") != submission.task_handle or annotation.get("annotator_id") != submission.annotator_id:
+                state.violation(f"client {self.index}: retry of {submission.idempotency_key} answered for task "
+                                f"{annotation.get('task_id')} by {annotation.get('annotator_id')}, not "
+                                f"{submission.task_handle} by {submission.annotator_id}")
             outcome = RetryOutcome(submission, 201, annotation["id"], response.header("Idempotent-Replayed") == "true")
         elif response.status in (404, 409):
             outcome = RetryOutcome(submission, response.status, None, False)
@@ -220,8 +234,9 @@ class SubmittingClient(threading.Thread):
 
 
 def submit(client: ParkClient, submission: Submission):
+    # The annotator names the task by the handle the claim gave them; the server resolves it for them alone.
     return client.post_json(
-        f"/api/v1/tasks/{submission.task_id}/annotations",
+        f"/api/v1/tasks/{submission.task_handle}/annotations",
         {"lease_token": submission.lease_token, "result": {"label": submission.label},
          "idempotency_key": submission.idempotency_key})
 
@@ -370,12 +385,22 @@ def run_round(number: int, args: argparse.Namespace, seed: int) -> RoundReport:
 
 
 def check_export(exported: list[dict], state: RoundState, task_count: int) -> list[str]:
-    """Every acknowledged annotation exactly once, no duplicate per key or per (task, annotator), nothing unaccounted."""
+    """Every acknowledged annotation exactly once, by its annotator, on the task they claimed; no duplicate per key
+    or per (task, annotator); each annotator's handles name real tasks one to one; nothing unaccounted."""
     problems: list[str] = []
     if len(exported) != task_count:
         problems.append(f"the export holds {len(exported)} tasks, expected {task_count}")
 
-    found: dict[int, list[tuple[int, dict]]] = defaultdict(list)  # annotation id -> [(task id, annotation)]
+    # Handles cannot be turned into real ids by a client, but every imported text is unique: the text a claim
+    # returned names the real task the annotator was given.
+    task_by_text: dict[str, int] = {}
+    for task in exported:
+        text = (task.get("data") or {}).get("text")
+        if text in task_by_text:
+            problems.append(f"tasks {task_by_text[text]} and {task['id']} both hold the text {text!r}, imported once")
+        task_by_text[text] = task["id"]
+
+    found: dict[int, list[tuple[int, dict]]] = defaultdict(list)  # annotation id -> [(real task id, annotation)]
     per_task_annotator: Counter = Counter()
     per_task: Counter = Counter()
     for task in exported:
@@ -394,16 +419,38 @@ def check_export(exported: list[dict], state: RoundState, task_count: int) -> li
         if count > 1:
             problems.append(f"task {task_id} has {count} annotations, more than its overlap of 1")
 
+    # What each annotator's handles turned out to name: the claimed task (by its text) and the task the
+    # acknowledged row is on. One real task per handle and one handle per real task, per annotator.
+    handle_tasks: dict[tuple[int, int], set[int]] = defaultdict(set)  # (annotator, handle) -> real task ids
+    task_handles: dict[tuple[int, int], set[int]] = defaultdict(set)  # (annotator, real task id) -> handles
+
+    def note_handle(submission: Submission, task_id: int) -> None:
+        handle_tasks[(submission.annotator_id, submission.task_handle)].add(task_id)
+        task_handles[(submission.annotator_id, task_id)].add(submission.task_handle)
+
+    def claimed_task(submission: Submission, what: str) -> int | None:
+        task_id = task_by_text.get(submission.task_text)
+        if task_id is None:
+            problems.append(f"{what} submission {submission.idempotency_key} (handle {submission.task_handle}) was "
+                            f"for a task with text {submission.task_text!r}, which the export lacks")
+        else:
+            note_handle(submission, task_id)
+        return task_id
+
     def expect_row(annotation_id: int, submission: Submission, what: str) -> None:
+        claimed = claimed_task(submission, what)
         places = found.get(annotation_id, [])
         if len(places) != 1:
             problems.append(f"{what} annotation {annotation_id} (key {submission.idempotency_key}, task "
-                            f"{submission.task_id}) appears {len(places)} times in the export, expected once")
+                            f"{claimed} as handle {submission.task_handle}) appears {len(places)} times in the "
+                            f"export, expected once")
             return
         task_id, annotation = places[0]
-        if task_id != submission.task_id or annotation["annotator_id"] != submission.annotator_id:
+        note_handle(submission, task_id)
+        if task_id != claimed or annotation["annotator_id"] != submission.annotator_id:
             problems.append(f"{what} annotation {annotation_id} is on task {task_id} by {annotation['annotator_id']}, "
-                            f"expected task {submission.task_id} by {submission.annotator_id}")
+                            f"expected task {claimed} (handle {submission.task_handle}, text "
+                            f"{submission.task_text!r}) by {submission.annotator_id}")
         if annotation.get("result") != {"label": submission.label}:
             problems.append(f"{what} annotation {annotation_id} holds {annotation.get('result')}, expected label {submission.label}")
 
@@ -422,7 +469,21 @@ def check_export(exported: list[dict], state: RoundState, task_count: int) -> li
         expect_row(retry.annotation_id, retry.submission, "retried")
 
     # A retry answered 404/409 only promises no duplicate; its row, if any, is the one unnamed annotation allowed.
-    gone_slots = {(r.submission.task_id, r.submission.annotator_id) for r in state.retries if r.status != 201}
+    gone_slots = set()
+    for retry in state.retries:
+        if retry.status != 201:
+            task_id = claimed_task(retry.submission, "retried (lease gone)")
+            if task_id is not None:
+                gone_slots.add((task_id, retry.submission.annotator_id))
+
+    for (annotator_id, handle), tasks in sorted(handle_tasks.items()):
+        if len(tasks) > 1:
+            problems.append(f"annotator {annotator_id}'s handle {handle} names {len(tasks)} real tasks: {sorted(tasks)[:5]}")
+    for (annotator_id, task_id), handles in sorted(task_handles.items()):
+        if len(handles) > 1:
+            problems.append(f"task {task_id} reached annotator {annotator_id} under {len(handles)} handles: "
+                            f"{sorted(handles)[:5]}")
+
     known_ids = set(acknowledged_ids) | {r.annotation_id for r in retried_ok}
     unaccounted = [
         (annotation_id, task_id)

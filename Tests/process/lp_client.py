@@ -15,6 +15,9 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
+# People who do not manage a project see tasks by a per-person handle (TaskHandles.swift): 2^52 plus a
+# keyed permutation of the real id, the same for one person every time. Managers' routes show real ids.
+TASK_HANDLE_BASE = 1 << 52
 
 
 class TransportFailure(Exception):
@@ -109,6 +112,11 @@ class ParkClient:
 
     def get(self, path: str, expect: tuple[int, ...] | None = None) -> ParkResponse:
         return self.request("GET", path, expect=expect)
+
+
+def is_task_handle(value) -> bool:
+    """Whether a task id the server gave out is a per-person handle rather than a real id."""
+    return isinstance(value, int) and not isinstance(value, bool) and TASK_HANDLE_BASE <= value < 2 * TASK_HANDLE_BASE
 
 
 def free_local_port() -> int:

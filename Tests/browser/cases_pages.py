@@ -160,13 +160,20 @@ def test_create_project_and_import(ctx: TestContext) -> None:
     browser.wait_for(card)
     name = browser.text_of(f"{card} .project-name")
     assert name == project_name, f"the card's .project-name is {name!r}"
-    bars = browser.js("""
+    # The card comes first; its bars follow once the project's progress has been fetched (page-home.js
+    # fillProgress appends them all at once), so wait for them before reading their values.
+    read_card = """
 const card = document.querySelector(arguments[0]);
 const bar = (c) => { const p = card.querySelector('[data-testid=progress] progress.' + c); return p ? [p.value, p.max] : null; };
 return {done: bar('done'), review: bar('in-review'), left: bar('left'),
+        slot: card.querySelector('.progress-slot') && card.querySelector('.progress-slot').innerText,
         link: card.querySelector('a.project-link') && card.querySelector('a.project-link').getAttribute('href'),
         annotate: card.querySelector('a.annotate-link') && card.querySelector('a.annotate-link').getAttribute('href')};
-""", card)
+"""
+    bars = wait_until(lambda: (lambda state: state if all(state[key] is not None for key in ("done", "review", "left"))
+                               else None)(browser.js(read_card, card)),
+                      15, "the project card's progress bars",
+                      describe=lambda: f"card state {browser.js(read_card, card)}")
     assert bars["done"] == [0, 25] and bars["review"] == [0, 25] and bars["left"] == [25, 25], \
         f"the card's bars (value, max) are {bars}; expected done 0/25, in review 0/25, left 25/25"
     assert bars["link"] == f"/projects/{project_id}", f"a.project-link goes to {bars['link']}"

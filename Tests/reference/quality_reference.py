@@ -32,6 +32,13 @@ Gold must never leak: no `gold` key and no gold answer object in `POST /next`, i
 the annotator and as the manager) or in the export (jsonl and csv) outside the annotators' own results, and an
 annotator may not read `/quality`.
 
+Annotators see tasks by their own handles (docs/API.md, "Task handles"), the report and the export by real ids.
+The check ties the two by what it controls: the `item` number it imported in each task's data (read back from the
+claim) and the annotation ids of the submit receipts (listed in the export under the real task id). It also
+requires that annotators are only ever shown handles (≥ 2^52), each their own and stable, without the task's
+`priority` or `created_at`, that their `/annotations` and receipts use the same handles, and that an annotator's
+`GET /api/v1/tasks/{real id}` or another annotator's handle answers 404.
+
     python3 -m pip install --break-system-packages -r Tests/reference/requirements.txt
     python3 Tests/reference/quality_reference.py --binary .build/release/labelpark [--seed N] [--tasks 300] [--keep]
 
@@ -58,7 +65,7 @@ from typing import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "process"))
-from lp_client import ParkClient, TransportFailure, UnexpectedStatus  # noqa: E402
+from lp_client import ParkClient, TransportFailure, UnexpectedStatus, is_task_handle  # noqa: E402
 from lp_server import Account, Deadline, ProcessFailure, ServerProcess, TEST_BCRYPT_COST, create_account  # noqa: E402
 
 import krippendorff  # noqa: E402
@@ -92,6 +99,10 @@ KINDS_OVERLAP = 3
 PASSWORD = "reference-check-password"
 ORGANIZATION = "Ref Client"
 GRACEFUL_EXIT_SECONDS = 10.0
+# Annotators see a task as their own handle (docs/API.md, "Task handles", lp_client.is_task_handle): 2^52 plus a
+# keyed permutation of the real id, different for everyone. Real ids appear only on the manager's routes.
+# What an annotator must never see of a task: its import time and priority would set gold batches apart.
+HIDDEN_TASK_KEYS = ("priority", "created_at")
 
 
 # ---------------------------------------------------------------------------------------------- simulation
@@ -254,13 +265,18 @@ class Accounts:
 class ProjectRun:
     scenario: Scenario
     project_id: int
-    # task id → the hidden item number in its data, for the tasks someone was given
-    item_of_task: dict[int, int] = field(default_factory=dict)
+    # (annotator's user id, the task id they were given, i.e. their handle) → the item number in its data. The
+    # item, a marker this check imported, is what ties an annotator's handle to the export's real task id.
+    item_of_task: dict[tuple[int, int], int] = field(default_factory=dict)
+    # annotation id (shared by every route) → (annotator's user id, their handle, item): checked against the export
+    annotation_of: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     submitted: int = 0
     claims: int = 0
     leak_problems: list[str] = field(default_factory=list)
-    # gold task id → the annotators who answered it
-    gold_answerers: dict[int, list[Account]] = field(default_factory=lambda: defaultdict(list))
+    # problems with the task ids annotators see (real ids, handles shared or unstable, priority shown)
+    handle_problems: list[str] = field(default_factory=list)
+    # gold item → (annotator, their handle of its task) for each annotator who answered it
+    gold_answerers: dict[int, list[tuple[Account, int]]] = field(default_factory=lambda: defaultdict(list))
     # the gold tasks' ids, known once the export is read
     gold_tasks: set[int] = field(default_factory=set)
     # the key paths of the `POST /next` answers for gold and for other tasks, which must not differ
@@ -305,17 +321,24 @@ def run_project(server: ServerProcess, accounts: Accounts, scenario: Scenario, s
                 body = claim.json()
                 task_id = body["task"]["id"]
                 item = body["task"]["data"]["item"]
-                run.item_of_task[task_id] = item
+                record_handle(run, account, task_id, item, f"POST /next (item {item})")
+                run.handle_problems += [f"POST /next (item {item}): the task shows `{key}` to an annotator"
+                                        for key in HIDDEN_TASK_KEYS if key in body["task"]]
                 run.next_shapes[item in scenario.gold_items].add(frozenset(key_paths(body)))
                 if item in scenario.gold_items:
                     run.leak_problems += gold_leaks(body, GOLD_ANSWERS, f"POST /next (task {task_id}, gold)", False)
                     if '"gold"' in claim.text():
                         run.leak_problems.append(f"POST /next (task {task_id}): the text `\"gold\"` in the body")
-                    run.gold_answerers[task_id].append(account)
+                    run.gold_answerers[item].append((account, task_id))
                 label = OPTIONS[scenario.answer(index, scenario.truth[item], answer_rng)]
-                client.post_json(f"/api/v1/tasks/{task_id}/annotations",
-                                 {"lease_token": body["lease"]["token"], "result": {QUESTION: label},
-                                  "idempotency_key": f"ref-{task_id}-{account.user_id}"}, expect=(201,))
+                receipt = client.post_json(f"/api/v1/tasks/{task_id}/annotations",
+                                           {"lease_token": body["lease"]["token"], "result": {QUESTION: label},
+                                            "idempotency_key": f"ref-{task_id}-{account.user_id}"},
+                                           expect=(201,)).json()
+                if receipt.get("task_id") != task_id:
+                    run.handle_problems.append(f"the receipt of user {account.user_id}'s answer to item {item} has "
+                                               f"task_id {receipt.get('task_id')}, /next gave {task_id}")
+                run.annotation_of[receipt["id"]] = (account.user_id, task_id, item)
                 run.submitted += 1
                 answered += 1
             active = still_active
@@ -325,11 +348,44 @@ def run_project(server: ServerProcess, accounts: Accounts, scenario: Scenario, s
     return run
 
 
+def record_handle(run: ProjectRun, account: Account, task_id, item: int, where: str) -> None:
+    """Notes the task id `account` was shown for `item`, which must be their own handle: not a real id, the same
+    every time, and not the handle of another item or anyone else's handle of any task."""
+    if not is_task_handle(task_id):
+        run.handle_problems.append(f"{where}: user {account.user_id} was shown task id {task_id}, not a handle "
+                                   f"(≥ 2^52)")
+    known = run.item_of_task.setdefault((account.user_id, task_id), item)
+    if known != item:
+        run.handle_problems.append(f"{where}: user {account.user_id}'s task id {task_id} stands for items {known} "
+                                   f"and {item}")
+
+
+def handle_problems(run: ProjectRun) -> list[str]:
+    """Whether two annotators ever saw one task id, or one annotator two ids for one item."""
+    problems = []
+    seen_by: dict[int, set[int]] = defaultdict(set)
+    ids_of: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for (user_id, task_id), item in run.item_of_task.items():
+        seen_by[task_id].add(user_id)
+        ids_of[(user_id, item)].add(task_id)
+    shared = sorted(task_id for task_id, users in seen_by.items() if len(users) > 1)
+    if shared:
+        problems.append(f"{len(shared)} task ids were shown to more than one annotator, e.g. {shared[:3]}")
+    unstable = sorted(key for key, task_ids in ids_of.items() if len(task_ids) > 1)
+    if unstable:
+        problems.append(f"annotators saw one item under several task ids: (user, item) {unstable[:3]}")
+    return problems
+
+
 def check_routes_for_gold(server: ServerProcess, accounts: Accounts, run: ProjectRun) -> None:
-    """`GET /api/v1/tasks/{id}` of every gold task, as each annotator who answered it and as the manager, and
-    each annotator's `GET /api/v1/annotations?project=` list."""
+    """`GET /api/v1/tasks/{id}` of every gold task, as each annotator who answered it (by their handle) and as
+    the manager (by the real id, from the export), and each annotator's `GET /api/v1/annotations?project=` list.
+    An annotator's real id or another annotator's handle must answer 404."""
     clients = {account.user_id: ParkClient(server.base_url, account.token)
                for account in [accounts.manager, *accounts.annotators]}
+    export = clients[accounts.manager.user_id].get(f"/api/v1/projects/{run.project_id}/export?format=jsonl",
+                                                    expect=(200,)).json_lines()
+    real_id_of_item = {task["data"]["item"]: task["id"] for task in export}
     for account in accounts.annotators:
         response = clients[account.user_id].get(f"/api/v1/annotations?project={run.project_id}&limit=500",
                                                 expect=(200,))
@@ -337,13 +393,41 @@ def check_routes_for_gold(server: ServerProcess, accounts: Accounts, run: Projec
         run.leak_problems += gold_leaks(response.json(), GOLD_ANSWERS, where, True)
         if '"gold"' in response.text():
             run.leak_problems.append(f"{where}: the text `\"gold\"` in the body")
-    for task_id, answerers in sorted(run.gold_answerers.items()):
-        for account in [accounts.manager, *answerers]:
+        for annotation in response.json().get("annotations", []):
+            _, handle, item = run.annotation_of.get(annotation.get("id"), (None, None, None))
+            if annotation.get("task_id") != handle:
+                run.handle_problems.append(f"{where}: annotation {annotation.get('id')} has task_id "
+                                           f"{annotation.get('task_id')}, the user's handle of its task is {handle}")
+    for item, answerers in sorted(run.gold_answerers.items()):
+        real_id = real_id_of_item.get(item)
+        if real_id is None:
+            run.handle_problems.append(f"export: no task with gold item {item}")
+            continue
+        for account, task_id in [(accounts.manager, real_id), *answerers]:
             response = clients[account.user_id].get(f"/api/v1/tasks/{task_id}", expect=(200,))
             where = f"GET /api/v1/tasks/{task_id} as user {account.user_id}"
             run.leak_problems += gold_leaks(response.json(), GOLD_ANSWERS, where, True)
             if '"gold"' in response.text():
                 run.leak_problems.append(f"{where}: the text `\"gold\"` in the body")
+            task = response.json()
+            if task.get("id") != task_id or task.get("data", {}).get("item") != item:
+                run.handle_problems.append(f"{where}: answered task {task.get('id')} with item "
+                                           f"{task.get('data', {}).get('item')}, expected item {item}")
+            if account is not accounts.manager:
+                run.handle_problems += [f"{where}: the task shows `{key}` to an annotator"
+                                        for key in HIDDEN_TASK_KEYS if key in task]
+        account, _ = answerers[0]
+        denied = clients[account.user_id].get(f"/api/v1/tasks/{real_id}")
+        if denied.status != 404:
+            run.handle_problems.append(f"GET /api/v1/tasks/{real_id} (a real id) as annotator {account.user_id} "
+                                       f"answered {denied.status}, expected 404")
+        others = [other for other in accounts.annotators if other.user_id != account.user_id]
+        if others:
+            other = others[item % len(others)]
+            foreign = clients[other.user_id].get(f"/api/v1/tasks/{answerers[0][1]}")
+            if foreign.status != 404:
+                run.handle_problems.append(f"GET /api/v1/tasks/{answerers[0][1]} (user {account.user_id}'s handle) "
+                                           f"as user {other.user_id} answered {foreign.status}, expected 404")
     for client in clients.values():
         client.close()
 
@@ -880,10 +964,10 @@ def compare_choice_extras(report: Report, quality: dict, ratings: Ratings, expor
         if task in gold_of_task:
             matrix = matrices.setdefault(annotator, [[0] * len(OPTIONS) for _ in OPTIONS])
             matrix[gold_of_task[task]][code] += 1
-    empty = [[0] * len(OPTIONS) for _ in OPTIONS]
-    per_item_comparison(report, "annotators[].gold_confusion (hand; rows gold, columns answer)",
+    # Only annotators with gold answers get a matrix (docs/API.md); the others must have none, not zeros.
+    per_item_comparison(report, "annotators[].gold_confusion (hand; rows gold, columns answer; none without gold)",
                         {e["user_id"]: e.get("gold_confusion") for e in question.get("annotators", [])},
-                        {annotator: matrices.get(annotator, empty) for annotator in ratings.annotator_ids}, None,
+                        {annotator: matrices.get(annotator) for annotator in ratings.annotator_ids}, None,
                         lambda u: f"user {u}")
     total = [[sum(matrix[row][column] for matrix in matrices.values()) for column in range(len(OPTIONS))]
              for row in range(len(OPTIONS))]
@@ -902,7 +986,8 @@ def compare_choice_extras(report: Report, quality: dict, ratings: Ratings, expor
 @dataclass
 class KindsRun:
     project_id: int
-    item_of_task: dict[int, int] = field(default_factory=dict)
+    # (annotator's user id, their handle of the task) → item
+    item_of_task: dict[tuple[int, int], int] = field(default_factory=dict)
     submitted: int = 0
 
 
@@ -945,7 +1030,7 @@ def run_kinds_project(server: ServerProcess, accounts: Accounts, seed: int, dead
             still_active.append(index)
             body = claim.json()
             task_id, item = body["task"]["id"], body["task"]["data"]["item"]
-            run.item_of_task[task_id] = item
+            run.item_of_task[(accounts.annotators[index].user_id, task_id)] = item
             clients[index].post_json(f"/api/v1/tasks/{task_id}/annotations",
                                      {"lease_token": body["lease"]["token"],
                                       "result": profiles[index].result(items[item], answer_rng)}, expect=(201,))
@@ -1110,8 +1195,19 @@ def check_project(server: ServerProcess, accounts: Accounts, run: ProjectRun, re
             report.problem(problem)
         item_of_task = {task["id"]: task["data"]["item"] for task in export}
         if sorted(item_of_task.values()) != sorted(scenario.truth) or \
-                any(item_of_task.get(task) != item for task, item in run.item_of_task.items()):
+                not set(run.item_of_task.values()) <= set(item_of_task.values()):
             report.problem("export: the tasks or their items differ from those imported and handed out")
+        # Every answer is tied to its task twice: by the item marker in the data the annotator was shown, and by
+        # the annotation id of their receipt, which the export lists under the real task id.
+        exported_annotations = {annotation["id"]: (annotation["annotator_id"], item_of_task.get(task["id"]))
+                                for task in export for annotation in task["annotations"]}
+        submitted = {annotation_id: (user_id, item) for annotation_id, (user_id, _, item) in run.annotation_of.items()}
+        if exported_annotations != submitted:
+            differing = sorted(set(exported_annotations.items()) ^ set(submitted.items()))
+            report.problem(f"export: the annotations (id → annotator, item) differ from the answers given: "
+                           f"{len(differing)} differ, e.g. {differing[:3]}")
+        report.problems += [f"{report.section}: task handles: {problem}"
+                            for problem in run.handle_problems + handle_problems(run)]
         truth_of_task = {task: scenario.truth[item] for task, item in item_of_task.items() if item in scenario.truth}
         run.gold_tasks = {task for task, item in item_of_task.items() if item in scenario.gold_items}
         per_task = Counter(task for task, _, _ in ratings.rows if task not in run.gold_tasks)

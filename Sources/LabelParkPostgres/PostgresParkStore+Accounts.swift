@@ -43,7 +43,7 @@ extension PostgresParkStore {
     ) async throws -> User {
         try await insertMember(
             email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
-            organization: organization
+            organization: organization, status: .active
         ).user
     }
 
@@ -106,12 +106,15 @@ extension PostgresParkStore {
         try AccessRules.requireAdmin(of: organization, principal)
         return try await insertMember(
             email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
-            organization: organization)
+            organization: organization, status: .pending)
     }
 
+    /// A membership, and the account too when the email is new. `.pending` (an admin adding someone) also
+    /// takes an existing account of another organization, answering as for a new one; `.active` (bootstrap)
+    /// refuses an existing email.
     private func insertMember(
         email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
-        organization: OrganizationID
+        organization: OrganizationID, status: MembershipStatus
     ) async throws -> Member {
         let now = clock.now()
         do {
@@ -124,20 +127,38 @@ extension PostgresParkStore {
                         """, logger: self.logger)
                     guard belongs != nil else { throw StoreError.notFound(.workplace) }
                 }
-                let id = try await connection.first(
-                    """
-                    INSERT INTO account (email, display_name, password_hash, created_at)
-                    VALUES (\(email), \(displayName), \(passwordHash), \(now.rawValue)) RETURNING id
-                    """, logger: self.logger)!.decode(Int64.self)
+                let existing =
+                    status == .pending
+                    ? try await connection.first(
+                        "SELECT id FROM account WHERE lower(email) = lower(\(email))", logger: self.logger)?.decode(
+                            Int64.self)
+                    : nil
+                let id: Int64
+                if let existing {
+                    id = existing
+                } else {
+                    guard
+                        let inserted = try await connection.first(
+                            """
+                            INSERT INTO account (email, display_name, password_hash, created_at)
+                            VALUES (\(email), \(displayName), \(passwordHash), \(now.rawValue)) RETURNING id
+                            """, logger: self.logger)?.decode(Int64.self)
+                    else { throw StoreError.notFound(.user) }
+                    id = inserted
+                }
                 try await connection.run(
                     """
-                    INSERT INTO membership (organization_id, account_id, role, workplace_id, created_at)
-                    VALUES (\(organization.rawValue), \(id), \(role.rawValue), \(workplace?.rawValue), \(now.rawValue))
+                    INSERT INTO membership (organization_id, account_id, role, workplace_id, created_at, status, invited_name)
+                    VALUES (\(organization.rawValue), \(id), \(role.rawValue), \(workplace?.rawValue), \(now.rawValue),
+                            \(status.rawValue), \(status == .pending ? displayName : nil))
                     """, logger: self.logger)
                 let user = User(id: UserID(id), email: email, displayName: displayName, createdAt: now)
-                return Member(user: user, organizationID: organization, role: role, workplaceID: workplace)
+                return Member(
+                    user: user, organizationID: organization, role: role, workplaceID: workplace, status: status)
             }
         } catch let error as PSQLError where error.isUniqueViolation(of: "account_email") {
+            throw StoreError.conflict(.duplicateEmail(email))
+        } catch let error as PSQLError where error.isUniqueViolation(of: "membership_pkey") {
             throw StoreError.conflict(.duplicateEmail(email))
         } catch let error as PSQLError where error.isForeignKeyViolation {
             throw StoreError.notFound(.organization)
@@ -149,18 +170,22 @@ extension PostgresParkStore {
         return try await read { connection in
             try await connection.run(
                 """
-                SELECT a.id, a.email, a.display_name, a.created_at, m.role, m.workplace_id
+                SELECT a.id, a.email, a.display_name, a.created_at, m.role, m.workplace_id, m.status, m.invited_name,
+                       m.created_at
                 FROM membership m JOIN account a ON a.id = m.account_id
                 WHERE m.organization_id = \(organization.rawValue) ORDER BY a.email
                 """, logger: self.logger
             ).map { row in
-                let (id, email, name, createdAt, role, workplace) = try row.decode(
-                    (Int64, String, String, Int64, String, Int64?).self)
+                let (id, email, name, createdAt, role, workplace, statusText, invitedName, addedAt) = try row.decode(
+                    (Int64, String, String, Int64, String, Int64?, String, String?, Int64).self)
+                let status = MembershipStatus(rawValue: statusText) ?? .active
+                // A pending member shows only what the admin gave: the account may be someone else's.
+                let user = User(
+                    id: UserID(id), email: email, displayName: status == .pending ? invitedName ?? email : name,
+                    createdAt: Timestamp(rawValue: status == .pending ? addedAt : createdAt))
                 return Member(
-                    user: User(
-                        id: UserID(id), email: email, displayName: name, createdAt: Timestamp(rawValue: createdAt)),
-                    organizationID: organization, role: Role(rawValue: role) ?? .annotator,
-                    workplaceID: workplace.map { WorkplaceID($0) })
+                    user: user, organizationID: organization, role: Role(rawValue: role) ?? .annotator,
+                    workplaceID: workplace.map { WorkplaceID($0) }, status: status)
             }
         }
     }
@@ -254,7 +279,7 @@ extension PostgresParkStore {
             """
             SELECT m.organization_id, o.kind, m.role
             FROM account a
-            LEFT JOIN membership m ON m.account_id = a.id
+            LEFT JOIN membership m ON m.account_id = a.id AND m.status = 'active'
             LEFT JOIN organization o ON o.id = m.organization_id
             WHERE a.id = \(user.rawValue) ORDER BY m.organization_id
             """, logger: logger)
@@ -302,5 +327,57 @@ extension PostgresParkStore {
     static func user(from row: PostgresRow) throws -> User {
         let (id, email, name, createdAt) = try row.decode((Int64, String, String, Int64).self)
         return User(id: UserID(id), email: email, displayName: name, createdAt: Timestamp(rawValue: createdAt))
+    }
+
+    public func invitations(of user: UserID) async throws -> [Invitation] {
+        try await read { connection in
+            try await connection.run(
+                """
+                SELECT m.organization_id, o.name, o.kind, m.role, m.created_at
+                FROM membership m JOIN organization o ON o.id = m.organization_id
+                WHERE m.account_id = \(user.rawValue) AND m.status = 'pending' ORDER BY m.created_at, m.organization_id
+                """, logger: self.logger
+            ).compactMap { row in
+                let (organization, name, kindText, roleText, invitedAt) = try row.decode(
+                    (Int64, String, String, String, Int64).self)
+                guard let kind = OrganizationKind(rawValue: kindText), let role = Role(rawValue: roleText) else {
+                    return nil
+                }
+                return Invitation(
+                    organizationID: OrganizationID(organization), organizationName: name, organizationKind: kind,
+                    role: role, invitedAt: Timestamp(rawValue: invitedAt))
+            }
+        }
+    }
+
+    public func answerInvitation(
+        from organization: OrganizationID, of user: UserID, accepting: Bool
+    ) async throws -> Bool {
+        try await autocommit { connection in
+            let query: PostgresQuery =
+                accepting
+                ? """
+                UPDATE membership SET status = 'active', invited_name = NULL
+                WHERE organization_id = \(organization.rawValue) AND account_id = \(user.rawValue) AND status = 'pending'
+                RETURNING 1
+                """
+                : """
+                DELETE FROM membership
+                WHERE organization_id = \(organization.rawValue) AND account_id = \(user.rawValue) AND status = 'pending'
+                RETURNING 1
+                """
+            return try await connection.run(query, logger: self.logger).count > 0
+        }
+    }
+
+    public func activateInvitationsOfNewAccount(_ user: UserID) async throws {
+        _ = try await autocommit { connection in
+            try await connection.run(
+                """
+                UPDATE membership SET status = 'active', invited_name = NULL
+                WHERE account_id = \(user.rawValue) AND status = 'pending'
+                  AND NOT EXISTS (SELECT 1 FROM membership WHERE account_id = \(user.rawValue) AND status = 'active')
+                """, logger: self.logger)
+        }
     }
 }

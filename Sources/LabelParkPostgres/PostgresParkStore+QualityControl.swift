@@ -38,7 +38,7 @@ extension PostgresParkStore {
                     FROM (SELECT DISTINCT annotator_id FROM annotation WHERE project_id = \(id)) a
                     JOIN account acc ON acc.id = a.annotator_id
                     JOIN project p ON p.id = \(id)
-                    LEFT JOIN membership m ON m.account_id = a.annotator_id
+                    LEFT JOIN membership m ON m.account_id = a.annotator_id AND m.status = 'active'
                         AND (m.organization_id = p.organization_id
                              OR m.organization_id IN (SELECT organization_id FROM project_grant WHERE project_id = \(id)))
                     LEFT JOIN organization o ON o.id = m.organization_id

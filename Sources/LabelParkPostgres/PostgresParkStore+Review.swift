@@ -256,7 +256,7 @@ extension PostgresParkStore {
                 SELECT DISTINCT r.annotator_id FROM rejected r
                 WHERE NOT EXISTS (
                           SELECT 1 FROM membership m JOIN project p ON p.id = \(project)
-                          WHERE m.account_id = r.annotator_id
+                          WHERE m.account_id = r.annotator_id AND m.status = 'active'
                             AND (m.organization_id = p.organization_id
                                  OR m.organization_id IN (
                                      SELECT organization_id FROM project_grant WHERE project_id = \(project))))

@@ -306,6 +306,12 @@ enum Migrations {
         ALTER TABLE project ADD COLUMN importing_batch_id INTEGER;
         ALTER TABLE project ADD COLUMN importing_from_task_id INTEGER;
 
+        -- A member an admin added is pending until the person signs in (a new account) or accepts (an
+        -- account that works elsewhere), so adding an email never tells an admin whether it exists in
+        -- another tenant; until then the member shows under the name the admin gave.
+        ALTER TABLE membership ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'pending'));
+        ALTER TABLE membership ADD COLUMN invited_name TEXT;
+
         -- Keys the park derives from (the annotators' task handles); made once, shared by every instance.
         CREATE TABLE park_secret (
             name TEXT PRIMARY KEY,

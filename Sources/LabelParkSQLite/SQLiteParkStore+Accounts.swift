@@ -44,7 +44,7 @@ extension SQLiteParkStore {
         try await batcher.write { db in
             try self.insertMember(
                 email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
-                organization: organization, in: db
+                organization: organization, status: .active, in: db
             ).user
         }
     }
@@ -112,13 +112,16 @@ extension SQLiteParkStore {
         return try await batcher.write { db in
             try self.insertMember(
                 email: email, displayName: displayName, passwordHash: passwordHash, role: role, workplace: workplace,
-                organization: organization, in: db)
+                organization: organization, status: .pending, in: db)
         }
     }
 
+    /// A membership, and the account too when the email is new. `.pending` (an admin adding someone) also
+    /// takes an existing account of another organization, answering as for a new one; `.active` (bootstrap)
+    /// refuses an existing email.
     private func insertMember(
         email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
-        organization: OrganizationID, in db: Database
+        organization: OrganizationID, status: MembershipStatus, in db: Database
     ) throws -> Member {
         let now = clock.now()
         if let workplace {
@@ -128,23 +131,42 @@ extension SQLiteParkStore {
                     arguments: [workplace.rawValue, organization.rawValue]) ?? false
             guard belongs else { throw StoreError.notFound(.workplace) }
         }
-        do {
-            try db.execute(
-                sql: "INSERT INTO account (email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [email, displayName, passwordHash, now.rawValue])
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw StoreError.conflict(.duplicateEmail(email))
+        let accountID: Int64
+        if status == .pending,
+            let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM account WHERE email = ?", arguments: [email])
+        {
+            accountID = existing
+        } else {
+            do {
+                try db.execute(
+                    sql: "INSERT INTO account (email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [email, displayName, passwordHash, now.rawValue])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.conflict(.duplicateEmail(email))
+            }
+            accountID = db.lastInsertedRowID
         }
-        let user = User(id: UserID(db.lastInsertedRowID), email: email, displayName: displayName, createdAt: now)
         do {
             try db.execute(
-                sql:
-                    "INSERT INTO membership (organization_id, account_id, role, workplace_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [organization.rawValue, user.id.rawValue, role.rawValue, workplace?.rawValue, now.rawValue])
+                sql: """
+                    INSERT INTO membership (organization_id, account_id, role, workplace_id, created_at, status, invited_name)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    organization.rawValue, accountID, role.rawValue, workplace?.rawValue, now.rawValue, status.rawValue,
+                    status == .pending ? displayName : nil,
+                ])
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
             throw StoreError.notFound(.organization)
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+            || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+        {
+            throw StoreError.conflict(.duplicateEmail(email))
         }
-        return Member(user: user, organizationID: organization, role: role, workplaceID: workplace)
+        let user = User(id: UserID(accountID), email: email, displayName: displayName, createdAt: now)
+        return Member(user: user, organizationID: organization, role: role, workplaceID: workplace, status: status)
     }
 
     public func members(of organization: OrganizationID, by principal: Principal) async throws -> [Member] {
@@ -153,16 +175,22 @@ extension SQLiteParkStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.id, a.email, a.display_name, a.created_at, m.role, m.workplace_id
+                    SELECT a.id, a.email, a.display_name, a.created_at, m.role, m.workplace_id, m.status,
+                           m.invited_name, m.created_at AS added_at
                     FROM membership m JOIN account a ON a.id = m.account_id
                     WHERE m.organization_id = ? ORDER BY a.email
                     """,
                 arguments: [organization.rawValue]
             ).map { row in
-                Member(
-                    user: Self.user(from: row), organizationID: organization,
-                    role: Role(rawValue: row["role"]) ?? .annotator,
-                    workplaceID: (row["workplace_id"] as Int64?).map { WorkplaceID($0) })
+                let status = MembershipStatus(rawValue: row["status"]) ?? .active
+                var user = Self.user(from: row)
+                if status == .pending {
+                    user.displayName = row["invited_name"] ?? user.email
+                    user.createdAt = Timestamp(rawValue: row["added_at"])
+                }
+                return Member(
+                    user: user, organizationID: organization, role: Role(rawValue: row["role"]) ?? .annotator,
+                    workplaceID: (row["workplace_id"] as Int64?).map { WorkplaceID($0) }, status: status)
             }
         }
     }
@@ -257,7 +285,7 @@ extension SQLiteParkStore {
             db,
             sql: """
                 SELECT m.organization_id, o.kind, m.role FROM membership m JOIN organization o ON o.id = m.organization_id
-                WHERE m.account_id = ? ORDER BY m.organization_id
+                WHERE m.account_id = ? AND m.status = 'active' ORDER BY m.organization_id
                 """,
             arguments: [user.rawValue]
         ).compactMap { row -> Membership? in
@@ -309,5 +337,54 @@ extension SQLiteParkStore {
     /// `(?, ?, …)` with `count` placeholders, for `IN` lists of bound values.
     static func placeholders(_ count: Int) -> String {
         "(" + Array(repeating: "?", count: count).joined(separator: ", ") + ")"
+    }
+
+    public func invitations(of user: UserID) async throws -> [Invitation] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.organization_id, o.name, o.kind, m.role, m.created_at
+                    FROM membership m JOIN organization o ON o.id = m.organization_id
+                    WHERE m.account_id = ? AND m.status = 'pending' ORDER BY m.created_at, m.organization_id
+                    """,
+                arguments: [user.rawValue]
+            ).compactMap { row in
+                guard let kind = OrganizationKind(rawValue: row["kind"]), let role = Role(rawValue: row["role"]) else {
+                    return nil
+                }
+                return Invitation(
+                    organizationID: OrganizationID(row["organization_id"]), organizationName: row["name"],
+                    organizationKind: kind, role: role, invitedAt: Timestamp(rawValue: row["created_at"]))
+            }
+        }
+    }
+
+    public func answerInvitation(
+        from organization: OrganizationID, of user: UserID, accepting: Bool
+    ) async throws -> Bool {
+        try await batcher.write { db in
+            try db.execute(
+                sql: accepting
+                    ? """
+                    UPDATE membership SET status = 'active', invited_name = NULL
+                    WHERE organization_id = ? AND account_id = ? AND status = 'pending'
+                    """
+                    : "DELETE FROM membership WHERE organization_id = ? AND account_id = ? AND status = 'pending'",
+                arguments: [organization.rawValue, user.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    public func activateInvitationsOfNewAccount(_ user: UserID) async throws {
+        try await batcher.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE membership SET status = 'active', invited_name = NULL
+                    WHERE account_id = ?1 AND status = 'pending'
+                      AND NOT EXISTS (SELECT 1 FROM membership WHERE account_id = ?1 AND status = 'active')
+                    """,
+                arguments: [user.rawValue])
+        }
     }
 }

@@ -208,7 +208,7 @@ extension SQLiteParkStore {
                 sql: """
                     SELECT EXISTS (
                         SELECT 1 FROM membership m JOIN project p ON p.id = ?1
-                        WHERE m.account_id = ?2
+                        WHERE m.account_id = ?2 AND m.status = 'active'
                           AND (m.organization_id = p.organization_id
                                OR m.organization_id IN (SELECT organization_id FROM project_grant WHERE project_id = ?1)))
                     AND NOT EXISTS (

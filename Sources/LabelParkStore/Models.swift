@@ -49,16 +49,49 @@ public struct User: Sendable, Hashable {
 
 /// A person as a member of one organization.
 public struct Member: Sendable, Hashable {
+    /// For a pending member, `displayName` is the name the admin gave and `createdAt` when they were added:
+    /// nothing of the account itself, which may belong to someone working elsewhere.
     public var user: User
     public var organizationID: OrganizationID
     public var role: Role
     public var workplaceID: WorkplaceID?
+    public var status: MembershipStatus
 
-    public init(user: User, organizationID: OrganizationID, role: Role, workplaceID: WorkplaceID?) {
+    public init(
+        user: User, organizationID: OrganizationID, role: Role, workplaceID: WorkplaceID?,
+        status: MembershipStatus = .active
+    ) {
         self.user = user
         self.organizationID = organizationID
         self.role = role
         self.workplaceID = workplaceID
+        self.status = status
+    }
+}
+
+/// Whether a membership counts: an admin's addition is `pending` until the person signs in for the first
+/// time (a new account) or accepts it (an account with memberships elsewhere).
+public enum MembershipStatus: String, Sendable, Hashable {
+    case active, pending
+}
+
+/// An organization's invitation to the person who reads it: a pending membership of theirs.
+public struct Invitation: Sendable, Hashable {
+    public var organizationID: OrganizationID
+    public var organizationName: String
+    public var organizationKind: OrganizationKind
+    public var role: Role
+    public var invitedAt: Timestamp
+
+    public init(
+        organizationID: OrganizationID, organizationName: String, organizationKind: OrganizationKind, role: Role,
+        invitedAt: Timestamp
+    ) {
+        self.organizationID = organizationID
+        self.organizationName = organizationName
+        self.organizationKind = organizationKind
+        self.role = role
+        self.invitedAt = invitedAt
     }
 }
 

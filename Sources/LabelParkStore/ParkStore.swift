@@ -55,13 +55,24 @@ public protocol AccountStore: Sendable {
 
     func workplaces(in organization: OrganizationID, by principal: Principal) async throws -> [Workplace]
 
-    /// Adds a new person to an organization; only its admins may.
+    /// Adds a person to an organization; only its admins may. The membership is pending (see
+    /// `MembershipStatus`) whether the email is new or belongs to someone elsewhere, and answers the same
+    /// either way; only an email already in this organization is a conflict.
     func createMember(
         email: String, displayName: String, passwordHash: String, role: Role, workplace: WorkplaceID?,
         in organization: OrganizationID, by principal: Principal
     ) async throws -> Member
 
     func members(of organization: OrganizationID, by principal: Principal) async throws -> [Member]
+
+    /// The person's pending memberships, oldest first.
+    func invitations(of user: UserID) async throws -> [Invitation]
+
+    /// Accepts (the membership becomes active) or declines (it is deleted) one; `false` when there is none.
+    func answerInvitation(from organization: OrganizationID, of user: UserID, accepting: Bool) async throws -> Bool
+
+    /// At sign-in: a person with no active membership (a new account) gets every pending one activated.
+    func activateInvitationsOfNewAccount(_ user: UserID) async throws
 }
 
 /// Browser sign-in sessions: the cookie's hash, its CSRF token and its times.

@@ -103,7 +103,8 @@ extension ParkTable {
             "membership",
             columns: [
                 Column("organization_id", .integer), Column("account_id", .integer), Column("role", .text),
-                Column("workplace_id", .integer), Column("created_at", .integer),
+                Column("workplace_id", .integer), Column("created_at", .integer), Column("status", .text),
+                Column("invited_name", .text),
             ],
             primaryKey: ["organization_id", "account_id"]),
         ParkTable(

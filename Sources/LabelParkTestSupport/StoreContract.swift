@@ -35,6 +35,7 @@ public enum StoreContract {
         ("sessions are found by their hash, touched and ended", sessions),
         ("expired sessions are purged, live ones kept", sessionPurge),
         ("API tokens expire, are listed without secrets and revoked by their owner only", apiTokens),
+        ("members an admin adds are pending until a new account signs in or an existing one accepts", invitations),
         ("a skipped task is never offered again to who skipped it", skippedTasks),
         ("settings change; the schema only until the first annotation", projectSettings),
     ]
@@ -642,6 +643,56 @@ public enum StoreContract {
         #expect(try await store.revokeToken(id: lastingID, of: owner) == false)
         #expect(try await store.principal(forTokenHash: lasting) == nil)
         #expect(try await store.tokens(of: owner).isEmpty)
+    }
+
+    public static func invitations(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore(ManualClock())
+        let park = try await ParkFixture.make(in: store)
+        let adminB = try #require(
+            try await store.principal(
+                for: try await store.createUser(
+                    email: "admin@b.test", displayName: "Admin B", passwordHash: ParkFixture.passwordHash,
+                    organization: park.clientB.id, role: .admin, workplace: nil
+                ).id))
+        // manager@a.test works for client A; client B's admin adds that email and a new one.
+        let existing = try await store.createMember(
+            email: "manager@a.test", displayName: "Given", passwordHash: ParkFixture.passwordHash, role: .annotator,
+            workplace: nil, in: park.clientB.id, by: adminB)
+        let fresh = try await store.createMember(
+            email: "fresh@b.test", displayName: "Fresh", passwordHash: ParkFixture.passwordHash, role: .annotator,
+            workplace: nil, in: park.clientB.id, by: adminB)
+        #expect(existing.status == .pending && fresh.status == .pending)
+        let listed = try await store.members(of: park.clientB.id, by: adminB)
+        #expect(listed.first { $0.user.email == "manager@a.test" }?.user.displayName == "Given")
+        await expectStoreError(.conflict(.duplicateEmail("manager@a.test"))) {
+            _ = try await store.createMember(
+                email: "manager@a.test", displayName: "Again", passwordHash: ParkFixture.passwordHash,
+                role: .annotator, workplace: nil, in: park.clientB.id, by: adminB)
+        }
+        // Pending memberships grant nothing.
+        #expect(try await store.principal(for: park.managerA.userID) == park.managerA)
+        let freshID = fresh.user.id
+        #expect(try await store.principal(for: freshID)?.memberships.isEmpty == true)
+
+        // A new account's first sign-in activates its memberships; an existing one's needs accepting.
+        try await store.activateInvitationsOfNewAccount(freshID)
+        #expect(try await store.principal(for: freshID)?.role(in: park.clientB.id) == .annotator)
+        try await store.activateInvitationsOfNewAccount(park.managerA.userID)
+        #expect(try await store.principal(for: park.managerA.userID)?.role(in: park.clientB.id) == nil)
+        let invitations = try await store.invitations(of: park.managerA.userID)
+        #expect(invitations.map(\.organizationID) == [park.clientB.id] && invitations.first?.role == .annotator)
+        #expect(try await store.answerInvitation(from: park.clientB.id, of: park.managerA.userID, accepting: true))
+        #expect(try await store.principal(for: park.managerA.userID)?.role(in: park.clientB.id) == .annotator)
+        #expect(try await store.invitations(of: park.managerA.userID).isEmpty)
+        #expect(!(try await store.answerInvitation(from: park.clientB.id, of: park.managerA.userID, accepting: true)))
+
+        // Declining deletes the pending membership.
+        _ = try await store.createMember(
+            email: "annotator@a.test", displayName: "Other", passwordHash: ParkFixture.passwordHash,
+            role: .reviewer, workplace: nil, in: park.clientB.id, by: adminB)
+        #expect(try await store.answerInvitation(from: park.clientB.id, of: park.annotatorA.userID, accepting: false))
+        #expect(
+            try await store.members(of: park.clientB.id, by: adminB).allSatisfy { $0.user.email != "annotator@a.test" })
     }
 
     // MARK: - Helpers

@@ -273,10 +273,17 @@ struct AccountRouteTests {
             #expect(created.int("organization_id") == park.clientA)
             #expect(created.value("workplace_id") is NSNull)
 
+            // Pending until the person signs in: a new account then becomes an active member.
+            #expect(created.string("status") == "pending" && created.value("id") is NSNull)
             let signIn = try await park.send(
                 .post, "/api/v1/tokens", as: nil, json: #"{"email":"new@a.test","password":"long enough"}"#)
             #expect(signIn.status == .created)
-            #expect(signIn.int("user_id") == created.int("id"))
+            let members = try await park.send(.get, path, as: adminA)
+            let joined = (members.array("members") as? [[String: Any]])?.first {
+                $0["email"] as? String == "new@a.test"
+            }
+            #expect(joined?["status"] as? String == "active")
+            #expect(joined?["id"] as? Int == signIn.int("user_id"))
 
             let duplicate = try await park.send(
                 .post, path, as: adminA, json: #"{"email":"NEW@a.test","password":"long enough","role":"annotator"}"#)

@@ -273,8 +273,9 @@ extension HardeningTests {
                 body: Array(#"[{"text":"a"}}, {"text":"b"}]"#.utf8), contentType: "application/json")
             // The stray brace spoils only its own element; the next one still imports.
             #expect(imported.int("created") == 1 && imported.int("error_count") == 1, "\(imported.text)")
-            let batch = try #require(try await park.send(.get, "/api/v1/projects/\(project)/batches", as: park.managerA)
-                .int("batches.0.id"))
+            let batch = try #require(
+                try await park.send(.get, "/api/v1/projects/\(project)/batches", as: park.managerA)
+                    .int("batches.0.id"))
             for aql in ["1e-320", "5e-324", "0.0000004", "0", "-1", "1.5"] {
                 let reply = try await park.send(
                     .post, "/api/v1/projects/\(project)/batches/\(batch)/inspections", as: park.managerA,
@@ -285,6 +286,49 @@ extension HardeningTests {
             let signIn = try await park.send(
                 .post, "/login", as: nil, body: Array(form.utf8), contentType: "application/x-www-form-urlencoded")
             #expect(signIn.status == .contentTooLarge, "\(signIn.status)")
+        }
+    }
+}
+
+extension HardeningTests {
+    @Test("Adding an email that works in another tenant answers exactly as adding a new one; the person accepts")
+    func addingMembersRevealsNoOtherTenant() async throws {
+        try await withTestPark { park in
+            let adminB = try await park.makePerson("admin@b.test", in: park.fixture.clientB, role: .admin)
+            let path = "/api/v1/organizations/\(park.clientB)/members"
+            func add(_ email: String) async throws -> Reply {
+                try await park.send(
+                    .post, path, as: adminB,
+                    json: #"{"email":"\#(email)","name":"Given Name","password":"long enough","role":"annotator"}"#)
+            }
+            let existing = try await add("manager@a.test")
+            let fresh = try await add("fresh@b.test")
+            #expect(existing.status == .created && fresh.status == .created)
+            // Same fields, same values but the email: nothing tells that manager@a.test already had an account.
+            func scrubbed(_ reply: Reply) -> [String: String] {
+                ((reply.json as? [String: Any]) ?? [:]).filter { $0.key != "email" }.mapValues { "\($0)" }
+            }
+            #expect(scrubbed(existing) == scrubbed(fresh), "\(existing.text) vs \(fresh.text)")
+            let listed = try await park.send(.get, path, as: adminB)
+            let rows = (listed.array("members") as? [[String: Any]]) ?? []
+            let invited = rows.first { $0["email"] as? String == "manager@a.test" }
+            #expect(invited?["name"] as? String == "Given Name" && invited?["id"] is NSNull)
+            #expect(invited?["status"] as? String == "pending")
+            let again = try await add("manager@a.test")
+            #expect(again.status == .conflict && again.errorCode == "duplicate_email")
+
+            // The person sees the invitation; until they accept, client B's projects stay out of reach.
+            let projectB = try await park.createProject(as: park.managerB)
+            #expect(try await park.send(.get, "/api/v1/projects/\(projectB)", as: park.managerA).status == .notFound)
+            let invitations = try await park.send(.get, "/api/v1/invitations", as: park.managerA)
+            #expect(invitations.int("invitations.0.organization_id") == park.clientB)
+            #expect(
+                try await park.send(.post, "/api/v1/invitations/\(park.clientB)/accept", as: park.managerA).status
+                    == .noContent)
+            #expect(try await park.send(.get, "/api/v1/projects/\(projectB)", as: park.managerA).status == .ok)
+            #expect(
+                try await park.send(.post, "/api/v1/invitations/\(park.clientB)/accept", as: park.managerA).status
+                    == .notFound)
         }
     }
 }

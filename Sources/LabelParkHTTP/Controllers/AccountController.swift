@@ -17,6 +17,9 @@ struct AccountController {
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.get("tokens", use: listTokens)
         group.delete("tokens/:id", use: revokeToken)
+        group.get("invitations", use: invitations)
+        group.post("invitations/:organization/accept", use: acceptInvitation)
+        group.delete("invitations/:organization", use: declineInvitation)
         group.get("me", use: me)
         group.get("session", use: session)
         group.get("organizations", use: listOrganizations)
@@ -59,6 +62,33 @@ struct AccountController {
         let principal = try context.requirePrincipal()
         guard let id = context.parameters.get("id"), try await store.revokeToken(id: id, of: principal.userID) else {
             throw APIError.notFound
+        }
+        principals.forget(user: principal.userID)
+        return Response(status: .noContent)
+    }
+
+    /// `GET /api/v1/invitations`: organizations that added the caller and wait for them to accept.
+    @Sendable func invitations(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let invitations = try await store.invitations(of: principal.userID)
+        return JSONResponse.make(.object(["invitations": .array(invitations.map(Rendering.invitation))]))
+    }
+
+    /// `POST /api/v1/invitations/{organization}/accept`: the membership becomes active (204; 404 if none).
+    @Sendable func acceptInvitation(request: Request, context: ParkRequestContext) async throws -> Response {
+        try await answerInvitation(context, accepting: true)
+    }
+
+    /// `DELETE /api/v1/invitations/{organization}`: declines, deleting the pending membership.
+    @Sendable func declineInvitation(request: Request, context: ParkRequestContext) async throws -> Response {
+        try await answerInvitation(context, accepting: false)
+    }
+
+    private func answerInvitation(_ context: ParkRequestContext, accepting: Bool) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let organization: OrganizationID = try context.pathID("organization")
+        guard try await store.answerInvitation(from: organization, of: principal.userID, accepting: accepting) else {
+            throw StoreError.notFound(.organization)
         }
         principals.forget(user: principal.userID)
         return Response(status: .noContent)

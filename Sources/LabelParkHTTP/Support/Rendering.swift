@@ -33,14 +33,26 @@ enum Rendering {
         ])
     }
 
+    /// A member; a pending one without its account's id, which would tell an old account from a new one.
     static func member(_ member: Member) -> JSONValue {
         .object([
-            "id": .integer(member.user.id.rawValue),
+            "id": member.status == .active ? .integer(member.user.id.rawValue) : .null,
             "email": .string(member.user.email),
             "name": .string(member.user.displayName),
             "organization_id": .integer(member.organizationID.rawValue),
             "role": .string(member.role.rawValue),
             "workplace_id": member.workplaceID.map { .integer($0.rawValue) } ?? .null,
+            "status": .string(member.status.rawValue),
+        ])
+    }
+
+    static func invitation(_ invitation: Invitation) -> JSONValue {
+        .object([
+            "organization_id": .integer(invitation.organizationID.rawValue),
+            "organization": .string(invitation.organizationName),
+            "kind": .string(invitation.organizationKind.rawValue),
+            "role": .string(invitation.role.rawValue),
+            "invited_at": .string(invitation.invitedAt.iso8601),
         ])
     }
 

@@ -25,6 +25,8 @@ struct SignIn: Sendable {
             throw APIError.badCredentials
         }
         limiter.recordSuccess(email: email, address: address)
+        // A new account's first sign-in activates the memberships it was added with.
+        try await store.activateInvitationsOfNewAccount(credential.userID)
         return credential.userID
     }
 }

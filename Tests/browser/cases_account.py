@@ -13,7 +13,7 @@ from browser import Browser, wait_until
 from cases_pages import check_language
 from context import TestContext
 from pages import CJK, sign_in
-from park import PASSWORD
+from park import BCRYPT_COST, PASSWORD
 
 MANAGER = "manager@browser.test"
 TOKEN_NAME = "ci export 7d"
@@ -222,3 +222,202 @@ def test_account_tokens(ctx: TestContext) -> None:
     errors = [error for error in ctx.console_errors(browser)
               if not ("/api/v1/tokens" in error and ("status of 401" in error or "status of 429" in error))]
     assert not errors, f"console errors on the account page: {errors[:5]}"
+
+
+# MARK: invitations
+
+CLIENT_ADMIN = "admin@harbor.test"
+CLIENT_ORGANIZATION = "Harbor Health Data"
+CLIENT_PROJECT = "Harbor triage notes"
+VENDOR_ADMIN = "admin@riverside.test"
+VENDOR_ORGANIZATION = "Riverside Annotation Co."
+INVITATION_SCHEMA = {"fields": [{"name": "text", "type": "text"}],
+                     "questions": [{"name": "urgent", "type": "choice", "options": ["yes", "no"]}]}
+
+INVITATIONS_STATE_SCRIPT = """
+const q = (s) => document.querySelector(s);
+const shown = (e) => !!e && !e.hidden && e.getClientRects().length > 0;
+const status = q('#invitations-status');
+return {
+  sectionShown: shown(q('#invitations')),
+  tableShown: shown(q('#invitation-table')),
+  state: status ? status.getAttribute('data-state') : null,
+  status: status ? status.innerText.trim() : null,
+  homeLink: status && status.querySelector('a') ? status.querySelector('a').getAttribute('href') : null,
+  heading: q('#invitations-heading') ? q('#invitations-heading').innerText.trim() : null,
+  headers: Array.from(document.querySelectorAll('#invitation-table thead th')).map((th) => th.innerText.trim()),
+  rows: Array.from(document.querySelectorAll('#invitation-table tbody tr[data-testid=invitation]')).map((row) => ({
+    organizationId: row.getAttribute('data-organization-id'),
+    organization: row.querySelector('.organization').innerText.trim(),
+    kind: row.querySelector('.kind').innerText.trim(),
+    role: row.querySelector('.role').innerText.trim(),
+    invited: row.querySelector('.invited time') ? row.querySelector('.invited time').getAttribute('datetime') : null,
+    invitedText: row.querySelector('.invited').innerText.trim(),
+    accept: row.querySelector('button.accept') ? row.querySelector('button.accept').innerText.trim() : null,
+    decline: row.querySelector('button.decline') ? row.querySelector('button.decline').innerText.trim() : null,
+  })),
+  tokensState: q('#tokens-status') ? q('#tokens-status').getAttribute('data-state') : null,
+  active: document.activeElement ? (document.activeElement.tagName + (document.activeElement.id ? '#' + document.activeElement.id : '')) : null,
+};
+"""
+
+
+def invitations_state(browser: Browser) -> dict:
+    return browser.js(INVITATIONS_STATE_SCRIPT)
+
+
+def wait_for_invitations(browser: Browser, count: int, what: str) -> dict:
+    """Waits until the page has loaded its data and lists `count` invitations (the section shown)."""
+    def loaded():
+        state = invitations_state(browser)
+        return state if (state["tokensState"] in ("ready", "ok", "warning") and state["sectionShown"]
+                         and state["state"] in ("ready", "ok", "warning") and len(state["rows"]) == count) else None
+    return wait_until(loaded, 10, what, describe=lambda: invitations_state(browser))
+
+
+def create_admin_of_new_organization(park, email: str, name: str, organization: str, kind: str) -> None:
+    """An admin of a second organization, made with the CLI as park.py makes the test's own accounts."""
+    output = park._cli(["user", "create", "--data-dir", str(park.data_dir), "--email", email, "--password", PASSWORD,
+                        "--role", "admin", "--org", organization, "--org-kind", kind, "--name", name,
+                        "--bcrypt-cost", BCRYPT_COST])
+    assert re.search(r"created user (\d+)", output), f"`user create` for {email} said {output!r}"
+
+
+def api_token(park, email: str) -> str:
+    answer = park.call("POST", "/api/v1/tokens", body={"email": email, "password": PASSWORD, "name": "browser-test"},
+                       expect=(201,))
+    return answer.json()["token"]
+
+
+def organization_id_of(park, token: str, name: str) -> int:
+    organizations = park.call("GET", "/api/v1/me", token, expect=(200,)).json()["organizations"]
+    matching = [organization["id"] for organization in organizations if organization["name"] == name]
+    assert matching, f"{name!r} is not among the caller's organizations: {organizations}"
+    return int(matching[0])
+
+
+def element_screenshot(browser: Browser, css: str, path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    element = browser.find(css)
+    browser.js("arguments[0].scrollIntoView({block: 'start'})", element)
+    element.screenshot(str(path))
+
+
+def test_account_invitations(ctx: TestContext) -> None:
+    """Two other organizations add the park's manager, who already works for the client organization: both
+    answers look like any new member's (pending, no id), nothing is granted until the manager answers; on
+    /account the manager declines one (confirmed, in Chinese) and accepts the other, whose projects and
+    membership then reach the manager's token."""
+    park = ctx.park
+    create_admin_of_new_organization(park, CLIENT_ADMIN, "Hana Harbor", CLIENT_ORGANIZATION, "client")
+    create_admin_of_new_organization(park, VENDOR_ADMIN, "Rafe Riverside", VENDOR_ORGANIZATION, "vendor")
+    park.open([(MANAGER, "manager", "Mia Manager")])
+    manager = park.account(MANAGER)
+    client_admin = api_token(park, CLIENT_ADMIN)
+    vendor_admin = api_token(park, VENDOR_ADMIN)
+    client_id = organization_id_of(park, client_admin, CLIENT_ORGANIZATION)
+    vendor_id = organization_id_of(park, vendor_admin, VENDOR_ORGANIZATION)
+    project_id = park.create_project(client_admin, CLIENT_PROJECT, INVITATION_SCHEMA, organization_id=client_id)
+
+    # The admins add the manager by email; the answer does not tell that the email already has an account.
+    added = park.call("POST", f"/api/v1/organizations/{client_id}/members", client_admin, expect=(201,), body={
+        "email": MANAGER, "name": "Mia (reviewing for Harbor)", "password": "invited-password-123", "role": "reviewer",
+    }).json()
+    assert added["status"] == "pending" and added["id"] is None and added["name"] == "Mia (reviewing for Harbor)", \
+        f"the member the client admin added: {added}"
+    park.call("POST", f"/api/v1/organizations/{vendor_id}/members", vendor_admin, expect=(201,), body={
+        "email": MANAGER, "name": "Mia", "password": "invited-password-123", "role": "annotator",
+    })
+    again = park.call("POST", f"/api/v1/organizations/{client_id}/members", client_admin, body={
+        "email": MANAGER, "name": "Mia", "password": "invited-password-123", "role": "reviewer",
+    })
+    assert again.status == 409 and again.json()["error"]["code"] == "duplicate_email", \
+        f"adding the same email twice answered {again.status}: {again.body[:200]!r}"
+    listed = park.call("GET", f"/api/v1/organizations/{client_id}/members", client_admin, expect=(200,)).json()["members"]
+    pending = [member for member in listed if member["email"] == MANAGER]
+    assert pending and pending[0]["status"] == "pending" and pending[0]["id"] is None, f"the client's member list: {listed}"
+
+    # A pending membership grants nothing.
+    me = park.call("GET", "/api/v1/me", manager.token, expect=(200,)).json()
+    assert [organization["name"] for organization in me["organizations"]] == ["Browser Test Client"], \
+        f"GET /api/v1/me before answering: {me}"
+    answer = park.call("GET", f"/api/v1/projects/{project_id}", manager.token)
+    assert answer.status == 404, f"the client's project answered {answer.status} to a pending member"
+    invitations = park.call("GET", "/api/v1/invitations", manager.token, expect=(200,)).json()["invitations"]
+    assert sorted(invitation["organization"] for invitation in invitations) == sorted([CLIENT_ORGANIZATION, VENDOR_ORGANIZATION]), \
+        f"GET /api/v1/invitations: {invitations}"
+
+    # The account page lists both, with kind, role and date, and an accept and a decline button each.
+    browser = ctx.browser()
+    sign_in(browser, park, MANAGER, next_path=ACCOUNT_PATH + "?lang=en")
+    state = wait_for_invitations(browser, 2, "#invitations to list the two invitations")
+    check_language(browser, "en", "/account")
+    rows = {row["organization"]: row for row in state["rows"]}
+    assert set(rows) == {CLIENT_ORGANIZATION, VENDOR_ORGANIZATION}, f"the invitations listed: {state['rows']}"
+    assert (rows[CLIENT_ORGANIZATION]["kind"], rows[CLIENT_ORGANIZATION]["role"]) == ("Client", "Reviewer"), \
+        f"the client's row: {rows[CLIENT_ORGANIZATION]}"
+    assert (rows[VENDOR_ORGANIZATION]["kind"], rows[VENDOR_ORGANIZATION]["role"]) == ("Vendor", "Annotator"), \
+        f"the vendor's row: {rows[VENDOR_ORGANIZATION]}"
+    for row in state["rows"]:
+        assert row["invited"] and re.search(r"\d", row["invitedText"]), f"no invitation date in {row}"
+        assert (row["accept"], row["decline"]) == ("Accept", "Decline"), f"the buttons of {row}"
+    ctx.note(f"en: {state['heading']!r} {state['headers'][:4]} status={state['status']!r}")
+    element_screenshot(browser, "#invitations", ctx.screenshot_dir / f"{ctx.name}-en.png")
+
+    # In Chinese: everything in the section in Chinese; decline the vendor there, after the confirmation.
+    browser.open(park.base_url, ACCOUNT_PATH + "?lang=zh-CN")
+    state = wait_for_invitations(browser, 2, "#invitations to list the two invitations (zh-CN)")
+    check_language(browser, "zh-CN", "/account?lang=zh-CN")
+    for text in [state["heading"], *state["headers"][:4], *(value for row in state["rows"]
+                                                            for value in (row["kind"], row["role"], row["accept"], row["decline"]))]:
+        assert CJK.search(text), f"zh-CN: the invitations section says {text!r}: {state}"
+    element_screenshot(browser, "#invitations", ctx.screenshot_dir / f"{ctx.name}-zh-CN.png")
+    browser.click(f"#invitation-table tr[data-organization-id='{vendor_id}'] button.decline")
+    confirmation = accept_confirm(browser, VENDOR_ORGANIZATION)
+    assert CJK.search(confirmation), f"zh-CN: the decline confirmation says {confirmation!r}"
+    state = wait_for_invitations(browser, 1, "the declined invitation to leave the list (zh-CN)")
+    assert state["rows"][0]["organization"] == CLIENT_ORGANIZATION and state["state"] == "ok" and CJK.search(state["status"]), \
+        f"zh-CN: after declining: {state}"
+    ctx.note(f"zh-CN decline: confirm={confirmation!r} status={state['status']!r}")
+    assert not any(member["email"] == MANAGER for member in park.call(
+        "GET", f"/api/v1/organizations/{vendor_id}/members", vendor_admin, expect=(200,)).json()["members"]), \
+        "the declined membership is still in the vendor's member list"
+
+    # In English again: accept the client's invitation; the page says where its projects now are.
+    browser.open(park.base_url, ACCOUNT_PATH + "?lang=en")
+    state = wait_for_invitations(browser, 1, "#invitations to list the one invitation left")
+    browser.click(f"#invitation-table tr[data-organization-id='{client_id}'] button.accept")
+    state = wait_until(lambda: (lambda s: s if s["state"] == "ok" and not s["rows"] else None)(invitations_state(browser)),
+                       10, "the accepted invitation to leave the list", describe=lambda: invitations_state(browser))
+    assert state["sectionShown"] and not state["tableShown"], f"after accepting the last invitation: {state}"
+    assert CLIENT_ORGANIZATION in state["status"] and "home page" in state["status"] and state["homeLink"] == "/", \
+        f"after accepting, #invitations-status says {state['status']!r} (link {state['homeLink']!r})"
+    assert state["active"] == "H2#invitations-heading", f"focus after accepting is on {state['active']}"
+    ctx.note(f"accept says: {state['status']!r}")
+    element_screenshot(browser, "#invitations", ctx.screenshot_dir / f"{ctx.name}-accepted-en.png")
+
+    # The manager's token now reaches the organization and its project.
+    me = park.call("GET", "/api/v1/me", manager.token, expect=(200,)).json()
+    roles = {organization["name"]: organization.get("role") for organization in me["organizations"]}
+    assert roles.get(CLIENT_ORGANIZATION) == "reviewer" and VENDOR_ORGANIZATION not in roles, \
+        f"GET /api/v1/me after accepting: {me}"
+    park.call("GET", f"/api/v1/projects/{project_id}", manager.token, expect=(200,))
+    assert park.call("GET", "/api/v1/invitations", manager.token, expect=(200,)).json()["invitations"] == [], \
+        "invitations are left after answering both"
+    members = park.call("GET", f"/api/v1/organizations/{client_id}/members", client_admin, expect=(200,)).json()["members"]
+    joined = [member for member in members if member["email"] == MANAGER]
+    assert joined and joined[0]["status"] == "active" and joined[0]["id"] == manager.user_id, \
+        f"the client's member list after accepting: {members}"
+    again = park.call("POST", f"/api/v1/invitations/{client_id}/accept", manager.token)
+    assert again.status == 404, f"accepting a second time answered {again.status}"
+
+    # The home page lists the project, and the account page no longer shows the section.
+    browser.click("#invitations-status a")
+    wait_until(lambda: CLIENT_PROJECT in browser.body_text(), 10, f"the home page to list {CLIENT_PROJECT!r}",
+               describe=lambda: browser.body_text()[:400])
+    open_account(browser, park.base_url, "?lang=en")
+    state = invitations_state(browser)
+    assert not state["sectionShown"], f"#invitations is shown without invitations: {state}"
+
+    errors = ctx.console_errors(browser)
+    assert not errors, f"console errors: {errors[:5]}"

@@ -63,6 +63,7 @@ def all_tests():
         ("pause_and_reinstate", importlib.import_module("cases_review").test_pause_and_reinstate),
         ("inspection_from_project_page", importlib.import_module("cases_review").test_inspection_from_project_page),
         ("account_tokens", importlib.import_module("cases_account").test_account_tokens),
+        ("account_invitations", importlib.import_module("cases_account").test_account_invitations),
         ("session_expiry", cases_annotate.test_session_expiry_keeps_work),
         ("performance", cases_annotate.test_performance),
     ]

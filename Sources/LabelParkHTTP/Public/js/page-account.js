@@ -2,6 +2,10 @@
 // that creates a token. Creating one is the sign-in exchange (`POST /api/v1/tokens` with email and
 // password), so the form asks for both; the new token is shown once, in a read-only field with a copy
 // button, and is never kept anywhere by this page.
+//
+// Above them, when there are any, the person's invitations: organizations that added them as a member and
+// wait for them to accept (`GET /api/v1/invitations`). Accepting makes the membership count, so the
+// organization's projects appear on the home page; declining deletes it, after a confirmation.
 
 import { loadTranslations, t } from "/static/js/i18n.js";
 import { api } from "/static/js/api.js";
@@ -13,12 +17,19 @@ import {
   showError,
   showStatus,
   errorText,
+  translatedOr,
   isSignedOut,
   withFreshSession,
   FieldErrors,
 } from "/static/js/pages-dom.js";
 
 const whoNode = document.getElementById("account-who");
+
+const invitationsSection = document.getElementById("invitations");
+const invitationsHeading = document.getElementById("invitations-heading");
+const invitationsStatus = document.getElementById("invitations-status");
+const invitationTable = document.getElementById("invitation-table");
+const invitationBody = invitationTable.querySelector("tbody");
 
 const tokensHeading = document.getElementById("tokens-heading");
 const tokensStatus = document.getElementById("tokens-status");
@@ -54,6 +65,140 @@ const maximumDays = 3650;
 /** The signed-in person (`GET /api/v1/session`): `{user_id, name}`; null until known. */
 let me = null;
 let creating = false;
+
+// MARK: invitations
+
+/** The translated name of an organization kind or role, falling back to the raw value for new ones. */
+function kindName(kind) {
+  return translatedOr(`account.kind_${kind}`, String(kind ?? ""));
+}
+
+function roleName(role) {
+  return translatedOr(`account.role_${role}`, String(role ?? ""));
+}
+
+/** A status line that also points to the home page, where an accepted organization's projects now are. */
+function joinedMessage(organization) {
+  const text = t("account.invitationAccepted", { organization });
+  return {
+    state: "ok",
+    render(node) {
+      clear(node);
+      node.dataset.state = "ok";
+      node.append(
+        el("span", { text }),
+        " ",
+        el("a", { text: t("account.openHome"), attrs: { href: "/", "data-testid": "home-link" } }),
+      );
+    },
+  };
+}
+
+function invitationRow(invitation) {
+  const organization = String(invitation.organization ?? "");
+  const accept = el("button", {
+    className: "accept small primary",
+    text: t("account.accept"),
+    attrs: { type: "button", "aria-label": t("account.acceptLabel", { organization }) },
+  });
+  const decline = el("button", {
+    className: "decline small",
+    text: t("account.decline"),
+    attrs: { type: "button", "aria-label": t("account.declineLabel", { organization }) },
+  });
+  const row = el("tr", { attrs: { "data-testid": "invitation", "data-organization-id": invitation.organization_id } }, [
+    el("th", { className: "organization", text: organization, attrs: { scope: "row" } }),
+    el("td", { className: "kind", text: kindName(invitation.kind) }),
+    el("td", { className: "role", text: roleName(invitation.role) }),
+    el("td", { className: "invited" }, [
+      el("time", { text: formatTime(invitation.invited_at), attrs: { datetime: invitation.invited_at } }),
+    ]),
+    el("td", { className: "actions" }, [accept, decline]),
+  ]);
+  const buttons = [accept, decline];
+  accept.addEventListener("click", () => answerInvitation(invitation, row, buttons, true));
+  decline.addEventListener("click", () => answerInvitation(invitation, row, buttons, false));
+  return row;
+}
+
+/**
+ * Loads the invitations; the section shows while there are any, or while `message` (`{text, state}` or
+ * `{state, render(node)}`) has something to say about the last answer.
+ */
+async function loadInvitations(message = null) {
+  try {
+    const { json } = await api("GET", "/api/v1/invitations");
+    const invitations = Array.isArray(json?.invitations) ? json.invitations : [];
+    clear(invitationBody);
+    for (const invitation of invitations) invitationBody.append(invitationRow(invitation));
+    invitationTable.hidden = invitations.length === 0;
+    invitationsSection.hidden = invitations.length === 0 && !message;
+    if (message?.render) {
+      message.render(invitationsStatus);
+    } else if (message) {
+      showStatus(invitationsStatus, message.text, message.state);
+    } else {
+      const count = invitations.length;
+      const text = count <= 1 ? "" : t("account.invitationsShown", { count: formatCount(count) });
+      showStatus(invitationsStatus, text, "ready");
+    }
+    return true;
+  } catch (error) {
+    // Without the list nobody can tell whether an invitation waits: say so rather than hide the section.
+    invitationTable.hidden = invitationBody.rows.length === 0;
+    invitationsSection.hidden = false;
+    showError(invitationsStatus, error, "account.invitationsLoadFailed");
+    return false;
+  }
+}
+
+/** Where focus goes after a row leaves: the next row's accept button, else the previous one's, else the heading. */
+function focusAfterAnswering(rowIndex) {
+  const rows = invitationBody.rows;
+  const target = rows[rowIndex] ?? rows[rowIndex - 1];
+  const button = target?.querySelector("button.accept");
+  if (button) button.focus();
+  else invitationsHeading.focus();
+}
+
+async function answerInvitation(invitation, row, buttons, accepting) {
+  const organization = String(invitation.organization ?? "");
+  if (!accepting && !confirm(t("account.declineConfirm", { organization }))) return;
+  const rowIndex = row.sectionRowIndex;
+  for (const button of buttons) button.disabled = true;
+  row.setAttribute("aria-busy", "true");
+  showStatus(invitationsStatus, t(accepting ? "account.accepting" : "account.declining", { organization }), "info");
+  const id = encodeURIComponent(invitation.organization_id);
+  let message;
+  try {
+    if (accepting) {
+      await withFreshSession(() => api("POST", `/api/v1/invitations/${id}/accept`));
+      message = joinedMessage(organization);
+    } else {
+      await withFreshSession(() => api("DELETE", `/api/v1/invitations/${id}`));
+      message = { text: t("account.invitationDeclined", { organization }), state: "ok" };
+    }
+  } catch (error) {
+    if (error?.status === 404) {
+      message = { text: t("account.invitationGone", { organization }), state: "warning" };
+    } else {
+      row.removeAttribute("aria-busy");
+      for (const button of buttons) button.disabled = false;
+      if (isSignedOut(error)) {
+        showError(invitationsStatus, error);
+      } else {
+        const key = accepting ? "account.acceptFailed" : "account.declineFailed";
+        showStatus(invitationsStatus, t(key, { organization, reason: errorText(error) }), "error");
+      }
+      buttons[accepting ? 0 : 1].focus();
+      return;
+    }
+  }
+  // A new membership changes what else this page shows (the email is read from a member list), so the
+  // page's data is read again, not just the invitations.
+  await Promise.all([loadInvitations(message), loadTokens(), accepting ? prefillEmail() : null]);
+  focusAfterAnswering(rowIndex);
+}
 
 // MARK: the list
 
@@ -369,7 +514,7 @@ async function main() {
   // A token on screen must not survive a trip through the back-forward cache.
   window.addEventListener("pagehide", hideNewToken);
   await loadSession();
-  await Promise.all([loadTokens(), prefillEmail()]);
+  await Promise.all([loadInvitations(), loadTokens(), prefillEmail()]);
 }
 
 main();

@@ -40,6 +40,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lp_client import (  # noqa: E402
     ParkClient,
+    is_task_handle,
     ParkResponse,
     TransportFailure,
     free_local_port,
@@ -67,9 +68,6 @@ BACKOFF_FIRST_SECONDS = 0.05
 BACKOFF_CAP_SECONDS = 1.0
 # A claim answered 204 (everything left is leased to others or already answered) is retried this often.
 EMPTY_QUEUE_PAUSE_SECONDS = 0.15
-# People who do not manage a project see tasks by a per-person handle (TaskHandles.swift): 2^52 plus a
-# keyed permutation of the real id, the same for one person every time. Exports (for managers) show real ids.
-TASK_HANDLE_BASE = 1 << 52
 SCHEMA = {
     "fields": [{"name": "text", "type": "text"}],
     "questions": [{"name": "label", "type": "choice", "options": ["a", "b"]}],
@@ -285,10 +283,6 @@ class AnnotatorClient(threading.Thread):
                     annotation_id=annotation["id"], task_id=task_id, annotator_id=self.account.user_id,
                     idempotency_key=key, label=label, late=bool(annotation.get("late")),
                     replayed=response.header("Idempotent-Replayed") == "true", at=time.monotonic()))
-
-
-def is_task_handle(value) -> bool:
-    return isinstance(value, int) and TASK_HANDLE_BASE <= value < 2 * TASK_HANDLE_BASE
 
 
 @dataclass

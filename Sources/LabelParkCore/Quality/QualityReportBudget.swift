@@ -26,25 +26,14 @@ public struct QualityReportBudget: Sendable, Hashable {
         self.maxConfusionCells = maxConfusionCells
     }
 
-    /// Refuses a project whose report would exceed the budget; answers are counted as stored.
-    public func check(answerCount: Int) throws(QualityReportTooLarge) {
-        guard answerCount <= maxAnswers else {
+    /// Refuses a report once the answers read so far are more than `maxAnswers`, or hold more than
+    /// `maxAnswerBytes` of JSON; called as they stream in, so nothing past the bounds is kept.
+    public func check(answersRead: Int, bytesRead: Int) throws(QualityReportTooLarge) {
+        guard answersRead <= maxAnswers, bytesRead <= maxAnswerBytes else {
             throw QualityReportTooLarge(
                 field: nil,
                 message:
-                    "the project has \(answerCount) answers; an on-demand report reads at most \(maxAnswers) — use the export"
-            )
-        }
-    }
-
-    /// Refuses a report once the answers read so far hold more than `maxAnswerBytes` of JSON; called as they
-    /// stream in, so nothing past the bound is parsed.
-    public func check(answerBytes: Int) throws(QualityReportTooLarge) {
-        guard answerBytes <= maxAnswerBytes else {
-            throw QualityReportTooLarge(
-                field: nil,
-                message:
-                    "the project's answers exceed \(maxAnswerBytes >> 20) MB of JSON; an on-demand report reads at most that — use the export"
+                    "the project has more than \(maxAnswers) answers or \(maxAnswerBytes >> 20) MB of answer JSON, all an on-demand report reads — use the export"
             )
         }
     }
@@ -63,7 +52,7 @@ public struct QualityReportBudget: Sendable, Hashable {
                 if task.gold != nil { goldAnnotators.insert(answer.annotatorID) }
             }
         }
-        try check(answerCount: answers)
+        try check(answersRead: answers, bytesRead: 0)
         for (index, question) in schema.questions.enumerated() {
             let optionCount: Int
             switch question.kind {

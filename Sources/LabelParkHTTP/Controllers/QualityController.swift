@@ -25,19 +25,19 @@ struct QualityController {
         let principal = try context.requirePrincipal()
         let access = try await store.projectAccess(try context.pathID("id"), by: principal)
         try AccessRules.requireManagement(access, for: .seeQuality)
-        try budget.check(answerCount: try await store.progress(of: access.project.id, by: principal).annotations)
         let permit = try gate.enter()
         defer { withExtendedLifetime(permit) {} }
         let inputs = Mutex<[QualityTaskInput]>([])
-        let bytesRead = Mutex(0)
+        let read = Mutex((answers: 0, bytes: 0))
         let budget = budget
         try await store.exportTasks(of: access.project.id, by: principal, includingGold: true) { task in
             let bytes = task.annotations.reduce(task.goldJSON?.utf8.count ?? 0) { $0 + $1.resultJSON.utf8.count }
-            try budget.check(
-                answerBytes: bytesRead.withLock { total in
-                    total += bytes
-                    return total
-                })
+            let (answersRead, bytesRead) = read.withLock { read in
+                read.answers += task.annotations.count
+                read.bytes += bytes
+                return read
+            }
+            try budget.check(answersRead: answersRead, bytesRead: bytesRead)
             let gold = try task.goldJSON.map { try JSONParser().parse($0) }
             let answers = try task.annotations.map { ($0.annotatorID.rawValue, try JSONParser().parse($0.resultJSON)) }
             var answeredAt: [Int64: Timestamp] = [:]

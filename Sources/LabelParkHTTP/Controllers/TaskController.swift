@@ -103,8 +103,6 @@ struct TaskController {
             let (task, access) = try await store.task(id, by: principal)
             guard access.canManage else { throw StoreError.notFound(.task) }
             return JSONResponse.make(Rendering.task(task))
-        case .unknown:
-            throw StoreError.notFound(.task)
         }
     }
 }

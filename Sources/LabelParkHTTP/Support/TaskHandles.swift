@@ -16,8 +16,8 @@ public struct TaskHandles: Sendable {
 
     /// Handles are `handleBase + permuted id`; real ids stay below it.
     static let handleBase: Int64 = 1 << 52
-    private static let halfBits = 26
-    private static let halfMask: UInt64 = (1 << 26) - 1
+    private static let halfBits: UInt64 = 26
+    private static let halfMask: UInt64 = (1 << halfBits) - 1
 
     public init(secret: [UInt8]) {
         self.secret = secret
@@ -31,11 +31,12 @@ public struct TaskHandles: Sendable {
     /// The handle `user` sees for `task`.
     public func handle(for task: TaskID, seenBy user: UserID) -> Int64 {
         let key = personalKey(for: user)
-        var (left, right) = Self.halves(of: UInt64(task.rawValue) & (Self.halfMask << 26 | Self.halfMask))
+        // Ids are below 2^52; `halves` keeps 52 bits, so a larger or negative value cannot trap here.
+        var (left, right) = Self.halves(of: UInt64(truncatingIfNeeded: task.rawValue))
         for round in 0..<4 {
             (left, right) = (right, left ^ Self.roundValue(key: key, round: round, input: right))
         }
-        return Self.handleBase + Int64(left << 26 | right)
+        return Self.handleBase + Int64(left << Self.halfBits | right)
     }
 
     /// The real id behind a handle `user` was given; `nil` for a number that is not a handle.
@@ -46,7 +47,7 @@ public struct TaskHandles: Sendable {
         for round in (0..<4).reversed() {
             (left, right) = (right ^ Self.roundValue(key: key, round: round, input: left), left)
         }
-        return TaskID(Int64(left << 26 | right))
+        return TaskID(Int64(left << Self.halfBits | right))
     }
 
     private func personalKey(for user: UserID) -> SymmetricKey {
@@ -57,7 +58,7 @@ public struct TaskHandles: Sendable {
     }
 
     private static func halves(of value: UInt64) -> (UInt64, UInt64) {
-        ((value >> 26) & halfMask, value & halfMask)
+        ((value >> halfBits) & halfMask, value & halfMask)
     }
 
     private static func roundValue(key: SymmetricKey, round: Int, input: UInt64) -> UInt64 {
@@ -110,10 +111,7 @@ struct TaskNaming: Sendable {
     /// The real task a path names: a handle from anyone; a real id only when `manages` says the caller
     /// manages the task's project (anyone else gets the 404 of a missing task, so real ids cannot be probed).
     func resolve(_ named: TaskID) -> TaskReference {
-        if TaskHandles.isHandle(named.rawValue) {
-            return handles.taskID(fromHandle: named.rawValue, seenBy: principal.userID).map(TaskReference.handle)
-                ?? .unknown
-        }
+        if let id = handles.taskID(fromHandle: named.rawValue, seenBy: principal.userID) { return .handle(id) }
         return .realID(named)
     }
 }
@@ -124,14 +122,13 @@ enum TaskReference: Sendable, Equatable {
     case handle(TaskID)
     /// A real id: valid only from the project's managers.
     case realID(TaskID)
-    case unknown
 
     /// The task, once the caller's right to name it so is known; throws the 404 of a missing task otherwise.
     func taskID(managesProject: Bool) throws -> TaskID {
         switch self {
         case .handle(let id): return id
         case .realID(let id) where managesProject: return id
-        case .realID, .unknown: throw StoreError.notFound(.task)
+        case .realID: throw StoreError.notFound(.task)
         }
     }
 }

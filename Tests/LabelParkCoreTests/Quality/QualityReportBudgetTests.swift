@@ -48,11 +48,16 @@ struct QualityReportBudgetTests {
         #expect((try? QualityReportBudget().check(schema: choice, tasks: Self.tasks(annotators: 30, tasks: 10))) != nil)
     }
 
-    @Test("an ordinary project fits, and the answer cap is checked before anything is read")
+    @Test("an ordinary project fits, and the answer caps are checked as answers stream in")
     func ordinaryProjectFits() throws {
         let schema = Self.schema(questions: 5, options: 10) { _, options in .choice(options: options) }
         try QualityReportBudget().check(schema: schema, tasks: Self.tasks(annotators: 50, tasks: 2_000, goldEvery: 20))
-        try QualityReportBudget().check(answerCount: 1_000_000)
-        #expect(throws: QualityReportTooLarge.self) { try QualityReportBudget().check(answerCount: 1_000_001) }
+        try QualityReportBudget().check(answersRead: 1_000_000, bytesRead: 64 << 20)
+        #expect(throws: QualityReportTooLarge.self) {
+            try QualityReportBudget().check(answersRead: 1_000_001, bytesRead: 0)
+        }
+        #expect(throws: QualityReportTooLarge.self) {
+            try QualityReportBudget().check(answersRead: 1, bytesRead: (64 << 20) + 1)
+        }
     }
 }

@@ -131,7 +131,8 @@ struct SchemaDecodingTests {
             // Fields.
             RejectedSchema(#"{"fields":["text"],"questions":[\#(choice)]}"#, field: "schema.fields[0]"),
             RejectedSchema(
-                #"{"fields":[{"name":"img","type":"image"}],"questions":[\#(choice)]}"#, field: "schema.fields[0].type"),
+                #"{"fields":[{"name":"clip","type":"video"}],"questions":[\#(choice)]}"#, field: "schema.fields[0].type"
+            ),
             RejectedSchema(#"{"fields":[{"name":"t"}],"questions":[\#(choice)]}"#, field: "schema.fields[0].type"),
             RejectedSchema(
                 #"{"fields":[{"name":"t","type":"text"},{"name":"t","type":"text"}],"questions":[\#(choice)]}"#,

@@ -95,3 +95,12 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// A measured value with every digit a Double carries (so checks can compare to 1e-9); `null` when it is
+    /// missing or not finite.
+    public static func measurement(_ value: Double?) -> JSONValue {
+        guard let value, value.isFinite else { return .null }
+        return .number("\(value)")
+    }
+}

@@ -57,38 +57,7 @@ public enum AnswerAccuracy {
         question: Question, answer: JSONValue?, gold: JSONValue?, options: AccuracyOptions = AccuracyOptions()
     ) -> QuestionScore? {
         guard let gold, !gold.isNull else { return nil }
-        switch question.kind {
-        case .choice:
-            guard let goldOption = gold.stringValue else { return nil }
-            guard let option = answer?.stringValue else { return .unanswered }
-            let correct = option == goldOption
-            return QuestionScore(value: correct ? 1 : 0, detail: .choice(correct: correct))
-        case .multiChoice:
-            guard let goldOptions = optionSet(gold) else { return nil }
-            guard let answer, let options = optionSet(answer) else { return .unanswered }
-            let shared = options.intersection(goldOptions).count
-            let union = options.count + goldOptions.count - shared
-            return QuestionScore(
-                value: union == 0 ? 1 : Double(shared) / Double(union),
-                detail: .multiChoice(shared: shared, union: union))
-        case .rating:
-            guard let goldRating = gold.doubleValue else { return nil }
-            guard let rating = answer?.doubleValue else { return .unanswered }
-            let error = abs(rating - goldRating)
-            return QuestionScore(
-                value: error <= options.ratingTolerance ? 1 : 0,
-                detail: .rating(absoluteError: error, tolerance: options.ratingTolerance))
-        case .text:
-            guard let reference = gold.stringValue else { return nil }
-            guard let hypothesis = answer?.stringValue else { return .unanswered }
-            let rates = TextErrorRates(reference: reference, hypothesis: hypothesis)
-            return QuestionScore(value: 1 - min(rates.characterErrorRate, 1), detail: .text(rates))
-        case .spans:
-            guard let goldSpans = spans(gold) else { return nil }
-            guard let answer, let answerSpans = spans(answer) else { return .unanswered }
-            let accuracy = SpanAccuracy(answer: answerSpans, gold: goldSpans)
-            return QuestionScore(value: accuracy[options.spanRule].f1, detail: .spans(accuracy, rule: options.spanRule))
-        }
+        return question.kind.type.score(answer: answer, gold: gold, options: options)
     }
 
     /// Scores every question of `schema` that `gold` answers; `result` and `gold` are objects keyed by question name.
@@ -104,30 +73,6 @@ public enum AnswerAccuracy {
             scores.append(ResultScore.Entry(question: question.name, score: score))
         }
         return ResultScore(questions: scores)
-    }
-
-    private static func optionSet(_ value: JSONValue) -> Set<String>? {
-        guard let elements = value.arrayValue else { return nil }
-        var options = Set<String>()
-        for element in elements {
-            guard let option = element.stringValue else { return nil }
-            options.insert(option)
-        }
-        return options
-    }
-
-    /// The spans of a span answer; `nil` when any element is not a `{start, end, label}` object.
-    static func spans(_ value: JSONValue) -> [Span]? {
-        guard let elements = value.arrayValue else { return nil }
-        var spans: [Span] = []
-        spans.reserveCapacity(elements.count)
-        for element in elements {
-            guard let start = element["start"]?.intValue, let end = element["end"]?.intValue,
-                let label = element["label"]?.stringValue
-            else { return nil }
-            spans.append(Span(start: start, end: end, label: label))
-        }
-        return spans
     }
 }
 
@@ -171,6 +116,15 @@ extension QuestionScore {
 }
 
 extension SpanMatchScore {
+    /// The counts and ratios as a quality report shows them (``JSONValue/measurement(_:)``).
+    var measurementJSON: JSONValue {
+        .object([
+            JSONMember("precision", .measurement(precision)), JSONMember("recall", .measurement(recall)),
+            JSONMember("f1", .measurement(f1)), JSONMember("matched", .integer(matched)),
+            JSONMember("answer_count", .integer(answerCount)), JSONMember("gold_count", .integer(goldCount)),
+        ])
+    }
+
     /// The counts and ratios as a JSON object.
     public var json: JSONValue {
         .object([

@@ -58,8 +58,8 @@ public enum ProjectQuality {
     /// Answers that are missing or not one of the question's options are left out.
     public static func choiceQuestions(schema: ProjectSchema, tasks: [QualityTaskInput]) -> [ChoiceQuestionQuality] {
         schema.questions.compactMap { question in
-            guard case .choice(let options) = question.kind else { return nil }
-            return measure(question: question.name, options: options, tasks: tasks)
+            guard let choice = question.kind.as(ChoiceQuestion.self) else { return nil }
+            return measure(question: question.name, options: choice.options, tasks: tasks)
         }
     }
 

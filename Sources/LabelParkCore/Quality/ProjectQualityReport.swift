@@ -127,46 +127,20 @@ extension ProjectQuality {
             gold.add(score, by: answer.annotatorID, at: answer.answeredAt, answer: answer.value, gold: goldAnswer)
         }
 
-        var agreement = QuestionAgreement()
-        var aggregation = QuestionAggregation.none
-        var consensus: [Int64: Double?] = [:]
-        var dawidSkeneAccuracy: [Int64: Double?] = [:]
-        switch question.kind {
-        case .choice(let choices):
-            let measured = measure(question: question.name, options: choices, tasks: tasks)
-            agreement.meanPairwiseCohensKappa = measured.meanPairwiseCohensKappa
-            agreement.fleissKappa = measured.fleissKappa
-            agreement.krippendorffAlphaNominal = measured.krippendorffAlphaNominal
-            aggregation = .choice(measured.aggregated)
-            for annotator in measured.annotators {
-                consensus[annotator.userID] = annotator.consensusAgreement
-                dawidSkeneAccuracy[annotator.userID] = annotator.dawidSkeneAccuracy
-            }
-        case .multiChoice(let choices, _, _):
-            let coding = OptionCoding(options: choices)
-            agreement = QuestionAgreement.multiChoice(answers, coding: coding)
-            aggregation = .multiChoice(aggregateSelections(answers, coding: coding))
-        case .rating:
-            let table = RatingTable(
-                answers.answers.map { (unit: $0.taskID, rater: $0.annotatorID, category: $0.value.doubleValue ?? 0) })
-            agreement.krippendorffAlphaInterval = table.krippendorffAlphaInterval()
-        case .text:
-            break
-        case .spans:
-            agreement = QuestionAgreement.spans(answers)
-        }
+        let measures = question.kind.type.measure(answers, tasks: tasks, question: question.name)
 
         let annotators = answers.annotatorIDs.map { userID in
             AnnotatorQualityReport(
                 userID: userID, annotations: answers.annotationCounts[userID] ?? 0,
-                consensusAgreement: consensus[userID] ?? nil, dawidSkeneAccuracy: dawidSkeneAccuracy[userID] ?? nil,
+                consensusAgreement: measures.consensus[userID] ?? nil,
+                dawidSkeneAccuracy: measures.dawidSkeneAccuracy[userID] ?? nil,
                 gold: gold.records[userID] ?? GoldRecord(), goldByDay: gold.byDay(of: userID),
                 // Only annotators with gold answers get a matrix: K × K cells each add up over a crowd.
                 goldConfusion: gold.confusions[userID])
         }
         return QuestionQualityReport(
             question: question, annotations: answers.answers.count, tasks: answers.taskIDs.count,
-            agreement: agreement, annotators: annotators, aggregation: aggregation,
+            agreement: measures.agreement, annotators: annotators, aggregation: measures.aggregation,
             goldConfusion: gold.coding.map { coding in
                 var total = GoldConfusion(optionCount: coding.classCount)
                 for matrix in gold.confusions.values { total.add(matrix) }
@@ -174,7 +148,7 @@ extension ProjectQuality {
             })
     }
 
-    private static func aggregateSelections(_ answers: QuestionAnswers, coding: OptionCoding) -> [AggregatedSelection] {
+    static func aggregateSelections(_ answers: QuestionAnswers, coding: OptionCoding) -> [AggregatedSelection] {
         let tasks = DenseIndex(answers.taskIDs)
         let annotators = DenseIndex(answers.annotatorIDs)
         let observations = answers.answers.map { answer in
@@ -191,20 +165,20 @@ extension ProjectQuality {
 }
 
 /// One readable answer to the question being measured.
-struct ReadableAnswer {
-    var taskID: Int64
-    var annotatorID: Int64
-    var value: JSONValue
-    var answeredAt: Timestamp?
+public struct ReadableAnswer: Sendable {
+    public var taskID: Int64
+    public var annotatorID: Int64
+    public var value: JSONValue
+    public var answeredAt: Timestamp?
 }
 
 /// The readable answers and gold answers of one question, with tasks and annotators in order of first answer.
-struct QuestionAnswers {
-    var answers: [ReadableAnswer] = []
-    var gold: [Int64: JSONValue] = [:]
-    var taskIDs: [Int64] = []
-    var annotatorIDs: [Int64] = []
-    var annotationCounts: [Int64: Int] = [:]
+public struct QuestionAnswers: Sendable {
+    public var answers: [ReadableAnswer] = []
+    public var gold: [Int64: JSONValue] = [:]
+    public var taskIDs: [Int64] = []
+    public var annotatorIDs: [Int64] = []
+    public var annotationCounts: [Int64: Int] = [:]
 
     init(question: Question, tasks: [QualityTaskInput]) {
         var seenAnnotators = Set<Int64>()
@@ -228,25 +202,10 @@ struct QuestionAnswers {
     }
 
     /// Whether `value` is an answer of the question's type.
-    static func isReadable(_ value: JSONValue, for question: Question) -> Bool {
-        switch question.kind {
-        case .choice(let options):
-            guard let option = value.stringValue else { return false }
-            return options.contains(option)
-        case .multiChoice(let options, _, _):
-            guard let elements = value.arrayValue else { return false }
-            return elements.allSatisfy { element in element.stringValue.map(options.contains) ?? false }
-        case .rating:
-            return value.doubleValue != nil
-        case .text:
-            return value.stringValue != nil
-        case .spans:
-            return AnswerAccuracy.spans(value) != nil
-        }
-    }
+    static func isReadable(_ value: JSONValue, for question: Question) -> Bool { question.kind.type.isReadable(value) }
 
     /// The answers of each task, in task order; within a task, the last answer of each annotator.
-    var byTask: [[ReadableAnswer]] {
+    public var byTask: [[ReadableAnswer]] {
         var position: [Int64: Int] = [:]
         for (index, taskID) in taskIDs.enumerated() { position[taskID] = index }
         var grouped = [[ReadableAnswer]](repeating: [], count: taskIDs.count)
@@ -270,7 +229,7 @@ struct GoldTally {
     var confusions: [Int64: GoldConfusion] = [:]
 
     init(question: Question) {
-        if case .choice(let options) = question.kind { coding = OptionCoding(options: options) } else { coding = nil }
+        coding = question.kind.as(ChoiceQuestion.self).map { OptionCoding(options: $0.options) }
     }
 
     mutating func add(
@@ -319,26 +278,5 @@ extension QuestionAgreement {
         return QuestionAgreement(
             meanPairwiseJaccard: pairs == 0 ? nil : jaccardSum / Double(pairs), optionAlphaNominal: optionAlpha,
             comparedPairs: pairs)
-    }
-
-    /// Mean pairwise span F1, exact and overlap, of a span question's answers.
-    static func spans(_ answers: QuestionAnswers) -> QuestionAgreement {
-        var exactSum = 0.0
-        var overlapSum = 0.0
-        var pairs = 0
-        for task in answers.byTask {
-            let spans = task.map { AnswerAccuracy.spans($0.value) ?? [] }
-            for first in spans.indices {
-                for second in spans.indices where second > first {
-                    let accuracy = SpanAccuracy(answer: spans[first], gold: spans[second])
-                    exactSum += accuracy.exact.f1
-                    overlapSum += accuracy.overlap.f1
-                    pairs += 1
-                }
-            }
-        }
-        return QuestionAgreement(
-            meanPairwiseSpanF1Exact: pairs == 0 ? nil : exactSum / Double(pairs),
-            meanPairwiseSpanF1Overlap: pairs == 0 ? nil : overlapSum / Double(pairs), comparedPairs: pairs)
     }
 }

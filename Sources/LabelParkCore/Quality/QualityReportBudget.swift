@@ -54,11 +54,7 @@ public struct QualityReportBudget: Sendable, Hashable {
         }
         try check(answersRead: answers, bytesRead: 0)
         for (index, question) in schema.questions.enumerated() {
-            let optionCount: Int
-            switch question.kind {
-            case .choice(let options), .multiChoice(let options, _, _): optionCount = options.count
-            default: continue
-            }
+            guard let optionCount = question.kind.optionCoding?.classCount else { continue }
             let squared = Self.product(optionCount, optionCount)
             let model = Self.sum([
                 Self.product(3 * annotators.count, squared), Self.product(answeredTasks, optionCount),

@@ -152,10 +152,8 @@ public struct OptionCoding: Sendable, Hashable {
 
     /// The coding of a choice or multi-choice question's options; `nil` for other kinds of question.
     public init?(question: Question) {
-        switch question.kind {
-        case .choice(let options), .multiChoice(let options, _, _): self.init(options: options)
-        default: return nil
-        }
+        guard let coding = question.kind.optionCoding else { return nil }
+        self = coding
     }
 
     /// K, the number of classes.

@@ -26,9 +26,10 @@ public struct Field: Sendable, Hashable {
     }
 }
 
-/// The data types a field can show. Schema v1 has text; images, audio and the rest come later.
+/// The data types a field can show: text, and images referenced by `asset:ID` (see ``MediaReference``).
 public enum FieldKind: String, Sendable, Hashable, CaseIterable {
     case text
+    case image
 }
 
 /// How spans of one question may overlap each other.
@@ -49,35 +50,13 @@ public struct Question: Sendable, Hashable {
     /// The prompt shown to the annotator; defaults to the name.
     public var label: String?
 
+    /// The keys every question may carry, whatever its kind.
+    static let commonKeys = ["name", "type", "required", "label"]
+
     public init(name: String, kind: QuestionKind, required: Bool = false, label: String? = nil) {
         self.name = name
         self.kind = kind
         self.required = required
         self.label = label
-    }
-}
-
-/// The answer types of schema v1.
-public enum QuestionKind: Sendable, Hashable {
-    /// Exactly one of `options`.
-    case choice(options: [String])
-    /// A subset of `options`, with an optional minimum and maximum count.
-    case multiChoice(options: [String], minCount: Int?, maxCount: Int?)
-    /// An integer from `min` to `max` inclusive.
-    case rating(min: Int, max: Int)
-    /// Free text up to `maxLength` characters.
-    case text(maxLength: Int)
-    /// Labelled character ranges (Unicode scalar offsets, end exclusive) of the text field `field`.
-    case spans(field: String, labels: [String], overlap: SpanOverlap)
-
-    /// The contract's name for the type, as written in a schema's `type`.
-    public var typeName: String {
-        switch self {
-        case .choice: "choice"
-        case .multiChoice: "multi_choice"
-        case .rating: "rating"
-        case .text: "text"
-        case .spans: "spans"
-        }
     }
 }

@@ -18,7 +18,7 @@ extension ProjectSchema {
         guard let members = json.objectValue else {
             throw ValidationError(field: path, message: "must be an object with \"fields\" and \"questions\"")
         }
-        try rejectUnknownKeys(members, allowed: ["fields", "questions"], path: path)
+        try SchemaJSON.rejectUnknownKeys(members, allowed: ["fields", "questions"], path: path)
         guard let fieldsJSON = json["fields"]?.arrayValue else {
             throw ValidationError(field: "\(path).fields", message: "must be an array")
         }
@@ -53,14 +53,7 @@ extension ProjectSchema {
                 throw ValidationError(
                     field: "\(questionPath).name", message: "duplicate question name \"\(question.name)\"")
             }
-            if case .spans(let fieldName, _, _) = question.kind {
-                guard let target = fields.first(where: { $0.name == fieldName }) else {
-                    throw ValidationError(field: "\(questionPath).field", message: "no field named \"\(fieldName)\"")
-                }
-                guard target.kind == .text else {
-                    throw ValidationError(field: "\(questionPath).field", message: "spans need a text field")
-                }
-            }
+            try question.kind.type.check(fields: fields, path: questionPath)
             questions.append(question)
         }
         self.init(fields: fields, questions: questions)
@@ -78,7 +71,7 @@ extension ProjectSchema {
 extension Field {
     init(json: JSONValue, path: String) throws(ValidationError) {
         guard let members = json.objectValue else { throw ValidationError(field: path, message: "must be an object") }
-        try rejectUnknownKeys(members, allowed: ["name", "type", "label"], path: path)
+        try SchemaJSON.rejectUnknownKeys(members, allowed: ["name", "type", "label"], path: path)
         let name = try decodeName(json["name"], path: "\(path).name")
         guard let typeName = json["type"]?.stringValue else {
             throw ValidationError(field: "\(path).type", message: "must be a string")
@@ -105,54 +98,7 @@ extension Question {
         guard let typeName = json["type"]?.stringValue else {
             throw ValidationError(field: "\(path).type", message: "must be a string")
         }
-        let common = ["name", "type", "required", "label"]
-        let kind: QuestionKind
-        switch typeName {
-        case "choice":
-            try rejectUnknownKeys(json.objectValue!, allowed: common + ["options"], path: path)
-            kind = .choice(options: try decodeOptions(json["options"], path: "\(path).options"))
-        case "multi_choice":
-            try rejectUnknownKeys(json.objectValue!, allowed: common + ["options", "min", "max"], path: path)
-            let options = try decodeOptions(json["options"], path: "\(path).options")
-            let minCount = try decodeOptionalInt(json["min"], path: "\(path).min", range: 0...options.count)
-            let maxCount = try decodeOptionalInt(json["max"], path: "\(path).max", range: 1...options.count)
-            if let minCount, let maxCount, minCount > maxCount {
-                throw ValidationError(field: "\(path).min", message: "must not exceed max")
-            }
-            kind = .multiChoice(options: options, minCount: minCount, maxCount: maxCount)
-        case "rating":
-            try rejectUnknownKeys(json.objectValue!, allowed: common + ["min", "max"], path: path)
-            let low = try decodeOptionalInt(json["min"], path: "\(path).min", range: -1_000_000...1_000_000) ?? 1
-            let high = try decodeOptionalInt(json["max"], path: "\(path).max", range: -1_000_000...1_000_000) ?? 5
-            guard low < high else { throw ValidationError(field: "\(path).max", message: "must be greater than min") }
-            guard high - low <= 1_000 else {
-                throw ValidationError(field: "\(path).max", message: "a rating spans at most 1000 steps")
-            }
-            kind = .rating(min: low, max: high)
-        case "text":
-            try rejectUnknownKeys(json.objectValue!, allowed: common + ["max_length"], path: path)
-            let maxLength = try decodeOptionalInt(
-                json["max_length"], path: "\(path).max_length", range: 1...SchemaLimits.maxTextLength)
-            kind = .text(maxLength: maxLength ?? SchemaLimits.defaultTextLength)
-        case "spans":
-            try rejectUnknownKeys(json.objectValue!, allowed: common + ["field", "labels", "overlap"], path: path)
-            guard let field = json["field"]?.stringValue else {
-                throw ValidationError(field: "\(path).field", message: "must name the text field the spans mark")
-            }
-            let labels = try decodeOptions(json["labels"], path: "\(path).labels")
-            var overlap = SpanOverlap.none
-            if let overlapJSON = json["overlap"] {
-                guard let text = overlapJSON.stringValue, let value = SpanOverlap(rawValue: text) else {
-                    throw ValidationError(field: "\(path).overlap", message: "must be \"none\", \"nested\" or \"any\"")
-                }
-                overlap = value
-            }
-            kind = .spans(field: field, labels: labels, overlap: overlap)
-        default:
-            throw ValidationError(
-                field: "\(path).type",
-                message: "unknown question type \"\(typeName)\" (known: choice, multi_choice, rating, text, spans)")
-        }
+        let kind = try QuestionKind.decode(typeName: typeName, question: json, path: path)
         var required = false
         if let requiredJSON = json["required"] {
             guard let value = requiredJSON.boolValue else {
@@ -166,32 +112,54 @@ extension Question {
 
     var json: JSONValue {
         var members = [JSONMember("name", .string(name)), JSONMember("type", .string(kind.typeName))]
-        switch kind {
-        case .choice(let options):
-            members.append(JSONMember("options", .array(options.map(JSONValue.string))))
-        case .multiChoice(let options, let minCount, let maxCount):
-            members.append(JSONMember("options", .array(options.map(JSONValue.string))))
-            if let minCount { members.append(JSONMember("min", .integer(minCount))) }
-            if let maxCount { members.append(JSONMember("max", .integer(maxCount))) }
-        case .rating(let low, let high):
-            members.append(JSONMember("min", .integer(low)))
-            members.append(JSONMember("max", .integer(high)))
-        case .text(let maxLength):
-            members.append(JSONMember("max_length", .integer(maxLength)))
-        case .spans(let field, let labels, let overlap):
-            members.append(JSONMember("field", .string(field)))
-            members.append(JSONMember("labels", .array(labels.map(JSONValue.string))))
-            members.append(JSONMember("overlap", .string(overlap.rawValue)))
-        }
+        members += kind.type.schemaMembers
         if required { members.append(JSONMember("required", .bool(true))) }
         if let label { members.append(JSONMember("label", .string(label))) }
         return .object(members)
     }
 }
 
-private func rejectUnknownKeys(_ members: [JSONMember], allowed: [String], path: String) throws(ValidationError) {
-    for member in members where !allowed.contains(member.key) {
-        throw ValidationError(field: "\(path).\(member.key)", message: "unknown key")
+/// Decoding helpers the question kinds share, so every kind words the same mistake the same way.
+enum SchemaJSON {
+    static func rejectUnknownKeys(_ members: [JSONMember], allowed: [String], path: String) throws(ValidationError) {
+        for member in members where !allowed.contains(member.key) {
+            throw ValidationError(field: "\(path).\(member.key)", message: "unknown key")
+        }
+    }
+
+    /// A non-empty list of distinct, non-empty strings (options, labels).
+    static func options(_ json: JSONValue?, path: String) throws(ValidationError) -> [String] {
+        guard let array = json?.arrayValue, !array.isEmpty else {
+            throw ValidationError(field: path, message: "must be a non-empty array of strings")
+        }
+        guard array.count <= SchemaLimits.maxOptions else {
+            throw ValidationError(field: path, message: "at most \(SchemaLimits.maxOptions) entries")
+        }
+        var options: [String] = []
+        var seen = Set<String>()
+        for (index, element) in array.enumerated() {
+            guard let option = element.stringValue, !option.isEmpty, option.count <= SchemaLimits.maxOptionLength
+            else {
+                throw ValidationError(
+                    field: "\(path)[\(index)]",
+                    message: "must be a non-empty string of at most \(SchemaLimits.maxOptionLength) characters")
+            }
+            guard seen.insert(option).inserted else {
+                throw ValidationError(field: "\(path)[\(index)]", message: "duplicate entry \"\(option)\"")
+            }
+            options.append(option)
+        }
+        return options
+    }
+
+    /// An integer within `range`, or `nil` when the key is absent.
+    static func optionalInt(_ json: JSONValue?, path: String, range: ClosedRange<Int>) throws(ValidationError) -> Int? {
+        guard let json else { return nil }
+        guard let value = json.intValue, range.contains(value) else {
+            throw ValidationError(
+                field: path, message: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
     }
 }
 
@@ -219,38 +187,4 @@ private func decodeLabel(_ json: JSONValue?, path: String) throws(ValidationErro
         throw ValidationError(field: path, message: "must be a string of at most 500 characters")
     }
     return label
-}
-
-private func decodeOptions(_ json: JSONValue?, path: String) throws(ValidationError) -> [String] {
-    guard let array = json?.arrayValue, !array.isEmpty else {
-        throw ValidationError(field: path, message: "must be a non-empty array of strings")
-    }
-    guard array.count <= SchemaLimits.maxOptions else {
-        throw ValidationError(field: path, message: "at most \(SchemaLimits.maxOptions) entries")
-    }
-    var options: [String] = []
-    var seen = Set<String>()
-    for (index, element) in array.enumerated() {
-        guard let option = element.stringValue, !option.isEmpty, option.count <= SchemaLimits.maxOptionLength else {
-            throw ValidationError(
-                field: "\(path)[\(index)]",
-                message: "must be a non-empty string of at most \(SchemaLimits.maxOptionLength) characters")
-        }
-        guard seen.insert(option).inserted else {
-            throw ValidationError(field: "\(path)[\(index)]", message: "duplicate entry \"\(option)\"")
-        }
-        options.append(option)
-    }
-    return options
-}
-
-private func decodeOptionalInt(
-    _ json: JSONValue?, path: String, range: ClosedRange<Int>
-) throws(ValidationError) -> Int? {
-    guard let json else { return nil }
-    guard let value = json.intValue, range.contains(value) else {
-        throw ValidationError(
-            field: path, message: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
-    }
-    return value
 }

@@ -106,13 +106,10 @@ struct AggregatedAnswerReader: Sendable {
 
     init(schema: ProjectSchema) {
         questions = schema.questions.compactMap { question in
-            switch question.kind {
-            case .choice(let options):
-                return .choice(name: question.name, coding: OptionCoding(options: options))
-            case .multiChoice(let options, _, _):
-                return .multiChoice(name: question.name, coding: OptionCoding(options: options))
-            default:
-                return nil
+            switch question.kind.type.optionAnswers {
+            case .one(let coding): .choice(name: question.name, coding: coding)
+            case .anyOf(let coding): .multiChoice(name: question.name, coding: coding)
+            case nil: nil
             }
         }
     }

@@ -101,7 +101,7 @@ struct QualityController {
         members += [
             JSONMember("annotations", .integer(Int64(question.annotations))),
             JSONMember("tasks", .integer(Int64(question.tasks))),
-            JSONMember("agreement", render(question.agreement, of: question.question.kind, options: options ?? [])),
+            JSONMember("agreement", render(question.agreement, of: question.question.kind)),
             JSONMember(
                 "annotators", .array(question.annotators.map { render($0, of: question.question.kind) })),
         ]
@@ -120,40 +120,13 @@ struct QualityController {
         return .object(members)
     }
 
-    private static func render(_ agreement: QuestionAgreement, of kind: QuestionKind, options: [String]) -> JSONValue {
+    private static func render(_ agreement: QuestionAgreement, of kind: QuestionKind) -> JSONValue {
         var members = [
             JSONMember("mean_pairwise_cohen_kappa", number(agreement.meanPairwiseCohensKappa)),
             JSONMember("fleiss_kappa", number(agreement.fleissKappa)),
             JSONMember("krippendorff_alpha_nominal", number(agreement.krippendorffAlphaNominal)),
         ]
-        switch kind {
-        case .choice, .text:
-            break
-        case .rating:
-            members.append(JSONMember("krippendorff_alpha_interval", number(agreement.krippendorffAlphaInterval)))
-        case .multiChoice:
-            members.append(JSONMember("mean_pairwise_jaccard", number(agreement.meanPairwiseJaccard)))
-            members.append(JSONMember("compared_pairs", .integer(Int64(agreement.comparedPairs))))
-            members.append(
-                JSONMember(
-                    "options",
-                    .array(
-                        zip(options, agreement.optionAlphaNominal).map { option, alpha in
-                            .object([
-                                JSONMember("option", .string(option)),
-                                JSONMember("krippendorff_alpha_nominal", number(alpha)),
-                            ])
-                        })))
-        case .spans:
-            members.append(
-                JSONMember(
-                    "mean_pairwise_span_f1",
-                    .object([
-                        JSONMember("exact", number(agreement.meanPairwiseSpanF1Exact)),
-                        JSONMember("overlap", number(agreement.meanPairwiseSpanF1Overlap)),
-                    ])))
-            members.append(JSONMember("compared_pairs", .integer(Int64(agreement.comparedPairs))))
-        }
+        members += kind.type.agreementMembers(agreement)
         return .object(members)
     }
 
@@ -186,37 +159,8 @@ struct QualityController {
             JSONMember("scored", .integer(Int64(gold.scored))),
             JSONMember("accuracy", number(gold.accuracy)),
         ]
-        switch kind {
-        case .choice:
-            break
-        case .multiChoice:
-            members.append(JSONMember("mean_jaccard", number(gold.accuracy)))
-        case .rating:
-            members.append(JSONMember("mean_absolute_error", number(gold.meanAbsoluteError)))
-        case .text:
-            members += [
-                JSONMember("cer", number(gold.characterErrorRate)),
-                JSONMember("wer", number(gold.wordErrorRate)),
-                JSONMember("character_edits", .integer(Int64(gold.textErrors.characterEdits))),
-                JSONMember("reference_characters", .integer(Int64(gold.textErrors.referenceCharacterCount))),
-                JSONMember("word_edits", .integer(Int64(gold.textErrors.wordEdits))),
-                JSONMember("reference_words", .integer(Int64(gold.textErrors.referenceWordCount))),
-            ]
-        case .spans:
-            let scores = gold.spanScores
-            members.append(JSONMember("exact", scores.map { render($0.exact) } ?? .null))
-            members.append(JSONMember("overlap", scores.map { render($0.overlap) } ?? .null))
-        }
+        members += kind.type.goldMembers(gold)
         return .object(members)
-    }
-
-    private static func render(_ score: SpanMatchScore) -> JSONValue {
-        .object([
-            JSONMember("precision", number(score.precision)), JSONMember("recall", number(score.recall)),
-            JSONMember("f1", number(score.f1)), JSONMember("matched", .integer(Int64(score.matched))),
-            JSONMember("answer_count", .integer(Int64(score.answerCount))),
-            JSONMember("gold_count", .integer(Int64(score.goldCount))),
-        ])
     }
 
     private static func render(_ answer: AggregatedAnswer) -> JSONValue {
@@ -257,9 +201,5 @@ struct QualityController {
         .array(confusion.rows.map { row in .array(row.map { .integer(Int64($0)) }) })
     }
 
-    /// A finite number as JSON with every digit a Double carries (so checks can compare to 1e-9), else null.
-    private static func number(_ value: Double?) -> JSONValue {
-        guard let value, value.isFinite else { return .null }
-        return .number("\(value)")
-    }
+    private static func number(_ value: Double?) -> JSONValue { .measurement(value) }
 }

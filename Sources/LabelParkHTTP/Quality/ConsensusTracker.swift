@@ -68,7 +68,7 @@ struct ProjectConsensus: Sendable {
     init(schema: ProjectSchema) {
         self.schema = schema
         questions = schema.questions.compactMap { question in
-            guard let coding = OptionCoding(question: question), case .choice = question.kind,
+            guard case .one(let coding) = question.kind.type.optionAnswers,
                 let model = try? DawidSkeneModel(classCount: coding.classCount)
             else { return nil }
             return QuestionConsensus(name: question.name, coding: coding, model: model)

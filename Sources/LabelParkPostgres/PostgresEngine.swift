@@ -16,8 +16,8 @@ public struct PostgresEngine: Sendable {
     let logger: Logger
 
     public init(
-        url: PostgresDatabaseURL, clock: any WallClock = SystemClock(), maximumConnections: Int = 20,
-        logger: Logger = Logger(label: "labelpark.postgres")
+        url: PostgresDatabaseURL, clock: any WallClock = SystemClock(), draws: RandomDraws = .system,
+        maximumConnections: Int = 20, logger: Logger = Logger(label: "labelpark.postgres")
     ) throws {
         var configuration = try url.clientConfiguration()
         configuration.options.maximumConnections = maximumConnections
@@ -28,7 +28,7 @@ public struct PostgresEngine: Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.url = url
         self.client = client
-        self.store = PostgresParkStore(client: client, clock: clock, logger: logger)
+        self.store = PostgresParkStore(client: client, clock: clock, draws: draws, logger: logger)
         self.maintenance = PostgresMaintenance(client: client, clock: clock, logger: logger)
         self.logger = logger
     }

@@ -27,7 +27,8 @@ extension PostgresParkStore {
             guard
                 let row = try await connection.first(
                     Self.claimGoldSQL(
-                        project: project, annotator: annotator, token: token, now: now, expiresAt: expiresAt),
+                        project: project, annotator: annotator, token: token, now: now, expiresAt: expiresAt,
+                        pivotDraw: draws.next()),
                     logger: logger)
             else { return nil }
             let (id, projectID, data, priority, createdAt) = try row.decode(
@@ -45,14 +46,15 @@ extension PostgresParkStore {
     /// Picks beyond the first when the annotator's parallel claims keep taking the gold task picked.
     static let goldPickAttempts = 3
 
-    /// Picks the first gold task at or after a random pivot id (else the first before it) that the annotator
+    /// Picks the first gold task at or after a pivot id (`pivotDraw` of the highest gold id) (else the first before it) that the annotator
     /// has neither had, answered nor skipped, leases it in a new gold slot and logs the lease — one round
     /// trip. No row: no such gold task, or no open slot left that the annotator could take. A row of nulls:
     /// the pick's gold slot already existed (a parallel claim of the same annotator took it).
     ///
     /// The pick walks the partial index `task_gold`, which holds only gold tasks; a test reads the plan.
     static func claimGoldSQL(
-        project: Int64, annotator: Int64, token: LeaseToken, now: Timestamp, expiresAt: Timestamp
+        project: Int64, annotator: Int64, token: LeaseToken, now: Timestamp, expiresAt: Timestamp,
+        pivotDraw: Double
     ) -> PostgresQuery {
         """
         WITH work_left AS MATERIALIZED (
@@ -70,7 +72,7 @@ extension PostgresParkStore {
                     ORDER BY s.priority DESC, s.slot_index, s.task_id
                     LIMIT 1) IS NOT NULL AS has_work),
         bound AS MATERIALIZED (
-            SELECT floor(random() * (max(id) + 1))::bigint AS pivot FROM task
+            SELECT floor(\(pivotDraw)::float8 * (max(id) + 1))::bigint AS pivot FROM task
             WHERE project_id = \(project)::bigint AND gold IS NOT NULL AND (SELECT has_work FROM work_left)),
         pick AS MATERIALIZED (
             SELECT c.id FROM (

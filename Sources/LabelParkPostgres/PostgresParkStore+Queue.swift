@@ -28,7 +28,7 @@ extension PostgresParkStore {
             if exhaustedAt == generation { return nil }
 
             let expiresAt = now.adding(seconds: access.project.leaseSeconds)
-            if GoldMixing.servesGold(goldReceived: goldReceived, policy: quality, draw: Double.random(in: 0..<1)),
+            if GoldMixing.servesGold(goldReceived: goldReceived, policy: quality, draw: draws.next()),
                 let gold = try await self.claimGoldTask(
                     for: annotator, in: projectID, now: now, expiresAt: expiresAt, on: connection)
             {
@@ -290,7 +290,7 @@ extension PostgresParkStore {
                     Self.storeSubmissionSQL(
                         submission, slotIndex: lease!.slotIndex, projectID: projectID!, annotator: annotator,
                         tryFill: decision == .fillSlot,
-                        enqueueReview: gold == nil && project.quality.review.selects(draw: Double.random(in: 0..<1)),
+                        enqueueReview: gold == nil && project.quality.review.selects(draw: draws.next()),
                         now: now),
                     logger: self.logger)
             }

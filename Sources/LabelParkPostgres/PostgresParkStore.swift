@@ -16,6 +16,7 @@ public final class PostgresParkStore: ParkStore {
     let client: PostgresClient
     let clock: any WallClock
     let tokens: TokenMinter
+    let draws: RandomDraws
     let logger: Logger
     /// Projects by id for a few seconds (settings changes elsewhere arrive within that time).
     let projectCache = ProjectCache()
@@ -23,11 +24,13 @@ public final class PostgresParkStore: ParkStore {
     /// A store on a running client whose database has been migrated (`PostgresMigrator`).
     public init(
         client: PostgresClient, clock: any WallClock = SystemClock(), tokens: TokenMinter = .secure,
+        draws: RandomDraws = .system,
         logger: Logger = Logger(label: "labelpark.postgres")
     ) {
         self.client = client
         self.clock = clock
         self.tokens = tokens
+        self.draws = draws
         self.logger = logger
     }
 

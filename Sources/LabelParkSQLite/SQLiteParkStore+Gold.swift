@@ -34,7 +34,7 @@ extension SQLiteParkStore {
                         """,
                     arguments: [project, annotator, policy.goldAtStart]) ?? 0
         }
-        return GoldMixing.servesGold(goldReceived: received, policy: policy, draw: Double.random(in: 0..<1))
+        return GoldMixing.servesGold(goldReceived: received, policy: policy, draw: draws.next())
     }
 
     /// Leases a gold task the annotator has not had, starting from a random point of the project's gold
@@ -56,7 +56,7 @@ extension SQLiteParkStore {
                     "SELECT max(id) FROM task INDEXED BY task_gold WHERE project_id = ? AND gold IS NOT NULL AND id < ?",
                 arguments: [project, bound])
         else { return nil }
-        let pivot = Int64.random(in: 0...highest)
+        let pivot = draws.integer(upTo: highest)
         guard
             let taskID = try Int64.fetchOneCached(
                 db, sql: Self.nextGoldTaskSQL(from: ">="), arguments: [project, annotator, pivot, bound])

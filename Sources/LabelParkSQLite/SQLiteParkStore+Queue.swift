@@ -314,7 +314,7 @@ extension SQLiteParkStore {
             let project = try self.cachedProject(ProjectID(projectID), in: db)!
             if let gold = taskRow["gold"] as String? {
                 try self.recordGoldAnswer(annotation, gold: gold, project: project, at: now, db: db)
-            } else if project.quality.review.selects(draw: Double.random(in: 0..<1)) {
+            } else if project.quality.review.selects(draw: self.draws.next()) {
                 try Self.enqueueReview(of: annotation.id, in: projectID, inspection: nil, at: now, db: db)
             }
             return SubmissionReceipt(annotation: annotation, isReplay: false)

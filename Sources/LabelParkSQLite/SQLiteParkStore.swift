@@ -14,6 +14,7 @@ public final class SQLiteParkStore: ParkStore {
     let batcher: WriteBatcher
     let clock: any WallClock
     let tokens: TokenMinter
+    let draws: RandomDraws
     let logger: Logger
     /// Projects by id for a few seconds (settings changes elsewhere arrive within that time).
     let projectCache = ProjectCache()
@@ -23,7 +24,7 @@ public final class SQLiteParkStore: ParkStore {
     /// - Throws: `SQLiteStoreError.durability` when SQLite does not confirm `synchronous=FULL`,
     ///   because a 2xx on a submission must mean the submission survives power loss.
     public init(
-        path: String, clock: any WallClock = SystemClock(), tokens: TokenMinter = .secure,
+        path: String, clock: any WallClock = SystemClock(), tokens: TokenMinter = .secure, draws: RandomDraws = .system,
         logger: Logger = Logger(label: "labelpark.sqlite")
     ) throws {
         var configuration = Configuration()
@@ -46,6 +47,7 @@ public final class SQLiteParkStore: ParkStore {
         self.batcher = WriteBatcher(pool: pool)
         self.clock = clock
         self.tokens = tokens
+        self.draws = draws
         self.logger = logger
     }
 

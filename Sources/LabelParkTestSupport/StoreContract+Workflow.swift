@@ -8,6 +8,7 @@ extension StoreContract {
     static let workflowChecks: [(name: String, run: @Sendable (StoreFactory) async throws -> Void)] = [
         ("gold tasks have no slots and reach every annotator", goldMixing),
         ("gold at start comes first, then the gold rate", goldAtStart),
+        ("gold rates and review samples between 0 and 1 follow the store's draws", injectedDraws),
         ("low gold accuracy pauses an annotator until reinstated", autoPause),
         ("reject sends work back for rework, then accept", reviewRework),
         ("a fix becomes a new revision; reviewers never review their own work", reviewFix),
@@ -77,6 +78,31 @@ extension StoreContract {
         #expect(exported.filter { $0.dataJSON.contains("gold") }.allSatisfy { $0.annotations.count == 1 })
         let after = try await store.progress(of: project.id, by: park.managerA)
         #expect(after.submittedSlots == 3 && after.completedTasks == 3 && after.annotations == 5)
+    }
+
+    /// A gold rate of 0.5 and a review sample of 50 %: draws of 0.3 serve gold and sample every submission,
+    /// draws of 0.7 do neither.
+    public static func injectedDraws(_ makeStore: StoreFactory) async throws {
+        for draw in [0.3, 0.7] {
+            let store = try await makeStore(ManualClock(), draws: RandomDraws { draw })
+            let park = try await ParkFixture.make(in: store)
+            let gold = try await qualityProject(park, work: 3, gold: 2, quality: QualityPolicy(goldRate: 0.5))
+            let worker = try await park.makeAnnotators(1)[0]
+            let served = try await answerAll(store, gold.id, by: worker).map { $0.task.dataJSON.contains("gold") }
+            #expect(
+                served == (draw < 0.5 ? [true, true, false, false, false] : [false, false, false]), "draw \(draw)")
+
+            let sampled = try await qualityProject(
+                park, work: 4, gold: 0, quality: QualityPolicy(review: .sample(percent: 50)))
+            try await answerAll(store, sampled.id, by: worker)
+            let reviewer = try await reviewer(park)
+            var reviewed = 0
+            while let review = try await store.claimNextReview(in: sampled.id, inspection: nil, by: reviewer) {
+                _ = try await store.decideReview(review.token, decision: .accept, by: reviewer)
+                reviewed += 1
+            }
+            #expect(reviewed == (draw < 0.5 ? 4 : 0), "draw \(draw)")
+        }
     }
 
     public static func goldAtStart(_ makeStore: StoreFactory) async throws {
@@ -376,4 +402,3 @@ extension StoreContract {
         }
     }
 }
-

@@ -4,8 +4,21 @@ import LabelParkStore
 import Synchronization
 import Testing
 
-/// Makes a fresh, empty store of one engine, on the clock given.
-public typealias StoreFactory = @Sendable (_ clock: any WallClock) async throws -> any ParkStore
+/// Makes a fresh, empty store of one engine, on the clock and with the chance draws given.
+public struct StoreFactory: Sendable {
+    private let make: @Sendable (_ clock: any WallClock, _ draws: RandomDraws) async throws -> any ParkStore
+
+    public init(
+        _ make: @escaping @Sendable (_ clock: any WallClock, _ draws: RandomDraws) async throws -> any ParkStore
+    ) {
+        self.make = make
+    }
+
+    /// A new store; draws are the system's unless a check scripts them.
+    public func callAsFunction(_ clock: any WallClock, draws: RandomDraws = .system) async throws -> any ParkStore {
+        try await make(clock, draws)
+    }
+}
 
 /// The behaviour every storage engine must show: DESIGN.md's invariants, written once and run on each
 /// engine's real database by that engine's test target.

@@ -69,7 +69,7 @@ struct PostgresQueryPlanTests {
             PostgresParkStore.claimGoldSQL(
                 project: project.rawValue, annotator: annotator.rawValue,
                 token: LeaseToken(rawValue: String(repeating: "g", count: 32)), now: Timestamp(rawValue: 0),
-                expiresAt: Timestamp(rawValue: 1))
+                expiresAt: Timestamp(rawValue: 1), pivotDraw: 0.5)
         }
         // 100 gold tasks among 20,100: the pivot's maximum and both picks read task_gold.
         #expect(plan.contains("task_gold"), "\(plan)")

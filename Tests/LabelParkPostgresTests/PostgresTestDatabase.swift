@@ -39,12 +39,12 @@ enum PostgresTestDatabase {
         maximumConnections: Int = 16, _ body: (StoreFactory) async throws -> Void
     ) async throws {
         let opened = Mutex<[(database: PostgresEngine, runner: Task<Void, Never>)]>([])
-        let factory: StoreFactory = { clock in
+        let factory = StoreFactory { clock, draws in
             var url = try Optional.require(PostgresTestDatabase.url)
             url.schema = uniqueSchema()
             let logger = Logger(label: "labelpark.postgres.test")
             let database = try PostgresEngine(
-                url: url, clock: clock, maximumConnections: maximumConnections, logger: logger)
+                url: url, clock: clock, draws: draws, maximumConnections: maximumConnections, logger: logger)
             // Tests only: the client runs for the test's lifetime and is cancelled below.
             let runner = Task { await database.client.run() }
             opened.withLock { $0.append((database, runner)) }

@@ -13,9 +13,10 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let counter = Counter()
-        try await check.run { clock in
-            try SQLiteParkStore(path: directory.path("park-\(counter.next()).sqlite"), clock: clock)
-        }
+        try await check.run(
+            StoreFactory { clock, draws in
+                try SQLiteParkStore(path: directory.path("park-\(counter.next()).sqlite"), clock: clock, draws: draws)
+            })
     }
 }
 

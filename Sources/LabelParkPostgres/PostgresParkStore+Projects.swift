@@ -80,21 +80,19 @@ extension PostgresParkStore {
     func projectAccess(
         _ id: ProjectID, by principal: Principal, on connection: PostgresConnection
     ) async throws -> ProjectAccess {
-        guard let project = try await cachedProject(id, on: connection) else { throw StoreError.notFound(.project) }
-        if let role = principal.role(in: project.organizationID) {
-            return ProjectAccess(project: project, role: role, isOwner: true)
+        let project = try await cachedProject(id, on: connection)
+        switch try AccessRules.reach(project, by: principal) {
+        case .owner(let access):
+            return access
+        case .throughGrant(let organizations):
+            let granted = try await connection.first(
+                """
+                SELECT organization_id FROM project_grant
+                WHERE project_id = \(id.rawValue) AND organization_id = ANY(\(organizations)) LIMIT 1
+                """, logger: logger)?.decode(Int64.self)
+            guard let project else { throw StoreError.notFound(.project) }
+            return try AccessRules.grantedAccess(to: project, grantedTo: granted, by: principal)
         }
-        let ids = principal.organizationIDs.map(\.rawValue)
-        guard !ids.isEmpty else { throw StoreError.notFound(.project) }
-        let granted = try await connection.first(
-            """
-            SELECT organization_id FROM project_grant
-            WHERE project_id = \(id.rawValue) AND organization_id = ANY(\(ids)) LIMIT 1
-            """, logger: logger)?.decode(Int64.self)
-        guard let granted, let role = principal.role(in: OrganizationID(granted)) else {
-            throw StoreError.notFound(.project)
-        }
-        return ProjectAccess(project: project, role: role, isOwner: false)
     }
 
     /// The project from the cache, or read and cached; `nil` if it does not exist.

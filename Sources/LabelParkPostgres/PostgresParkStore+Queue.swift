@@ -179,12 +179,8 @@ extension PostgresParkStore {
         try await transaction { connection in
             let now = self.clock.now()
             let found = try await self.lockedLeaseRecord(token, on: connection)
-            switch LeaseRules.renewal(of: found?.0, by: principal.userID, at: now) {
-            case .rejectUnknownLease: throw StoreError.notFound(.lease)
-            case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
-            case .proceed: break
-            }
-            let (lease, projectID) = found!
+            let lease = try LeaseRules.leaseToRenew(found?.0, by: principal.userID, at: now)
+            guard let projectID = found?.1 else { throw StoreError.notFound(.lease) }
             let leaseSeconds = try await connection.first(
                 "SELECT lease_seconds FROM project WHERE id = \(projectID)", logger: self.logger)!.decode(Int.self)
             let expiresAt = now.adding(seconds: leaseSeconds)
@@ -210,12 +206,8 @@ extension PostgresParkStore {
     public func releaseLease(_ token: LeaseToken, by principal: Principal, skipping: Bool) async throws {
         try await transaction { connection in
             let found = try await self.lockedLeaseRecord(token, on: connection)
-            switch LeaseRules.release(of: found?.0, by: principal.userID) {
-            case .rejectUnknownLease: throw StoreError.notFound(.lease)
-            case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
-            case .proceed: break
-            }
-            let (lease, projectID) = found!
+            let lease = try LeaseRules.leaseToRelease(found?.0, by: principal.userID)
+            guard let projectID = found?.1 else { throw StoreError.notFound(.lease) }
             if lease.isGold {
                 // A gold task released unanswered may come back to the same annotator later, like any task.
                 try await connection.run(
@@ -255,7 +247,7 @@ extension PostgresParkStore {
         try await autocommit { connection in
             let now = self.clock.now()
             let annotator = principal.userID.rawValue
-            let (lease, projectID, gold, previous) = try await self.lookUpLease(
+            let (lookedUp, projectID, gold, previous) = try await self.lookUpLease(
                 submission.leaseToken, replaying: submission.idempotencyKey, by: annotator, on: connection)
             if let previous {
                 guard
@@ -266,29 +258,29 @@ extension PostgresParkStore {
                 guard stored.taskID == submission.taskID else { throw StoreError.conflict(.idempotencyKeyReused) }
                 return SubmissionReceipt(annotation: stored, isReplay: true)
             }
-            let decision = LeaseRules.submission(
-                presenting: lease, for: submission.taskID, by: principal.userID, at: now)
-            if case .rejectUnknownLease = decision { throw StoreError.notFound(.lease) }
+            let (lease, decision) = try LeaseRules.submissionOutcome(
+                presenting: lookedUp, for: submission.taskID, by: principal.userID, at: now)
+            guard let projectID else { throw StoreError.notFound(.lease) }
             let taskID = submission.taskID.rawValue
-            guard let project = try await self.cachedProject(ProjectID(projectID!), on: connection) else {
+            guard let project = try await self.cachedProject(ProjectID(projectID), on: connection) else {
                 throw StoreError.notFound(.project)
             }
             let score = gold.flatMap {
                 AnswerAccuracy.goldScore(resultJSON: submission.resultJSON, goldJSON: $0, schema: project.schema)
             }
             let stored: PostgresRow?
-            if lease!.isGold {
+            if lease.isGold {
                 stored = try await connection.first(
                     StoreGoldSubmission.self,
                     Self.storeGoldSubmissionSQL(
-                        submission, projectID: projectID!, annotator: annotator, tryFill: decision == .fillSlot,
+                        submission, projectID: projectID, annotator: annotator, tryFill: decision == .fillSlot,
                         scorePartsPerMillion: score.map(PartsPerMillion.from), now: now),
                     logger: self.logger)
             } else {
                 stored = try await connection.first(
                     StoreSubmission.self,
                     Self.storeSubmissionSQL(
-                        submission, slotIndex: lease!.slotIndex, projectID: projectID!, annotator: annotator,
+                        submission, slotIndex: lease.slotIndex, projectID: projectID, annotator: annotator,
                         tryFill: decision == .fillSlot,
                         enqueueReview: gold == nil && project.quality.review.selects(draw: draws.next()),
                         now: now),
@@ -317,10 +309,10 @@ extension PostgresParkStore {
             }
             let (id, isLate) = try inserted.decode((Int64, Bool).self)
             let annotation = Annotation(
-                id: AnnotationID(id), taskID: submission.taskID, projectID: ProjectID(projectID!),
+                id: AnnotationID(id), taskID: submission.taskID, projectID: ProjectID(projectID),
                 annotatorID: principal.userID, resultJSON: submission.resultJSON, version: 1, status: .submitted,
                 isLate: isLate, leadTimeMilliseconds: submission.leadTimeMilliseconds, createdAt: now, updatedAt: now)
-            if gold != nil, !lease!.isGold {
+            if gold != nil, !lease.isGold {
                 // A gold task imported before gold tasks lost their slots: answered in a slot, scored all the same.
                 try await self.recordGoldScore(
                     score, task: submission.taskID, by: principal.userID, in: project.id, at: now, on: connection)

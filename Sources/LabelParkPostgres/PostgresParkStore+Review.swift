@@ -153,21 +153,16 @@ extension PostgresParkStore {
             let now = self.clock.now()
             let item = try await self.liveReviewItem(token, by: principal, at: now, on: connection)
             let inspection = item.inspectionID.map { InspectionID($0) }
-            var annotation = try await self.fetchAnnotations(
-                "\(unescaped: Self.annotationSelect) WHERE id = \(item.annotationID) FOR UPDATE", on: connection)[0]
-            let reviewedVersion = annotation.version
-            switch decision {
-            case .accept:
-                annotation.status = .accepted
-            case .reject:
-                annotation.status = .rejected
-            case .fix(let resultJSON, _):
-                try await Self.keepRevision(of: annotation, on: connection, logger: self.logger)
-                annotation.resultJSON = resultJSON
-                annotation.version += 1
-                annotation.status = .accepted
+            guard
+                let reviewed = try await self.fetchAnnotations(
+                    "\(unescaped: Self.annotationSelect) WHERE id = \(item.annotationID) FOR UPDATE", on: connection
+                ).first
+            else { throw StoreError.notFound(.annotation) }
+            let reviewedVersion = reviewed.version
+            if decision.replacesResult {
+                try await Self.keepRevision(of: reviewed, on: connection, logger: self.logger)
             }
-            annotation.updatedAt = now
+            let annotation = decision.applied(to: reviewed, at: now)
             try await connection.run(
                 """
                 UPDATE annotation SET status = \(annotation.status.rawValue), result = \(annotation.resultJSON),

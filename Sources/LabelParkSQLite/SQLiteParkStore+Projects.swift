@@ -64,21 +64,19 @@ extension SQLiteParkStore {
 
     /// Resolves the principal's access to a project inside an open transaction; `notFound` if it has none.
     func projectAccess(_ id: ProjectID, by principal: Principal, in db: Database) throws -> ProjectAccess {
-        guard let project = try cachedProject(id, in: db) else { throw StoreError.notFound(.project) }
-        if let role = principal.role(in: project.organizationID) {
-            return ProjectAccess(project: project, role: role, isOwner: true)
+        let project = try cachedProject(id, in: db)
+        switch try AccessRules.reach(project, by: principal) {
+        case .owner(let access):
+            return access
+        case .throughGrant(let organizations):
+            let granted = try Int64.fetchOneCached(
+                db,
+                sql:
+                    "SELECT organization_id FROM project_grant WHERE project_id = ? AND organization_id IN \(Self.placeholders(organizations.count)) LIMIT 1",
+                arguments: StatementArguments([id.rawValue] + organizations))
+            guard let project else { throw StoreError.notFound(.project) }
+            return try AccessRules.grantedAccess(to: project, grantedTo: granted, by: principal)
         }
-        let ids = principal.organizationIDs.map(\.rawValue)
-        guard !ids.isEmpty else { throw StoreError.notFound(.project) }
-        let granted = try Int64.fetchOneCached(
-            db,
-            sql:
-                "SELECT organization_id FROM project_grant WHERE project_id = ? AND organization_id IN \(Self.placeholders(ids.count)) LIMIT 1",
-            arguments: StatementArguments([id.rawValue] + ids))
-        guard let granted, let role = principal.role(in: OrganizationID(granted)) else {
-            throw StoreError.notFound(.project)
-        }
-        return ProjectAccess(project: project, role: role, isOwner: false)
     }
 
     func cachedProject(_ id: ProjectID, in db: Database) throws -> Project? {

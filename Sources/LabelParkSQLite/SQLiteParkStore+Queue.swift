@@ -198,27 +198,23 @@ extension SQLiteParkStore {
     public func renewLease(_ token: LeaseToken, by principal: Principal) async throws -> Timestamp {
         try await batcher.write { db in
             let now = self.clock.now()
-            let lease = try Self.leaseRecord(token, db: db)
-            switch LeaseRules.renewal(of: lease, by: principal.userID, at: now) {
-            case .rejectUnknownLease: throw StoreError.notFound(.lease)
-            case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
-            case .proceed: break
-            }
+            let lease = try LeaseRules.leaseToRenew(
+                try Self.leaseRecord(token, db: db), by: principal.userID, at: now)
             let leaseSeconds =
                 try Int.fetchOneCached(
                     db, sql: "SELECT p.lease_seconds FROM task t JOIN project p ON p.id = t.project_id WHERE t.id = ?",
-                    arguments: [lease!.taskID.rawValue]) ?? 0
+                    arguments: [lease.taskID.rawValue]) ?? 0
             let expiresAt = now.adding(seconds: leaseSeconds)
-            if lease!.isGold {
+            if lease.isGold {
                 try db.executeCached(
                     sql:
                         "UPDATE gold_slot SET lease_expires_at = ? WHERE task_id = ? AND annotator_id = ? AND lease_token = ?",
-                    arguments: [expiresAt.rawValue, lease!.taskID.rawValue, principal.userID.rawValue, token.rawValue])
+                    arguments: [expiresAt.rawValue, lease.taskID.rawValue, principal.userID.rawValue, token.rawValue])
             } else {
                 try db.executeCached(
                     sql:
                         "UPDATE slot SET lease_expires_at = ? WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
-                    arguments: [expiresAt.rawValue, lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
+                    arguments: [expiresAt.rawValue, lease.taskID.rawValue, lease.slotIndex, token.rawValue])
             }
             return expiresAt
         }
@@ -226,32 +222,27 @@ extension SQLiteParkStore {
 
     public func releaseLease(_ token: LeaseToken, by principal: Principal, skipping: Bool) async throws {
         try await batcher.write { db in
-            let lease = try Self.leaseRecord(token, db: db)
-            switch LeaseRules.release(of: lease, by: principal.userID) {
-            case .rejectUnknownLease: throw StoreError.notFound(.lease)
-            case .rejectLapsed(let reason): throw StoreError.conflict(.leaseLapsed(reason))
-            case .proceed: break
-            }
-            if lease!.isGold {
+            let lease = try LeaseRules.leaseToRelease(try Self.leaseRecord(token, db: db), by: principal.userID)
+            if lease.isGold {
                 // A gold task released unanswered may come back to the same annotator later, like any task.
                 try db.executeCached(
                     sql: "DELETE FROM gold_slot WHERE task_id = ? AND annotator_id = ? AND lease_token = ?",
-                    arguments: [lease!.taskID.rawValue, principal.userID.rawValue, token.rawValue])
+                    arguments: [lease.taskID.rawValue, principal.userID.rawValue, token.rawValue])
             } else {
                 try db.executeCached(
                     sql: """
                         UPDATE slot SET state = 0, annotator_id = NULL, lease_token = NULL, lease_expires_at = NULL
                         WHERE task_id = ? AND slot_index = ? AND lease_token = ?
                         """,
-                    arguments: [lease!.taskID.rawValue, lease!.slotIndex, token.rawValue])
+                    arguments: [lease.taskID.rawValue, lease.slotIndex, token.rawValue])
                 let project = try Int64.fetchOneCached(
-                    db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [lease!.taskID.rawValue])!
+                    db, sql: "SELECT project_id FROM task WHERE id = ?", arguments: [lease.taskID.rawValue])!
                 try Self.bumpQueueGeneration(of: project, db: db)
             }
             if skipping {
                 try db.executeCached(
                     sql: "INSERT OR IGNORE INTO task_skip (task_id, annotator_id, skipped_at) VALUES (?, ?, ?)",
-                    arguments: [lease!.taskID.rawValue, principal.userID.rawValue, self.clock.now().rawValue])
+                    arguments: [lease.taskID.rawValue, principal.userID.rawValue, self.clock.now().rawValue])
             }
         }
     }
@@ -267,10 +258,9 @@ extension SQLiteParkStore {
                 guard previous.taskID == submission.taskID else { throw StoreError.conflict(.idempotencyKeyReused) }
                 return SubmissionReceipt(annotation: previous, isReplay: true)
             }
-            let lease = try Self.leaseRecord(submission.leaseToken, db: db)
-            let decision = LeaseRules.submission(
-                presenting: lease, for: submission.taskID, by: principal.userID, at: now)
-            if case .rejectUnknownLease = decision { throw StoreError.notFound(.lease) }
+            let (lease, decision) = try LeaseRules.submissionOutcome(
+                presenting: try Self.leaseRecord(submission.leaseToken, db: db), for: submission.taskID,
+                by: principal.userID, at: now)
             if let existing = try Int64.fetchOneCached(
                 db, sql: "SELECT id FROM annotation WHERE task_id = ? AND annotator_id = ?",
                 arguments: [submission.taskID.rawValue, annotator])
@@ -279,14 +269,14 @@ extension SQLiteParkStore {
             }
             let isLate: Bool
             switch decision {
-            case .fillSlot where lease!.isGold:
+            case .fillSlot where lease.isGold:
                 isLate = false
             case .fillSlot:
                 isLate = false
                 try db.executeCached(
                     sql:
                         "UPDATE slot SET state = 2, lease_expires_at = NULL WHERE task_id = ? AND slot_index = ? AND lease_token = ?",
-                    arguments: [submission.taskID.rawValue, lease!.slotIndex, submission.leaseToken.rawValue])
+                    arguments: [submission.taskID.rawValue, lease.slotIndex, submission.leaseToken.rawValue])
             case .storeLate:
                 isLate = true
             case .rejectUnknownLease:

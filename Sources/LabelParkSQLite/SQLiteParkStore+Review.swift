@@ -113,21 +113,13 @@ extension SQLiteParkStore {
             let item = try self.liveReviewItem(token, by: principal, at: now, db: db)
             let annotationID: Int64 = item["annotation_id"]
             let inspection = (item["inspection_id"] as Int64?).map { InspectionID($0) }
-            var annotation = try Self.fetchAnnotation(db, where: "id = ?", arguments: [annotationID])!
-            let reviewedVersion = annotation.version
-            var reopened = false
-            switch decision {
-            case .accept:
-                annotation.status = .accepted
-            case .reject:
-                annotation.status = .rejected
-            case .fix(let resultJSON, _):
-                try Self.keepRevision(of: annotation, db: db)
-                annotation.resultJSON = resultJSON
-                annotation.version += 1
-                annotation.status = .accepted
+            guard let reviewed = try Self.fetchAnnotation(db, where: "id = ?", arguments: [annotationID]) else {
+                throw StoreError.notFound(.annotation)
             }
-            annotation.updatedAt = now
+            let reviewedVersion = reviewed.version
+            var reopened = false
+            if decision.replacesResult { try Self.keepRevision(of: reviewed, db: db) }
+            let annotation = decision.applied(to: reviewed, at: now)
             try db.executeCached(
                 sql: "UPDATE annotation SET status = ?, result = ?, version = ?, updated_at = ? WHERE id = ?",
                 arguments: [

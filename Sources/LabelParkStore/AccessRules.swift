@@ -79,3 +79,36 @@ public enum AccessRules {
         case ifReviewedByCaller
     }
 }
+
+extension AccessRules {
+    /// How a principal reaches a project: by membership of its owner, or by looking for a grant to one of
+    /// their other organizations.
+    public enum ProjectReach: Sendable, Hashable {
+        case owner(ProjectAccess)
+        /// The organizations whose grant would give access, to look up in `project_grant`.
+        case throughGrant(organizations: [Int64])
+    }
+
+    /// The first step of resolving access to `project` (`nil` when it does not exist); both engines then look
+    /// up a grant only when this says so, and finish with ``grantedAccess(to:grantedTo:by:)``.
+    public static func reach(_ project: Project?, by principal: Principal) throws(StoreError) -> ProjectReach {
+        guard let project else { throw .notFound(.project) }
+        if let role = principal.role(in: project.organizationID) {
+            return .owner(ProjectAccess(project: project, role: role, isOwner: true))
+        }
+        let organizations = principal.organizationIDs.map(\.rawValue)
+        guard !organizations.isEmpty else { throw .notFound(.project) }
+        return .throughGrant(organizations: organizations)
+    }
+
+    /// Access through the granted organization found (`nil`: none), as the principal's role there; a project
+    /// without a grant to the principal is `notFound`, like a missing one.
+    public static func grantedAccess(
+        to project: Project, grantedTo organization: Int64?, by principal: Principal
+    ) throws(StoreError) -> ProjectAccess {
+        guard let organization, let role = principal.role(in: OrganizationID(organization)) else {
+            throw .notFound(.project)
+        }
+        return ProjectAccess(project: project, role: role, isOwner: false)
+    }
+}

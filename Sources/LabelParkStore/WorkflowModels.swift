@@ -230,3 +230,27 @@ extension AnnotatorAffiliation {
         return rows.filter { seen.insert($0.userID).inserted }
     }
 }
+
+extension ReviewDecision {
+    /// Whether the decision replaces the result, so engines keep the old one as a revision first.
+    public var replacesResult: Bool {
+        if case .fix = self { true } else { false }
+    }
+
+    /// The annotation as the decision leaves it: accepted or rejected, and a fix's result as a new version.
+    public func applied(to annotation: Annotation, at now: Timestamp) -> Annotation {
+        var decided = annotation
+        switch self {
+        case .accept:
+            decided.status = .accepted
+        case .reject:
+            decided.status = .rejected
+        case .fix(let resultJSON, _):
+            decided.resultJSON = resultJSON
+            decided.version += 1
+            decided.status = .accepted
+        }
+        decided.updatedAt = now
+        return decided
+    }
+}

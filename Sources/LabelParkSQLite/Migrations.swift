@@ -23,6 +23,9 @@ enum Migrations {
         migrator.registerMigration("v5 token expiry") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6 assets") { db in
+            try db.execute(sql: v6)
+        }
         return migrator
     }
 
@@ -318,5 +321,26 @@ enum Migrations {
             value TEXT NOT NULL,
             created_at INTEGER NOT NULL
         );
+        """
+
+    static let v6 = """
+        -- Media uploaded into a project. The bytes live in the asset store under their SHA-256; the same bytes
+        -- twice in one project are one asset. organization_id is the project's, for quotas.
+        CREATE TABLE asset (
+            id INTEGER PRIMARY KEY,
+            organization_id INTEGER NOT NULL REFERENCES organization(id),
+            project_id INTEGER NOT NULL REFERENCES project(id),
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            media_type TEXT NOT NULL,
+            byte_count INTEGER NOT NULL CHECK (byte_count >= 0),
+            width INTEGER,
+            height INTEGER,
+            tiles TEXT NOT NULL CHECK (tiles IN ('none', 'pending', 'ready', 'failed')),
+            created_by INTEGER NOT NULL REFERENCES account(id),
+            created_at INTEGER NOT NULL,
+            UNIQUE (project_id, sha256)
+        );
+        CREATE INDEX asset_organization ON asset(organization_id);
+        CREATE INDEX asset_tiles_pending ON asset(id) WHERE tiles = 'pending';
         """
 }

@@ -45,6 +45,7 @@ public enum AccessRules {
         case changeSettings = "change its settings"
         case inspectBatches = "inspect its batches"
         case reinstateAnnotators = "reinstate paused annotators"
+        case uploadMedia = "upload media"
     }
 
     /// Refuses `action` unless the principal manages the project.

@@ -6,7 +6,8 @@ import LabelParkCore
 /// another organization is `StoreError.notFound`, exactly as if it did not exist. The few methods without
 /// a principal are the operator's bootstrap path (the CLI and first start), named as such.
 public protocol ParkStore:
-    AccountStore, SessionStore, ProjectStore, QueueStore, ExportStore, ReviewStore, QualityControlStore
+    AccountStore, SessionStore, ProjectStore, QueueStore, ExportStore, ReviewStore, QualityControlStore,
+    AssetCatalog
 {}
 
 /// Organizations, workplaces, people, memberships and API tokens.

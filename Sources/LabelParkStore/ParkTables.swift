@@ -230,5 +230,14 @@ extension ParkTable {
                 Column("created_at", .integer),
             ],
             primaryKey: ["id"]),
+        ParkTable(
+            "asset",
+            columns: [
+                Column("id", .integer), Column("organization_id", .integer), Column("project_id", .integer),
+                Column("sha256", .text), Column("media_type", .text), Column("byte_count", .integer),
+                Column("width", .integer), Column("height", .integer), Column("tiles", .text),
+                Column("created_by", .integer), Column("created_at", .integer),
+            ],
+            primaryKey: ["id"]),
     ]
 }

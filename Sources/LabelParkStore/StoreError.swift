@@ -16,7 +16,7 @@ public enum StoreError: Error, Sendable, Hashable {
 
     /// What was not found.
     public enum Entity: String, Sendable, Hashable {
-        case organization, workplace, user, project, task, lease, annotation, review, batch, inspection, secret
+        case organization, workplace, user, project, task, lease, annotation, review, batch, inspection, secret, asset
     }
 
     /// Which conflict occurred; `code` values are part of the public error contract.
@@ -33,6 +33,8 @@ public enum StoreError: Error, Sendable, Hashable {
         case schemaLocked
         /// The batch or annotation is not in a state that allows the action (e.g. an inspection of an empty batch).
         case notReviewable(String)
+        /// The organization's stored media would exceed its quota.
+        case quotaExceeded(usedBytes: Int64, quotaBytes: Int64)
 
         public var code: String {
             switch self {
@@ -45,6 +47,7 @@ public enum StoreError: Error, Sendable, Hashable {
             case .leaseLapsed: "lease_lapsed"
             case .schemaLocked: "schema_locked"
             case .notReviewable: "not_reviewable"
+            case .quotaExceeded: "quota_exceeded"
             }
         }
 
@@ -62,6 +65,8 @@ public enum StoreError: Error, Sendable, Hashable {
             case .schemaLocked:
                 "the project has annotations, so its schema can no longer change; name, description and lease length can"
             case .notReviewable(let reason): reason
+            case .quotaExceeded(let used, let quota):
+                "the organization stores \(used) bytes of media; its quota is \(quota) bytes"
             }
         }
     }

@@ -184,12 +184,12 @@ struct ParkCopyTests {
                 "organization", "workplace", "account", "web_session", "park_secret", "membership", "api_token",
                 "project",
                 "project_grant", "task_batch", "task", "gold_slot", "annotator_standing", "slot", "lease", "task_skip",
-                "queue_exhaustion", "annotation", "annotation_revision", "inspection", "review_item", "review",
+                "queue_exhaustion", "annotation", "annotation_revision", "inspection", "review_item", "review", "asset",
             ])
         #expect(
             ParkTable.all.filter(\.hasGeneratedID).map(\.name) == [
                 "organization", "workplace", "account", "project", "task_batch", "task", "annotation", "inspection",
-                "review",
+                "review", "asset",
             ])
         let slot = ParkTable.all.first { $0.name == "slot" }!
         // slot's key is (task_id, slot_index), its first two columns.
@@ -362,7 +362,7 @@ struct ParkCopyPostgresTests {
             // gold_slot, annotator_standing, slot, lease, task_skip, queue_exhaustion, annotation,
             // annotation_revision, inspection, review_item, review.
             #expect(
-                replaced.tables.map(\.rows) == [3, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0])
+                replaced.tables.map(\.rows) == [3, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0])
             #expect(
                 try await exportAll(postgres, smallProject.id, by: smallPark.managerA)
                     == exportAll(small, smallProject.id, by: smallPark.managerA))
@@ -379,7 +379,9 @@ struct ParkCopyPostgresTests {
             let replacedAgain = try await ParkCopy(from: postgres, to: sqliteTarget, replacingTarget: true).run()
             // The Postgres park is the small one plus the newcomer organization: 4 organizations.
             #expect(
-                replacedAgain.tables.map(\.rows) == [4, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0])
+                replacedAgain.tables.map(\.rows) == [
+                    4, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                ])
             #expect(try await sqliteTarget.ensureOrganization(named: "Second newcomer", kind: .client).id.rawValue == 5)
         }
     }
@@ -518,6 +520,12 @@ struct FullPark {
         _ = try #require(try await store.claimNextSlot(in: tiny.id, by: park.annotatorA))
         let latecomer = try await park.makeAnnotators(1, prefix: "latecomer")[0]
         #expect(try await store.claimNextSlot(in: tiny.id, by: latecomer) == nil)
+        // Media: one record each with and without a size, and with tiles.
+        _ = try await store.recordAsset(
+            NewAsset(
+                sha256: String(repeating: "e", count: 64), mediaType: "image/tiff", byteCount: 123_456_789_012,
+                width: 20_000, height: 20_000, tiles: .ready),
+            in: sentiment.id, quotaBytes: nil, by: park.managerA)
 
         return FullPark(
             fixture: park, vendorWorker: vendorWorker, sentiment: sentiment,
@@ -564,6 +572,12 @@ struct GeneratedIDs {
                 leadTimeMilliseconds: nil),
             by: park.fixture.annotatorA)
         #expect(receipt.annotation.id.rawValue > copied.largest["annotation"]!)
+        let asset = try await store.recordAsset(
+            NewAsset(
+                sha256: String(repeating: "f", count: 64), mediaType: "image/png", byteCount: 1, width: 1, height: 1,
+                tiles: .none),
+            in: project.id, quotaBytes: nil, by: manager)
+        #expect(asset.asset.id.rawValue > copied.largest["asset"]!)
     }
 }
 

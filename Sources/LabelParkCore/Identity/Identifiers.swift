@@ -39,3 +39,6 @@ public enum InspectionTag {}
 public typealias ReviewID = EntityID<ReviewTag>
 public typealias BatchID = EntityID<BatchTag>
 public typealias InspectionID = EntityID<InspectionTag>
+
+public enum AssetTag {}
+public typealias AssetID = EntityID<AssetTag>

@@ -55,6 +55,7 @@ def all_tests():
         ("keyboard_20_tasks", cases_annotate.test_keyboard_twenty_tasks),
         ("keyboard_shortcuts", cases_annotate.test_keyboard_shortcuts),
         ("ner_spans_by_mouse", cases_annotate.test_ner_spans_by_mouse),
+        ("question_kinds", importlib.import_module("cases_form").test_question_kinds),
         ("offline_then_back", cases_annotate.test_offline_then_back),
         ("hostile_text", cases_pages.test_hostile_text_is_shown_not_run),
         ("both_languages", cases_pages.test_both_languages),

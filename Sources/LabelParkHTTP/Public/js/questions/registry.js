@@ -1,0 +1,68 @@
+/**
+ * The question kinds the form can ask, by schema `type`. A new kind is one module in this folder, imported
+ * and listed in `kinds` below.
+ *
+ * A kind is `{type, render(question, context), markedField?(question)}`.
+ *
+ * `markedField(question)` names the field whose regions the question marks (spans mark a text); the form
+ * then asks that field's viewer to render for marking (`marked` in the viewer's context).
+ *
+ * `render(question, context)` builds what goes in the question's fieldset between its legend and its
+ * error line (the form draws those, and tracks which question is active). `context` has:
+ * - `readOnly`: the answer is shown, not changed (review, previews);
+ * - `labelId`: the legend's id, for `aria-labelledby` and as the prefix of the kind's own element ids;
+ * - `changed()`: call after each change the person makes (clears the shown problem, tells the page);
+ * - `showProblem(message)`: show why an action was refused, until the next change;
+ * - `isActive()`, `activate()`: whether this is the active question, and make it so (for input that
+ *   happens outside the fieldset, such as marking a field's text);
+ * - `field(name)`: `{definition, viewer}` of a field shown in the task, or null;
+ * - `claimColours(count)`: reserves `count` label colours, consecutive across the form so that two
+ *   questions' labels differ; returns `(i) => n` for the class `lp-c{n}` of label `i`.
+ *
+ * It returns a view:
+ * - `element`: the node to show (a DocumentFragment when the kind adds several);
+ * - `getValue()`: the answer as the result stores it, or undefined while unanswered (left out of the
+ *   result, and what `required` checks for);
+ * - `setValue(value)`: shows an answer from a result, ignoring what does not fit; not a change;
+ * - `check?(value)`: what is wrong with a given answer under the question's own rules, or null;
+ * - `pick?(digit)`: the digit key 1–9 while the question is active; returns whether it was used;
+ * - `focus?()`: focuses where typing goes (else the form focuses the fieldset);
+ * - `destroy?()`: removes what it attached outside its own elements;
+ * - `unsupported`: only on the fallback view of a type this page does not know.
+ */
+
+import { t } from "/static/js/i18n.js";
+import { element } from "/static/js/form-dom.js";
+import { choiceQuestion } from "/static/js/questions/choice.js";
+import { multiChoiceQuestion } from "/static/js/questions/multi-choice.js";
+import { ratingQuestion } from "/static/js/questions/rating.js";
+import { textQuestion } from "/static/js/questions/text.js";
+import { spansQuestion } from "/static/js/questions/spans.js";
+
+const kinds = new Map(
+  [choiceQuestion, multiChoiceQuestion, ratingQuestion, textQuestion, spansQuestion].map((kind) => [kind.type, kind]),
+);
+
+/** What the form shows for a question type it does not know: a message, and no answer. */
+export const unsupportedQuestion = {
+  type: null,
+  render(question) {
+    return {
+      element: element("p", "lp-muted", t("form.unknownType", { type: String(question.type) })),
+      getValue: () => undefined,
+      setValue() {},
+      // The person cannot answer it here, so it must not hold back the questions they can answer.
+      unsupported: true,
+    };
+  },
+};
+
+/** The kind for questions of `type`; `unsupportedQuestion` for a type this page does not know. */
+export function questionKind(type) {
+  return kinds.get(type) ?? unsupportedQuestion;
+}
+
+/** The types this page can ask, in registration order. */
+export function questionTypes() {
+  return [...kinds.keys()];
+}

@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // Pure domain: no I/O, no dependencies.
@@ -70,6 +71,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Media bytes: the AssetStore port with its engines (local files, S3-compatible object storage).
+        .target(
+            name: "LabelParkAssets",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Streaming import/export codecs: bytes in, values out (and back). No I/O policy.
         .target(
             name: "LabelParkFormats",
@@ -82,7 +96,9 @@ let package = Package(
                 "LabelParkCore",
                 "LabelParkStore",
                 "LabelParkFormats",
+                "LabelParkAssets",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -108,6 +124,7 @@ let package = Package(
                 "LabelParkSQLite",
                 "LabelParkPostgres",
                 "LabelParkHTTP",
+                "LabelParkAssets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -166,12 +183,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "LabelParkAssetsTests",
+            dependencies: [
+                "LabelParkCore", "LabelParkAssets",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LabelParkHTTPTests",
             dependencies: [
                 "LabelParkCore",
                 "LabelParkStore",
                 "LabelParkSQLite",
                 "LabelParkHTTP",
+                "LabelParkAssets",
                 "LabelParkTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

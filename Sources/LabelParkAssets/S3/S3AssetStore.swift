@@ -1,0 +1,239 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// Where a park's objects live in S3-compatible storage.
+public struct S3Location: Sendable, Hashable {
+    /// `http(s)://host[:port]` of the service (AWS, MinIO, Ceph, moto…).
+    public var endpoint: URL
+    public var bucket: String
+    /// A folder inside the bucket (no leading or trailing slash); empty for the bucket's root.
+    public var prefix: String
+    public var region: String
+    /// `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`; self-hosted services need it.
+    public var pathStyle: Bool
+
+    /// Parses `s3://bucket/optional/prefix` with the endpoint and region given separately.
+    public init(url: String, endpoint: URL, region: String, pathStyle: Bool = true) throws {
+        guard url.hasPrefix("s3://") else {
+            throw AssetStoreError.invalidConfiguration("storage URL must look like s3://bucket/prefix, not \(url)")
+        }
+        let rest = url.dropFirst("s3://".count).split(separator: "/", omittingEmptySubsequences: true)
+        guard let bucket = rest.first.map(String.init), Self.isBucketName(bucket) else {
+            throw AssetStoreError.invalidConfiguration("\(url) does not name a valid bucket (3–63 of a-z 0-9 . -)")
+        }
+        guard let scheme = endpoint.scheme, scheme == "http" || scheme == "https", endpoint.host != nil else {
+            throw AssetStoreError.invalidConfiguration("the S3 endpoint must be an http(s) URL, not \(endpoint)")
+        }
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.prefix = rest.dropFirst().joined(separator: "/")
+        self.region = region
+        self.pathStyle = pathStyle
+    }
+
+    static func isBucketName(_ name: String) -> Bool {
+        (3...63).contains(name.utf8.count)
+            && name.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 46 || $0 == 45 }
+    }
+
+    /// `scheme://host[:port]`.
+    var origin: String {
+        let scheme = endpoint.scheme ?? "https"
+        return "\(scheme)://\(host)"
+    }
+
+    /// The Host header: the endpoint's host (with the bucket in front unless path-style) and a non-default port.
+    var host: String {
+        let name = pathStyle ? (endpoint.host ?? "") : "\(bucket).\(endpoint.host ?? "")"
+        guard let port = endpoint.port else { return name }
+        let isDefault = (endpoint.scheme == "http" && port == 80) || (endpoint.scheme == "https" && port == 443)
+        return isDefault ? name : "\(name):\(port)"
+    }
+
+    /// The encoded request path of an object key (or of the bucket for an empty key).
+    func encodedPath(of key: String) -> String {
+        let objectKey = prefix.isEmpty ? key : prefix + "/" + key
+        let path = pathStyle ? "/\(bucket)/\(objectKey)" : "/\(objectKey)"
+        return SigV4.encodePath(path)
+    }
+}
+
+/// Objects in an S3-compatible bucket, signed with our own SigV4 (``SigV4``) over AsyncHTTPClient.
+///
+/// A put is one signed `PUT` of the whole file with its SHA-256 as the payload hash: the service stores the
+/// object only once all of it arrived and matched, so readers never see part of one. Objects of up to 5 GiB
+/// (S3's limit for one `PUT`) are accepted; uploads are capped below that.
+public final class S3AssetStore: AssetStore {
+    public let location: S3Location
+    let signer: SigV4
+    let client: HTTPClient
+    let logger: Logger
+    /// Where `withLocalFile` downloads objects.
+    let scratchDirectory: String
+    private let puts = OncePerKey()
+
+    public init(
+        location: S3Location, credentials: S3Credentials, scratchDirectory: String,
+        client: HTTPClient = .shared, logger: Logger = Logger(label: "labelpark.s3")
+    ) {
+        self.location = location
+        self.signer = SigV4(credentials: credentials, region: location.region)
+        self.client = client
+        self.logger = logger
+        self.scratchDirectory = scratchDirectory
+    }
+
+    public var browserOrigin: String? { location.origin }
+
+    public func put(movingFileAt file: String, as key: AssetKey, contentType: String) async throws {
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Uploads of the same bytes at the same time (eight annotators' copies of one photo) send them once.
+        try await puts.once(key) { try await self.upload(file, as: key, contentType: contentType) }
+    }
+
+    private func upload(_ file: String, as key: AssetKey, contentType: String) async throws {
+        if try await size(of: key) != nil { return }
+        let (digest, length) = try Self.sha256(ofFileAt: file)
+        let body = HTTPClientRequest.Body.stream(try Self.chunks(ofFileAt: file), length: .known(length))
+        let response = try await send(
+            "PUT", key: key.rawValue, headers: [("Content-Type", contentType), ("Content-Length", String(length))],
+            payloadHash: digest, body: body)
+        try await Self.requireSuccess(response)
+    }
+
+    public func size(of key: AssetKey) async throws -> Int64? {
+        let response = try await send("HEAD", key: key.rawValue)
+        if response.status == .notFound { return nil }
+        try await Self.requireSuccess(response)
+        return response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+    }
+
+    public func read(
+        _ key: AssetKey, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void
+    ) async throws {
+        var headers: [(String, String)] = []
+        if let range {
+            guard !range.isEmpty else { return }
+            headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
+        }
+        let response = try await send("GET", key: key.rawValue, headers: headers)
+        if response.status == .notFound { throw AssetStoreError.notFound(key) }
+        try await Self.requireSuccess(response)
+        for try await chunk in response.body { try await body(chunk) }
+    }
+
+    public func withLocalFile<Value: Sendable>(
+        _ key: AssetKey, _ body: (String) async throws -> Value
+    ) async throws -> Value {
+        try FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true)
+        let path = scratchDirectory + "/" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw AssetStoreError.invalidConfiguration("cannot write to \(scratchDirectory)") }
+        do {
+            try await read(key, range: nil) { chunk in try handle.write(contentsOf: Data(buffer: chunk)) }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            throw error
+        }
+        return try await body(path)
+    }
+
+    public func delete(_ key: AssetKey) async throws {
+        let response = try await send("DELETE", key: key.rawValue)
+        if response.status == .notFound { return }
+        try await Self.requireSuccess(response)
+    }
+
+    public func presignedURL(for key: AssetKey, expiresIn seconds: Int, contentType: String) throws -> String? {
+        signer.presignedURL(
+            method: "GET", scheme: location.endpoint.scheme ?? "https", host: location.host,
+            encodedPath: location.encodedPath(of: key.rawValue), query: [("response-content-type", contentType)],
+            expires: seconds, at: Date())
+    }
+
+    /// Sends one signed request for the object `key`.
+    func send(
+        _ method: String, key: String, headers: [(String, String)] = [], payloadHash: String = SigV4.emptyPayloadHash,
+        body: HTTPClientRequest.Body? = nil
+    ) async throws -> HTTPClientResponse {
+        let path = location.encodedPath(of: key)
+        let signing = SigV4Request(
+            method: method, host: location.host, encodedPath: path,
+            headers: headers.filter { $0.0 != "Content-Length" }.map { (name: $0.0, value: $0.1) },
+            payloadHash: payloadHash)
+        var request = HTTPClientRequest(url: location.origin + path)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        for header in signer.authorizationHeaders(for: signing, at: Date()) {
+            request.headers.add(name: header.name, value: header.value)
+        }
+        request.body = body
+        return try await client.execute(request, timeout: .seconds(300), logger: logger)
+    }
+
+    static func requireSuccess(_ response: HTTPClientResponse) async throws {
+        guard !(200..<300).contains(response.status.code) else { return }
+        // S3 errors are a small XML document with <Code> and <Message>.
+        let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
+        throw AssetStoreError.service(
+            status: Int(response.status.code), code: element("Code", in: text) ?? response.status.reasonPhrase,
+            message: element("Message", in: text) ?? "")
+    }
+
+    static func element(_ name: String, in xml: String) -> String? {
+        guard let start = xml.range(of: "<\(name)>"),
+            let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex)
+        else { return nil }
+        return String(xml[start.upperBound..<end.lowerBound])
+    }
+
+    static func sha256(ofFileAt path: String) throws -> (String, Int64) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw AssetStoreError.invalidConfiguration("cannot read \(path)")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var length: Int64 = 0
+        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+            hasher.update(data: data)
+            length += Int64(data.count)
+        }
+        return (SigV4.hex(hasher.finalize()), length)
+    }
+
+    /// The file's bytes, read a megabyte at a time as the request body is sent.
+    static func chunks(ofFileAt path: String) throws -> AsyncThrowingStream<ByteBuffer, any Error> {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw AssetStoreError.invalidConfiguration("cannot read \(path)")
+        }
+        return AsyncThrowingStream {
+            guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else {
+                try? handle.close()
+                return nil
+            }
+            return ByteBuffer(data: data)
+        }
+    }
+}
+
+/// Runs one operation per key at a time: a caller arriving while the key's operation runs waits for it
+/// instead of starting its own, then returns its outcome.
+actor OncePerKey {
+    private var running: [AssetKey: Task<Void, any Error>] = [:]
+
+    func once(_ key: AssetKey, _ operation: @escaping @Sendable () async throws -> Void) async throws {
+        if let task = running[key] { return try await task.value }
+        let task = Task { try await operation() }
+        running[key] = task
+        defer { running[key] = nil }
+        try await task.value
+    }
+}

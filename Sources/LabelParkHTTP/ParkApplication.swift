@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LabelParkAssets
 import LabelParkCore
 import LabelParkStore
 import Logging
@@ -19,11 +20,16 @@ public struct ParkServerDependencies: Sendable {
     public var web: WebAssets?
     public var sessionPolicy: SessionPolicy
     public var clock: any WallClock
+    /// Media storage and limits; `nil` serves no media routes.
+    public var media: MediaSettings?
+    /// Wakes the tile service after an upload that needs a pyramid.
+    public var tiles: TileSignal
 
     public init(
         store: any ParkStore, passwords: PasswordHasher = PasswordHasher(), importLimits: ImportLimits = ImportLimits(),
         spoolDirectory: URL, trustedProxies: TrustedProxies = .none, web: WebAssets? = nil,
-        sessionPolicy: SessionPolicy = SessionPolicy(), clock: any WallClock = SystemClock()
+        sessionPolicy: SessionPolicy = SessionPolicy(), clock: any WallClock = SystemClock(),
+        media: MediaSettings? = nil, tiles: TileSignal = TileSignal()
     ) {
         self.store = store
         self.passwords = passwords
@@ -33,6 +39,8 @@ public struct ParkServerDependencies: Sendable {
         self.web = web
         self.sessionPolicy = sessionPolicy
         self.clock = clock
+        self.media = media
+        self.tiles = tiles
     }
 }
 
@@ -40,7 +48,7 @@ public struct ParkServerDependencies: Sendable {
 public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRequestContext> {
     let router = Router(context: ParkRequestContext.self)
     router.add(middleware: ClientOriginMiddleware(trusted: dependencies.trustedProxies))
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(mediaOrigin: dependencies.media?.store.browserOrigin))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMappingMiddleware())
@@ -77,6 +85,9 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
     let snapshotReads = SnapshotReadGate()
     ExportController(store: store, gate: snapshotReads).addRoutes(to: authenticated)
     QualityController(store: store, gate: snapshotReads).addRoutes(to: authenticated)
+    if let media = dependencies.media {
+        AssetController(store: store, media: media, tiles: dependencies.tiles).addRoutes(to: authenticated)
+    }
     return router
 }
 
@@ -92,6 +103,13 @@ public func buildMetricsRouter(_ registry: PrometheusCollectorRegistry) -> Route
 /// Headers every response carries: no MIME sniffing, no framing, a strict CSP, and HSTS over HTTPS.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = ParkRequestContext
+    /// The policy: same-origin everything, plus images from the object storage that presigned URLs name.
+    let contentSecurityPolicy: String
+
+    init(mediaOrigin: String?) {
+        let images = mediaOrigin.map { "; img-src 'self' \($0)" } ?? ""
+        contentSecurityPolicy = "default-src 'self'\(images); frame-ancestors 'none'"
+    }
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -99,7 +117,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'"
+        response.headers[.contentSecurityPolicy] = contentSecurityPolicy
         response.headers[HTTPField.Name("X-Request-ID")!] = context.id
         if context.client.isSecure { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         return response

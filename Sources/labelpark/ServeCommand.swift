@@ -16,6 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the park server.")
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup var media: MediaOptions
     @Option(help: "The address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "The port to listen on.") var port: Int = 8080
     @Flag(help: "Seed a demo park on first start and print its sign-in details.") var demo = false
@@ -63,11 +64,14 @@ struct ServeCommand: AsyncParsableCommand {
         let storage = try self.storage.open(logger: logger)
         let store = storage.store
         let passwords = PasswordHasher(cost: bcryptCost)
+        let media = try self.media.settings(dataDirectory: self.storage.dataDirectory, logger: logger)
+        let tiles = TileSignal()
         let router = buildRouter(
             ParkServerDependencies(
                 store: store, passwords: passwords, importLimits: ImportLimits(maxBodyBytes: maxImportBytes),
                 spoolDirectory: self.storage.dataDirectory.appendingPathComponent("spool"),
-                trustedProxies: try TrustedProxies(cidrs: trustedProxies), web: try await WebAssets.bundled()))
+                trustedProxies: try TrustedProxies(cidrs: trustedProxies), web: try await WebAssets.bundled(),
+                media: media, tiles: tiles))
         let timeouts = ConnectionTimeouts(
             idle: .seconds(Int64(idleTimeout)), read: .seconds(Int64(readTimeout)), write: .seconds(Int64(writeTimeout))
         )
@@ -102,8 +106,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let services = ServiceGroup(
             configuration: .init(
-                services: storage.services + [server, SessionPurge(store: store, clock: SystemClock(), logger: logger)]
-                    + metricsServices, gracefulShutdownSignals: [.sigterm, .sigint],
+                services: storage.services + [
+                    server, SessionPurge(store: store, clock: SystemClock(), logger: logger),
+                    TileService(catalog: store, media: media, signal: tiles, logger: logger),
+                ] + metricsServices, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await services.run()
         try storage.close()

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LabelParkAssets
 import LabelParkCore
 import LabelParkHTTP
 import LabelParkSQLite
@@ -17,7 +18,8 @@ let testImportLimits = ImportLimits(maxBodyBytes: 2 << 20, maxTaskBytes: 256 << 
 /// Runs `body` against a fresh park: its own SQLite file, a manual clock, the fixture's people with API
 /// tokens, and LabelPark's router behind HummingbirdTesting's in-process `.router` client.
 func withTestPark<Value: Sendable>(
-    importLimits: ImportLimits = testImportLimits, _ body: @Sendable (TestPark) async throws -> Value
+    importLimits: ImportLimits = testImportLimits, maxUploadBytes: Int64 = 4 << 20, mediaQuotaBytes: Int64? = nil,
+    _ body: @Sendable (TestPark) async throws -> Value
 ) async throws -> Value {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
@@ -28,10 +30,14 @@ func withTestPark<Value: Sendable>(
     let spoolDirectory = directory.url.appendingPathComponent("spool")
     // Every instance on this store hands out the handles of this fixed secret, so tests can read them.
     _ = try await store.parkSecret(named: "task-handles", candidate: testTaskHandleSecret)
+    let assets = try LocalAssetStore(root: directory.path("assets"))
+    let media = MediaSettings(
+        store: assets, stagingDirectory: assets.root + "/incoming", maxUploadBytes: maxUploadBytes,
+        quotaBytes: mediaQuotaBytes)
     let router = buildRouter(
         ParkServerDependencies(
             store: store, passwords: PasswordHasher(cost: 4), importLimits: importLimits,
-            spoolDirectory: spoolDirectory, web: try await WebAssets.bundled(), clock: clock))
+            spoolDirectory: spoolDirectory, web: try await WebAssets.bundled(), clock: clock, media: media))
     var logger = Logger(label: "labelpark-http-tests")
     logger.logLevel = .error
     let app = Application(router: router, logger: logger)

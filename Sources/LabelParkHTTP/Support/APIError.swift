@@ -18,4 +18,8 @@ public enum APIError: Error, Sendable {
     /// An atomic import with invalid lines: nothing was stored.
     case invalidLines([LineError], total: Int)
     case notFound
+    /// An upload refused for what its bytes are: `status` 400, 415 or 422, a stable `code`, and why.
+    case mediaRefused(status: Int, code: String, message: String)
+    /// A `Range` header that selects nothing in an object of `size` bytes.
+    case rangeNotSatisfiable(size: Int64)
 }

@@ -104,6 +104,13 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             return JSONResponse.make(body, status: .unprocessableContent)
         case .notFound:
             return errorResponse(.notFound, code: "not_found", message: "not found")
+        case .mediaRefused(let status, let code, let message):
+            return errorResponse(HTTPResponse.Status(code: status), code: code, message: message, field: "body")
+        case .rangeNotSatisfiable(let size):
+            var response = errorResponse(
+                .rangeNotSatisfiable, code: "range_not_satisfiable", message: "the range is outside the \(size) bytes")
+            response.headers[.contentRange] = "bytes */\(size)"
+            return response
         }
     }
 
@@ -124,6 +131,9 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             var extra: [JSONMember] = []
             if case .staleVersion(let current) = conflict {
                 extra.append(JSONMember("current_version", .integer(current)))
+            }
+            if case .quotaExceeded = conflict {
+                return errorResponse(.contentTooLarge, code: conflict.code, message: conflict.message)
             }
             if case .alreadyAnnotated(let id) = conflict {
                 extra.append(JSONMember("annotation_id", .integer(id.rawValue)))

@@ -1,0 +1,198 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LabelParkAssets
+import LabelParkCore
+import LabelParkStore
+import NIOCore
+
+/// Media uploads and their bytes: `POST /projects/{id}/assets`, `GET /assets/{id}` (what it is),
+/// `/assets/{id}/content` (its bytes) and `/assets/{id}/tiles/{level}/{column}_{row}.jpg` (its pyramid).
+///
+/// Tenancy is the project's: an asset of a project the caller cannot see is 404, like a missing one.
+struct AssetController {
+    let store: any ParkStore
+    let media: MediaSettings
+    let tiles: TileSignal
+
+    func addRoutes(to group: RouterGroup<ParkRequestContext>) {
+        group.post("projects/:id/assets", use: upload)
+        group.get("assets/:id", use: metadata)
+        group.get("assets/:id/content", use: content)
+        group.get("assets/:id/tiles/:level/:tile", use: tile)
+    }
+
+    /// Streams the body to storage, then records it. The type comes from the bytes (and must match the
+    /// declared `Content-Type`), the size from the header; an image too large to decode safely, a truncated one,
+    /// an empty body or one past the limit or the quota is refused with the reason.
+    @Sendable func upload(request: Request, context: ParkRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let access = try await store.projectAccess(try context.pathID("id"), by: principal)
+        try AccessRules.requireManagement(access, for: .uploadMedia)
+        let declared = try Self.declaredFormat(request.headers[.contentType])
+        let limit = media.maxUploadBytes
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
+            guard length <= limit else { throw APIError.payloadTooLarge(limit: Int(clamping: limit)) }
+            if let quota = media.quotaBytes {
+                let used = try await store.assetBytes(of: access.project.organizationID)
+                guard used <= quota - min(quota, length) else {
+                    throw StoreError.conflict(.quotaExceeded(usedBytes: used, quotaBytes: quota))
+                }
+            }
+        }
+        var spool = try UploadSpool(directory: media.stagingDirectory, declared: declared, limit: limit)
+        let sha256: String
+        let header: ImageHeader
+        do {
+            for try await chunk in request.body {
+                try chunk.withUnsafeReadableBytes { try spool.append($0) }
+            }
+            sha256 = try spool.finish()
+            header = try Self.probe(spool.path, size: spool.byteCount)
+        } catch {
+            spool.discard()
+            throw error
+        }
+        guard let key = AssetKey.blob(sha256: sha256) else { throw APIError.notFound }
+        do {
+            try await media.store.put(movingFileAt: spool.path, as: key, contentType: header.format.rawValue)
+        } catch {
+            spool.discard()
+            throw error
+        }
+        let needsTiles = max(header.width, header.height) >= media.tileThreshold
+        let (asset, isNew) = try await store.recordAsset(
+            NewAsset(
+                sha256: sha256, mediaType: header.format.rawValue, byteCount: spool.byteCount, width: header.width,
+                height: header.height, tiles: needsTiles ? .pending : .none),
+            in: access.project.id, quotaBytes: media.quotaBytes, by: principal)
+        if isNew && needsTiles { tiles.wake() }
+        return JSONResponse.make(Self.render(asset), status: isNew ? .created : .ok)
+    }
+
+    @Sendable func metadata(request: Request, context: ParkRequestContext) async throws -> Response {
+        let asset = try await store.asset(try context.pathID("id"), by: try context.requirePrincipal())
+        return JSONResponse.make(Self.render(asset))
+    }
+
+    /// The bytes, with `Range`, `ETag` and caching forever (they never change); from object storage, a
+    /// redirect to a short-lived presigned URL instead.
+    @Sendable func content(request: Request, context: ParkRequestContext) async throws -> Response {
+        let asset = try await store.asset(try context.pathID("id"), by: try context.requirePrincipal())
+        guard let key = AssetKey.blob(sha256: asset.sha256) else { throw APIError.notFound }
+        return try await serve(key, size: asset.byteCount, mediaType: asset.mediaType, etag: asset.sha256, request)
+    }
+
+    @Sendable func tile(request: Request, context: ParkRequestContext) async throws -> Response {
+        let asset = try await store.asset(try context.pathID("id"), by: try context.requirePrincipal())
+        let name = context.parameters.get("tile") ?? ""
+        let parts = name.split(separator: ".", maxSplits: 1)
+        let position = parts.first?.split(separator: "_") ?? []
+        guard asset.tiles == .ready, parts.count == 2, parts[1] == Substring(TileLayout.suffix), position.count == 2,
+            let level = context.parameters.get("level").flatMap({ Int($0) }), let column = Int(position[0]),
+            let row = Int(position[1]),
+            let key = AssetKey.tile(
+                sha256: asset.sha256, level: level, column: column, row: row, suffix: TileLayout.suffix),
+            let size = try await media.store.size(of: key)
+        else { throw APIError.notFound }
+        return try await serve(
+            key, size: size, mediaType: "image/jpeg", etag: "\(asset.sha256)-\(level)-\(name)", request)
+    }
+
+    private func serve(
+        _ key: AssetKey, size: Int64, mediaType: String, etag: String, _ request: Request
+    ) async throws -> Response {
+        var headers: HTTPFields = [:]
+        headers[.cacheControl] = "private, max-age=31536000, immutable"
+        if let url = try media.store.presignedURL(for: key, expiresIn: media.presignedSeconds, contentType: mediaType) {
+            headers[.location] = url
+            // The redirect itself must not outlive the URL it names.
+            headers[.cacheControl] = "private, max-age=\(max(0, media.presignedSeconds - 30))"
+            return Response(status: .found, headers: headers)
+        }
+        let quoted = "\"\(etag)\""
+        headers[.eTag] = quoted
+        headers[.acceptRanges] = "bytes"
+        if let match = request.headers[.ifNoneMatch], match == quoted || match == "*" {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = mediaType
+        let range: Range<Int64>?
+        switch ByteRange.select(request.headers[.range], size: size) {
+        case .whole:
+            range = nil
+        case .part(let part):
+            range = part
+            headers[.contentRange] = "bytes \(part.lowerBound)-\(part.upperBound - 1)/\(size)"
+        case .unsatisfiable:
+            throw APIError.rangeNotSatisfiable(size: size)
+        }
+        let length = range.map { $0.upperBound - $0.lowerBound } ?? size
+        headers[.contentLength] = String(length)
+        let assets = media.store
+        let body = ResponseBody(contentLength: Int(clamping: length)) { writer in
+            try await assets.read(key, range: range) { chunk in try await writer.write(chunk) }
+            try await writer.finish(nil)
+        }
+        return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: body)
+    }
+
+    /// The declared type, which must be one the park takes.
+    static func declaredFormat(_ header: String?) throws -> ImageFormat {
+        let mediaType = (header ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let mediaType, let format = ImageFormat(rawValue: mediaType.lowercased()) else {
+            throw APIError.unsupportedMediaType(header ?? "", accepted: ImageFormat.allCases.map(\.rawValue))
+        }
+        return format
+    }
+
+    /// Reads the header from the staged file; what is wrong with it becomes a 4xx naming the reason.
+    static func probe(_ path: String, size: Int64) throws -> ImageHeader {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadUnknown) }
+        defer { try? handle.close() }
+        let probe = ImageProbe(size: size) { offset, count in
+            try handle.seek(toOffset: UInt64(offset))
+            return Array(try handle.read(upToCount: count) ?? Data())
+        }
+        do {
+            return try probe.header()
+        } catch let error as ImageProbeError {
+            switch error {
+            case .unknownFormat:
+                throw APIError.mediaRefused(status: 415, code: "unsupported_media_type", message: error.description)
+            case .truncated:
+                throw APIError.mediaRefused(status: 422, code: "truncated", message: error.description)
+            case .tooLarge:
+                throw APIError.mediaRefused(status: 422, code: "too_many_pixels", message: error.description)
+            case .malformed, .unsupported:
+                throw APIError.mediaRefused(status: 422, code: "invalid_image", message: error.description)
+            }
+        }
+    }
+
+    static func render(_ asset: Asset) -> JSONValue {
+        let base = "/api/v1/assets/\(asset.id)"
+        var tiles = JSONValue.null
+        if asset.tiles == .ready, let width = asset.width, let height = asset.height {
+            tiles = .object([
+                "format": .string("deepzoom"), "tile_size": .integer(TileLayout.tileSize),
+                "overlap": .integer(TileLayout.overlap), "suffix": .string(TileLayout.suffix),
+                "max_level": .integer(TileLayout.maxLevel(width: width, height: height)),
+                "url": .string(base + "/tiles/"),
+            ])
+        }
+        return .object([
+            "id": .integer(asset.id.rawValue),
+            "project_id": .integer(asset.projectID.rawValue),
+            "sha256": .string(asset.sha256),
+            "media_type": .string(asset.mediaType),
+            "bytes": .integer(asset.byteCount),
+            "width": asset.width.map { .integer($0) } ?? .null,
+            "height": asset.height.map { .integer($0) } ?? .null,
+            "tiles_state": .string(asset.tiles.rawValue),
+            "tiles": tiles,
+            "content_url": .string(base + "/content"),
+            "created_at": .string(asset.createdAt.iso8601),
+        ])
+    }
+}

@@ -223,6 +223,19 @@ struct MediaRouteTests {
             let url = try await park.importNDJSON(
                 [#"{"photo":"http://169.254.169.254/latest/meta-data"}"#], into: project, as: park.managerA)
             #expect(url.status == .unprocessableContent && url.text.contains("asset:ID"), "\(url.text)")
+            // An asset of another project (here: of another client) is not this project's to show.
+            let other = try await park.createProject(as: park.managerB)
+            let foreign = try #require(
+                try await park.send(
+                    .post, "/api/v1/projects/\(other)/assets", as: park.managerB,
+                    body: TestImages.png(width: 5, height: 5), contentType: "image/png"
+                ).int("id"))
+            let lines = [#"{"photo":"asset:\#(id)"}"#, #"{"photo":"asset:\#(foreign)"}"#, #"{"photo":"asset:999999"}"#]
+            let atomic = try await park.importNDJSON(lines, into: project, as: park.managerA)
+            #expect(atomic.status == .unprocessableContent && atomic.int("error_count") == 2, "\(atomic.text)")
+            #expect(atomic.int("errors.0.line") == 2 && atomic.int("errors.1.line") == 3)
+            let partial = try await park.importNDJSON(lines, into: project, as: park.managerA, partial: true)
+            #expect(partial.status == .created && partial.int("created") == 1 && partial.int("error_count") == 2)
         }
     }
 }

@@ -39,7 +39,9 @@ struct AnnotationController {
             throw ValidationError(field: "lease_token", message: "this lease is for another task")
         }
         let taskID = task.id
-        try project.schema.validate(result: result, against: Rendering.storedJSON(task.dataJSON))
+        try project.schema.validate(
+            result: result,
+            in: try await AnswerContexts(store: store).context(for: project, dataJSON: task.dataJSON, by: principal))
         let receipt = try await store.submit(
             NewSubmission(
                 taskID: taskID, leaseToken: token, resultJSON: result.jsonText, idempotencyKey: idempotencyKey,
@@ -73,7 +75,10 @@ struct AnnotationController {
             throw StoreError.forbidden("only the annotator edits an annotation")
         }
         let (task, access) = try await store.task(current.taskID, by: principal)
-        try access.project.schema.validate(result: result, against: Rendering.storedJSON(task.dataJSON))
+        try access.project.schema.validate(
+            result: result,
+            in: try await AnswerContexts(store: store).context(
+                for: access.project, dataJSON: task.dataJSON, by: principal))
         let updated = try await store.editAnnotation(
             id, resultJSON: result.jsonText, expectedVersion: version, leadTimeMilliseconds: leadTime, by: principal)
         return JSONResponse.make(

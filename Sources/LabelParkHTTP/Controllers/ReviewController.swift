@@ -70,7 +70,10 @@ struct ReviewController {
             let result = try body.object("result")
             let claim = try await store.reviewClaim(token, by: principal)
             let project = try await store.projectAccess(claim.task.projectID, by: principal).project
-            try project.schema.validate(result: result, against: Rendering.storedJSON(claim.task.dataJSON))
+            try project.schema.validate(
+                result: result,
+                in: try await AnswerContexts(store: store).context(
+                    for: project, dataJSON: claim.task.dataJSON, by: principal))
             decision = .fix(resultJSON: result.jsonText, comment: comment)
         default:
             throw ValidationError(field: "decision", message: "must be one of accept, reject, fix")

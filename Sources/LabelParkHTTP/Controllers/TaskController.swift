@@ -52,12 +52,14 @@ struct TaskController {
         let spool = try ImportSpool(directory: spoolDirectory)
         var errors: [LineError] = []
         var errorCount = 0
+        var media = ImportedMedia(schema: access.project.schema)
         let limits = limits
         let handle: (Result<ImportedTask, LineError>) throws -> Void = { outcome in
             switch outcome {
             case .success(let task):
                 // In atomic mode, once a line failed nothing will be stored: keep validating, stop spooling.
                 if partial || errorCount == 0 {
+                    media?.note(task, spoolPosition: spool.count)
                     try spool.append(NewTask(dataJSON: task.dataJSON, goldJSON: task.goldJSON, priority: task.priority))
                 }
             case .failure(let error):
@@ -72,13 +74,21 @@ struct TaskController {
             try chunk.withUnsafeReadableBytes { bytes in try importer.push(bytes, handle: handle) }
         }
         try importer.finish(handle: handle)
+        var skipped = Set<Int>()
+        if let media, errorCount == 0 || partial {
+            let missing = try await media.missing(in: access.project.id, store: store, by: principal)
+            errorCount += missing.errors.count
+            errors = Array((errors + missing.errors).sorted { $0.line < $1.line }.prefix(limits.maxListedErrors))
+            skipped = missing.positions
+        }
         if errorCount > 0 && !partial { throw APIError.invalidLines(errors, total: errorCount) }
 
+        let left = skipped
         let imported =
-            spool.count == 0
+            spool.count == left.count
             ? ImportedBatch(batchID: nil, taskCount: 0)
             : try await store.importTasks(into: access.project.id, by: principal) { insert in
-                try spool.replay(insert)
+                try spool.replay(skipping: left, insert)
             }
         let created = imported.taskCount
         return JSONResponse.make(

@@ -52,14 +52,19 @@ final class ImportSpool: @unchecked Sendable {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Reads every task back in order; called once, after all appends.
-    func replay(_ body: (NewTask) throws -> Void) throws {
+    /// Reads every task back in order, leaving out the ones appended at the positions in `skipping`; called
+    /// once, after all appends.
+    func replay(skipping: Set<Int> = [], _ body: (NewTask) throws -> Void) throws {
         try flush()
         try handle.seek(toOffset: 0)
         var reader = FrameReader()
+        var position = 0
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             reader.buffer.append(contentsOf: chunk)
-            while let task = reader.nextTask() { try body(task) }
+            while let task = reader.nextTask() {
+                if !skipping.contains(position) { try body(task) }
+                position += 1
+            }
             reader.compact()
         }
     }

@@ -90,26 +90,31 @@ public struct SigV4: Sendable {
 
     /// A URL that performs `method` on `encodedPath` without credentials until `expires` seconds after `date`.
     ///
-    /// `query` holds the request's own parameters (such as `response-content-type`); the authentication
-    /// parameters are added to them.
+    /// `query` holds the request's own parameters (such as `response-content-type`), which come first in the
+    /// URL; the authentication parameters follow in botocore's fixed order, the signature last. `headers` are
+    /// headers the user of the URL must send as given (such as `Content-Type` for an upload); they are signed
+    /// with `host`.
     public func presignedURL(
         method: String, scheme: String, host: String, encodedPath: String,
-        query: [(name: String, value: String)] = [], expires: Int, at date: Date
+        query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
+        expires: Int, at date: Date
     ) -> String {
-        var parameters = query
-        parameters += [
+        let signedHeaders = (["host"] + headers.map { $0.name.lowercased() }).sorted().joined(separator: ";")
+        var authentication: [(name: String, value: String)] = [
             ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
             ("X-Amz-Credential", "\(credentials.accessKeyID)/\(scope(date))"),
             ("X-Amz-Date", Self.timestamp(date)),
             ("X-Amz-Expires", String(expires)),
-            ("X-Amz-SignedHeaders", "host"),
+            ("X-Amz-SignedHeaders", signedHeaders),
         ]
-        if let token = credentials.sessionToken { parameters.append(("X-Amz-Security-Token", token)) }
+        if let token = credentials.sessionToken { authentication.append(("X-Amz-Security-Token", token)) }
         let request = SigV4Request(
-            method: method, host: host, encodedPath: encodedPath, query: parameters, headers: [],
+            method: method, host: host, encodedPath: encodedPath, query: query + authentication, headers: headers,
             payloadHash: Self.unsignedPayload)
         let signature = sign(canonicalRequest(request).text, at: date)
-        let queryString = (Self.canonicalQuery(parameters) + "&X-Amz-Signature=" + signature)
+        let queryString = (query + authentication + [("X-Amz-Signature", signature)])
+            .map { Self.encode($0.name, keepingSlash: false) + "=" + Self.encode($0.value, keepingSlash: false) }
+            .joined(separator: "&")
         return "\(scheme)://\(host)\(encodedPath)?\(queryString)"
     }
 
@@ -153,8 +158,11 @@ public struct SigV4: Sendable {
 
     func scope(_ date: Date) -> String { "\(Self.timestamp(date).prefix(8))/\(region)/\(service)/aws4_request" }
 
-    /// Headers that proxies may change, never signed (as botocore leaves them out).
-    static let unsignedHeaders: Set<String> = ["authorization", "user-agent", "expect", "x-amzn-trace-id"]
+    /// Headers that proxies or the HTTP client may change, never signed (as botocore leaves them out).
+    static let unsignedHeaders: Set<String> = [
+        "authorization", "user-agent", "expect", "x-amzn-trace-id", "transfer-encoding", "connection", "keep-alive",
+        "te", "trailer", "upgrade", "content-length",
+    ]
 
     /// `YYYYMMDDTHHMMSSZ` in UTC.
     public static func timestamp(_ date: Date) -> String {

@@ -208,6 +208,9 @@ struct MediaRouteTests {
             let second = try await Self.upload(
                 park, TestImages.png(width: 9, height: 9, extra: 1_200), as: "image/png", into: project)
             #expect(second.status == .contentTooLarge && second.errorCode == "quota_exceeded", "\(second.text)")
+            let larger = try await Self.upload(
+                park, TestImages.png(width: 9, height: 9, extra: 3_000), as: "image/png", into: project)
+            #expect(larger.status == .contentTooLarge && larger.errorCode == "quota_exceeded", "\(larger.text)")
         }
     }
 

@@ -35,7 +35,7 @@ struct AssetController {
             guard length <= limit else { throw APIError.payloadTooLarge(limit: Int(clamping: limit)) }
             if let quota = media.quotaBytes {
                 let used = try await store.assetBytes(of: access.project.organizationID)
-                guard used <= quota - min(quota, length) else {
+                guard length <= quota, used <= quota - length else {
                     throw StoreError.conflict(.quotaExceeded(usedBytes: used, quotaBytes: quota))
                 }
             }

@@ -75,6 +75,7 @@ let package = Package(
         .target(
             name: "LabelParkAssets",
             dependencies: [
+                "LabelParkCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LabelParkCore
 
 /// Credentials for signing: an access key, its secret and, for temporary credentials, a session token.
 public struct S3Credentials: Sendable, Hashable {
@@ -164,28 +165,11 @@ public struct SigV4: Sendable {
         "te", "trailer", "upgrade", "content-length",
     ]
 
-    /// `YYYYMMDDTHHMMSSZ` in UTC.
+    /// `YYYYMMDDTHHMMSSZ` in UTC: the park's RFC 3339 rendering without separators and milliseconds.
     public static func timestamp(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)\(two(month))\(two(day))T\(two(secondOfDay / 3_600))\(two(secondOfDay % 3_600 / 60))"
-            + "\(two(secondOfDay % 60))Z"
-    }
-
-    /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
-    static func civilDate(daysSinceEpoch days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let iso8601 = Timestamp(rawValue: milliseconds - milliseconds % 1000).iso8601  // 2026-01-02T03:04:05.000Z
+        return String(iso8601.prefix(19).filter { $0 != "-" && $0 != ":" }) + "Z"
     }
 
     /// Query parameters encoded and sorted by name, then value.

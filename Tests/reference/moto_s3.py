@@ -6,6 +6,8 @@
 
 Starts moto's ThreadedMotoServer on 127.0.0.1:PORT, creates the bucket (region us-east-1), then prints exactly
 one line to stdout, `READY http://127.0.0.1:PORT`, and serves until SIGTERM or SIGINT (clean exit, status 0).
+A busy port, or a server not ready within --start-timeout seconds, exits with status 1 and a message on
+stderr, never with a READY line.
 It also exits by itself when its parent process goes away (unless --no-parent-watch), so a test runner that
 dies does not leave a server behind. Request logs go to stderr only with --verbose.
 
@@ -13,6 +15,14 @@ Any access key and secret are accepted: moto does NOT verify SigV4 signatures un
 switched on, so this peer proves what LabelPark's S3 client does (paths, keys, ranges, listings, presigned
 URLs being usable), while byte-equality of the signatures with botocore is proved by
 s3_signature_vectors.py and its JSON vectors.
+
+What moto 5.2.1 does differently from S3, seen with every key of the vectors (all of which it stores, lists,
+ranges and presigns correctly, "a//double-slash" and "percent%20literal.jpg" included):
+  * a PUT whose Content-Type is application/x-www-form-urlencoded (what curl or urllib send by default when
+    given a body and no type) is stored EMPTY: werkzeug takes the body as a form. Always send a
+    Content-Type (e.g. application/octet-stream) on PUT, presigned or not.
+  * response-content-type (and the other response-* overrides) of a presigned GET is ignored: the response
+    carries the stored Content-Type.
 
 Install: python3 -m pip install --break-system-packages -r Tests/reference/requirements-s3.txt
 """
@@ -23,6 +33,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 
@@ -37,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bucket", action="append", default=None,
                         help=f"bucket to create (repeatable; default {BUCKET})")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--start-timeout", type=float, default=60.0,
+                        help="seconds to wait for moto to listen and the bucket to exist (default 60)")
     parser.add_argument("--no-parent-watch", action="store_true",
                         help="keep serving when the parent process exits")
     args = parser.parse_args(argv)
@@ -66,6 +79,26 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    if args.port != 0:
+        # ThreadedMotoServer binds in its own thread and, when the port is taken, start() waits forever:
+        # refuse a busy port up front, and give up if moto is still not listening after --start-timeout.
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug's server does
+        try:
+            probe.bind((HOST, args.port))
+        except OSError as e:
+            print(f"moto_s3: cannot listen on {HOST}:{args.port}: {e.strerror}", file=sys.stderr)
+            return 1
+        finally:
+            probe.close()
+    ready = threading.Event()
+
+    def watchdog():
+        if not ready.wait(args.start_timeout):
+            print(f"moto_s3: not ready after {args.start_timeout:g}s; giving up", file=sys.stderr, flush=True)
+            os._exit(1)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     server = ThreadedMotoServer(ip_address=HOST, port=args.port, verbose=False)
     server.start()
     try:
@@ -76,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                               config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"))
         for bucket in args.bucket or [BUCKET]:
             client.create_bucket(Bucket=bucket)
+        ready.set()
         print(f"READY {endpoint}", flush=True)
 
         while not stop.wait(0.5):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""botocore's AWS Signature Version 4 for S3, frozen into vectors LabelPark's own Swift signer is held against.
+r"""botocore's AWS Signature Version 4 for S3, frozen into vectors LabelPark's own Swift signer is held against.
 
 Writes Tests/LabelParkAssetsTests/Resources/botocore-sigv4-vectors.json: presigned URLs and the exact signed
 requests botocore builds for S3-compatible storage at a fixed time with fixed credentials, path-style, over
@@ -17,7 +17,8 @@ RULES OBSERVED (botocore 1.43.11; the Swift side must reproduce these exactly)
 =============================================================================
 Notation: UriEncode(s, keep) = UTF-8 bytes of s (no Unicode normalization: the key's bytes as given), each
 byte kept as-is when it is an unreserved character A-Z a-z 0-9 - _ . ~ or in `keep`, otherwise written as
-%XX with UPPERCASE hex. A space is %20 (never '+').
+%XX with UPPERCASE hex. A space is %20 (never '+'). (In Swift, work on `key.utf8`: String equality and
+some Foundation APIs treat NFC and NFD as the same string, S3 and the signature do not.)
 
 Time and scope
   * X-Amz-Date = UTC time formatted %Y%m%dT%H%M%SZ (20260102T030405Z); the scope date is its first 8 chars.
@@ -67,14 +68,17 @@ Presigned URLs (generate_presigned_url, S3SigV4QueryAuth)
 
 Header-signed requests (S3SigV4Auth)
   * botocore signs EVERY header present when it signs, lowercased, sorted, values trimmed with inner runs of
-    spaces collapsed, except: user-agent, expect, transfer-encoding, connection, keep-alive, te, trailer,
+    spaces collapsed (from botocore's code: no value here has such spaces) and otherwise verbatim (the
+    token's '/', '+', '=' are NOT encoded in x-amz-security-token), except: user-agent, expect, transfer-encoding, connection, keep-alive, te, trailer,
     upgrade, proxy-*, x-amzn-trace-id. host is always signed (from the URL: 127.0.0.1:9000).
   * Headers added AFTER signing and therefore never signed: Content-Length, amz-sdk-invocation-id (a random
     UUID), amz-sdk-request (attempt=1), and User-Agent / Expect: 100-continue (present but excluded).
   * Always signed: host, x-amz-content-sha256, x-amz-date, and x-amz-security-token when there is a session
     token (its value verbatim in the header, no encoding). X-Amz-Content-SHA256 is always sent as a header.
   * put_object: + content-type. GET with Range: + range ("bytes=0-99"). head_object, delete_object and
-    list_objects_v2: only the always-signed ones. No Content-MD5 is ever added by this botocore.
+    list_objects_v2: only the always-signed ones. botocore never adds Content-MD5 by itself; when the caller
+    passes ContentMD5 (base64 of the MD5, "XUFAKrxLKna5cZ2REBfFkg==" for b"hello") it is sent and signed
+    as content-md5 (cases put_object-content-md5-http/-https).
   * Checksums -- profile "default" (botocore >= 1.36 defaults: request_checksum_calculation and
     response_checksum_validation = when_supported):
       - put_object also sends and signs x-amz-checksum-crc32 (base64 of the big-endian CRC32 of the body,
@@ -86,13 +90,16 @@ Header-signed requests (S3SigV4Auth)
       - over http: always the real lowercase-hex SHA-256 of the body (put of b"hello" ->
         2cf24dba...9824); requests without a body use the empty-string hash e3b0c442...b855. Never
         UNSIGNED-PAYLOAD over http.
-      - over https, put_object with a checksum in a header (Content-MD5 / x-amz-checksum-*) and a streaming
-        body would be UNSIGNED-PAYLOAD; with the default profile botocore instead switches to an
-        aws-chunked body with a trailing checksum: X-Amz-Content-SHA256: STREAMING-UNSIGNED-PAYLOAD-TRAILER,
+      - over https, put_object (a streaming body) with a checksum header is NOT payload-signed: with
+        "when_required" and ContentMD5 the hash is the literal UNSIGNED-PAYLOAD; with the default profile
+        botocore switches to an aws-chunked body with a trailing checksum (ContentMD5 or not):
+        X-Amz-Content-SHA256: STREAMING-UNSIGNED-PAYLOAD-TRAILER,
         Content-Encoding: aws-chunked, X-Amz-Trailer: x-amz-checksum-crc32,
         X-Amz-Decoded-Content-Length: 5, Transfer-Encoding: chunked (all but transfer-encoding signed),
-        body "5\\r\\nhello\\r\\n0\\r\\nx-amz-checksum-crc32:NhCmhg==\\r\\n\\r\\n". With "when_required" over
-        https the payload is still signed with the real SHA-256. (https cases: endpoint https://127.0.0.1:9000.)
+        body "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n". With "when_required" and no
+        checksum header, https payloads are still signed with the real SHA-256. (https cases: endpoint
+        https://127.0.0.1:9000.) A Swift signer that talks http, or that sends no checksum header, always
+        signs the real SHA-256.
   * Authorization = "AWS4-HMAC-SHA256 Credential=<key>/<scope>, SignedHeaders=<a;b;c>, Signature=<hex>"
     (comma + space separators).
   * Canonical request = method \n canonical URI \n canonical query \n canonical headers ("name:value\n"
@@ -104,7 +111,8 @@ The JSON (keys sorted, UTF-8 not escaped, 2-space indent, trailing newline; list
     "time": "2026-01-02T03:04:05Z", "amz_date": "20260102T030405Z", "region": "us-east-1", "service": "s3",
     "endpoint": "http://127.0.0.1:9000", "bucket": "labelpark-test", "addressing_style": "path",
     "credentials": {"access_key_id", "secret_access_key", "session_token"},   # the token for cases that use one
-    "profiles": {name: {botocore Config options beyond s3v4/path}},
+    "expires": 300, "put_body_base64": "aGVsbG8=" (b"hello", the body of every put_object),
+    "profiles": {"default" | "when_required": {the botocore Config options of that client}},
     "keys": [{"name", "key", "key_utf8_hex"}],
     "volatile_headers_omitted": ["amz-sdk-invocation-id", "user-agent"],      # unsigned, vary per run/machine
     "presigned": [{"id", "operation", "key_name", "key", "expires", "response_content_type"|null,
@@ -119,6 +127,12 @@ The JSON (keys sorted, UTF-8 not escaped, 2-space indent, trailing newline; list
                   "body_base64", "body_length", "body_sha256",
                   "canonical_request", "string_to_sign", "signature"}]
   }
+Ids: "presign/<operation>[+response-content-type|+content-type]/<key name>/<token|no-token>" and
+"<operation>[-https|-content-md5-http|-content-md5-https]/<key or list case name>/<profile>/<token|no-token>".
+A Swift test needs, per request vector: method, key (or query), the signed header values from
+"canonical_headers" (minus host), the payload hash (headers["x-amz-content-sha256"]) and session_token; it
+should reproduce canonical_request, string_to_sign, signature and headers["authorization"] byte for byte,
+and the url (presigned: the whole URL).
 `--check` compares everything except botocore_version/boto3_version (a version bump that changes nothing
 passes with a note); any vector that differs fails with a unified diff.
 """
@@ -193,6 +207,7 @@ PROFILES = {
                       "response_checksum_validation": "when_required"},
 }
 HTTPS_PUT_KEYS = ("plain", "cjk")
+PUT_CONTENT_MD5 = base64.b64encode(hashlib.md5(PUT_BODY).digest()).decode("ascii")  # XUFAKrxLKna5cZ2REBfFkg==
 VOLATILE_HEADERS = ("amz-sdk-invocation-id", "user-agent")
 LIST_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>'
              b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>labelpark-test</Name>'
@@ -472,6 +487,8 @@ class Model:
         op, default, https = r["operation"], r["profile"] == "default", r["endpoint"].startswith("https")
         if op == "put_object":
             names |= {"content-type", "expect", "amz-sdk-request"}
+            if "ContentMD5" in r["params"]:
+                names.add("content-md5")
             if default:
                 names.add("x-amz-sdk-checksum-algorithm")
                 names |= ({"content-encoding", "x-amz-trailer", "x-amz-decoded-content-length",
@@ -512,9 +529,13 @@ class Model:
             assert body == f"{len(PUT_BODY):x}\r\n".encode() + PUT_BODY + \
                 f"\r\n0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n".encode(), body
             payload = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+        elif r["endpoint"].startswith("https") and "content-md5" in headers:
+            payload = "UNSIGNED-PAYLOAD"  # https + a checksum header + a streaming body (PutObject)
         else:
             payload = hashlib.sha256(body).hexdigest()
         assert headers["x-amz-content-sha256"] == payload
+        if "content-md5" in headers:
+            assert headers["content-md5"] == base64.b64encode(hashlib.md5(PUT_BODY).digest()).decode()
         assert headers["x-amz-date"] == AMZ_DATE
         if r["session_token"] is not None:
             assert headers["x-amz-security-token"] == r["session_token"]
@@ -602,6 +623,13 @@ def generate() -> dict:
                                             token=token, key_name=key_name, key=key,
                                             params={"Bucket": BUCKET, "Key": key, "ContentType": PUT_CONTENT_TYPE})
                         requests.append({"id": f"put_object-https/{key_name}/{profile}/{tag}", **r})
+                for endpoint, scheme in ((ENDPOINT, "http"), (HTTPS_ENDPOINT, "https")):
+                    key_name, key = KEYS[0]
+                    r = capture_request(log, operation="put_object", profile=profile, endpoint=endpoint,
+                                        token=token, key_name=key_name, key=key,
+                                        params={"Bucket": BUCKET, "Key": key, "ContentType": PUT_CONTENT_TYPE,
+                                                "ContentMD5": PUT_CONTENT_MD5})
+                    requests.append({"id": f"put_object-content-md5-{scheme}/{key_name}/{profile}/{tag}", **r})
     doc = {
         "generator": "Tests/reference/s3_signature_vectors.py",
         "botocore_version": botocore.__version__,

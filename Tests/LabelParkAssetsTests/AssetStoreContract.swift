@@ -121,7 +121,7 @@ enum AssetStoreContract {
         let root = NSTemporaryDirectory() + "labelpark-assets-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: root) }
         _ = try LocalAssetStore(root: root)
-        FileManager.default.createFile(atPath: root + "/incoming/half", contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: root + "/incoming/half", contents: Data([1, 2, 3]))
         _ = try LocalAssetStore(root: root)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/incoming").isEmpty)
     }

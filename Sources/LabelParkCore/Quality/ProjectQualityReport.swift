@@ -251,32 +251,3 @@ struct GoldTally {
         }
     }
 }
-
-extension QuestionAgreement {
-    /// Mean pairwise Jaccard and per-option nominal alpha of a multi-choice question's answers.
-    static func multiChoice(_ answers: QuestionAnswers, coding: OptionCoding) -> QuestionAgreement {
-        var jaccardSum = 0.0
-        var pairs = 0
-        for task in answers.byTask {
-            let sets = task.map { Set(($0.value.arrayValue ?? []).compactMap(\.stringValue)) }
-            for first in sets.indices {
-                for second in sets.indices where second > first {
-                    let union = sets[first].union(sets[second]).count
-                    jaccardSum += union == 0 ? 1 : Double(sets[first].intersection(sets[second]).count) / Double(union)
-                    pairs += 1
-                }
-            }
-        }
-        let optionAlpha: [Double?] = coding.options.map { option in
-            RatingTable(
-                answers.answers.map { answer in
-                    let ticked = (answer.value.arrayValue ?? []).contains(.string(option))
-                    return (unit: answer.taskID, rater: answer.annotatorID, category: ticked ? 1 : 0)
-                }
-            ).krippendorffAlphaNominal()
-        }
-        return QuestionAgreement(
-            meanPairwiseJaccard: pairs == 0 ? nil : jaccardSum / Double(pairs), optionAlphaNominal: optionAlpha,
-            comparedPairs: pairs)
-    }
-}

@@ -50,13 +50,9 @@ public struct TileService: Service {
         }
         defer { ticker.cancel() }
         signal.wake()
-        await withGracefulShutdownHandler {
-            for await _ in signal.stream {
-                await drain()
-                if Task.isCancelled { break }
-            }
-        } onGracefulShutdown: {
-            ticker.cancel()
+        // Shutdown ends the wait for the next wake-up; a pyramid being cut is finished or left pending.
+        for await _ in signal.stream.cancelOnGracefulShutdown() {
+            await drain()
         }
     }
 

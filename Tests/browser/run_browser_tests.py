@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-RUN_BUDGET_SECONDS = 300.0
+RUN_BUDGET_SECONDS = 480.0
 
 
 def missing_prerequisites(binary: str) -> list[str]:
@@ -56,6 +56,8 @@ def all_tests():
         ("keyboard_shortcuts", cases_annotate.test_keyboard_shortcuts),
         ("ner_spans_by_mouse", cases_annotate.test_ner_spans_by_mouse),
         ("question_kinds", importlib.import_module("cases_form").test_question_kinds),
+        ("image_field", importlib.import_module("cases_image").test_image_field),
+        ("media_upload", importlib.import_module("cases_media_upload").test_media_upload),
         ("offline_then_back", cases_annotate.test_offline_then_back),
         ("hostile_text", cases_pages.test_hostile_text_is_shown_not_run),
         ("both_languages", cases_pages.test_both_languages),

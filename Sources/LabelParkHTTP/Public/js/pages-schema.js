@@ -16,7 +16,8 @@ export async function loadFormRenderer() {
 
 /**
  * Example task data for a schema: for every text field a short text in the page's language, mentioning
- * the labels of any span question that marks it so the preview shows what the annotator will see.
+ * the labels of any span question that marks it so the preview shows what the annotator will see. Other
+ * fields (an image) get no value: their viewers say there is nothing to show.
  */
 export function exampleData(schema) {
   const data = {};
@@ -24,6 +25,7 @@ export function exampleData(schema) {
   const questions = Array.isArray(schema?.questions) ? schema.questions : [];
   for (const field of fields) {
     if (!field || typeof field.name !== "string") continue;
+    if (field.type !== undefined && field.type !== "text") continue;
     const heading = typeof field.label === "string" && field.label !== "" ? field.label : field.name;
     let text = t("newProject.exampleText", { field: heading });
     const spanLabels = questions

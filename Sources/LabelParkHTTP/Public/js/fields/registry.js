@@ -11,16 +11,38 @@
  *   what the task only names (an image asset);
  * - `lang`: the page's language.
  *
- * It returns `{element, destroy?(), handleKey?(event)}` plus what its marking questions use (the text
- * viewer's `spanTarget`). `handleKey` gets the form's keys while focus is inside `element` and returns
- * whether it used the key; `destroy` removes listeners and releases what the viewer holds.
+ * It returns `{element, destroy?(), handleKey?(event)}` plus what its marking questions use. `handleKey`
+ * gets the form's keys while focus is inside `element` and returns whether it used the key; `destroy`
+ * removes listeners and releases what the viewer holds. What marking questions use:
+ *
+ * - the text viewer's `spanTarget`, `{text, element, addMarker(marker), redraw(changed?)}`: the text's
+ *   `SpanText`, its box, a marker `{marks(), mark(range) → added?, isActive(), activate()}` per question,
+ *   and a redraw of every marker's highlights;
+ * - the image viewer's `imageTarget`, for boxes and polygons, in image pixels (x right, y down, origin at
+ *   the top-left corner of the image as stored, EXIF orientation not applied):
+ *   - `width`, `height`: the image's size, 0 until its metadata has arrived;
+ *   - `scale`: screen (CSS) pixels per image pixel in the current view;
+ *   - `toImage(clientX, clientY) → {x, y}`: the image point under a client (event) point, not clamped, so
+ *     a point outside the image answers coordinates outside 0…width, 0…height;
+ *   - `toScreen(x, y) → {x, y}`: the client point of an image point;
+ *   - `overlay`: an absolutely positioned element `width` × `height` CSS pixels that moves and scales with
+ *     the image, for marks drawn in image pixels (an `<svg viewBox="0 0 width height">` filling it, with
+ *     `vector-effect: non-scaling-stroke` to keep lines thin at any zoom); it is above the image and takes
+ *     the pointer;
+ *   - `element`: the viewport (focusable; where the pointer and keys arrive);
+ *   - `onViewChange(callback) → unsubscribe()`: `callback({scale, x, y, width, height})` after each redraw
+ *     that moved or zoomed the view (and the first one): `x`, `y` the image's top-left in viewport pixels,
+ *     `width`, `height` the viewport's inner size.
+ *   A press on the image pans it, unless a mark tool called `preventDefault()` on its `pointerdown`
+ *   (listened for on `overlay` or below, which sees it first); a middle-button drag always pans.
  */
 
 import { t } from "/static/js/i18n.js";
 import { element } from "/static/js/form-dom.js";
 import { textViewer } from "/static/js/fields/text.js";
+import { imageViewer } from "/static/js/fields/image.js";
 
-const viewers = new Map([textViewer].map((viewer) => [viewer.type, viewer]));
+const viewers = new Map([textViewer, imageViewer].map((viewer) => [viewer.type, viewer]));
 
 /** What the form shows for a field type it does not know: a message instead of the data. */
 export const unsupportedViewer = {

@@ -31,6 +31,7 @@ sys.path.insert(0, str(HERE))
 import fuzz_schemathesis  # noqa: E402
 import gen_data  # noqa: E402
 import gen_http  # noqa: E402
+import gen_media  # noqa: E402
 from fuzz_park import build_park, create_people, restore_project  # noqa: E402
 from fuzz_runner import CaseRunner, Finding, FuzzServer, Tally  # noqa: E402
 from gen_context import Context, drive  # noqa: E402
@@ -47,6 +48,7 @@ FAMILIES = [
     ("protocol", gen_http.protocol),
     ("queries", gen_http.queries),
     ("imports", gen_data.imports),
+    ("media", gen_media.media),
     ("schemas", gen_data.schemas),
     ("quality policies", gen_data.quality),
     ("answers", gen_data.answers),

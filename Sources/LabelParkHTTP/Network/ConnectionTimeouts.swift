@@ -38,11 +38,12 @@ public struct ConnectionTimeouts: Sendable {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 with LabelPark's connection timeouts.
+    /// HTTP/1.1 with LabelPark's connection timeouts and interim `100 Continue` answers.
     public static func park(timeouts: ConnectionTimeouts) -> HTTPServerBuilder {
         .http1(
             configuration: .init(
-                additionalChannelHandlers: [StalledConnectionHandler(timeouts: timeouts)], idleTimeout: timeouts.idle))
+                additionalChannelHandlers: [StalledConnectionHandler(timeouts: timeouts), ExpectContinueHandler()],
+                idleTimeout: timeouts.idle))
     }
 }
 

@@ -31,16 +31,20 @@ struct AssetController {
         try AccessRules.requireManagement(access, for: .uploadMedia)
         let declared = try Self.declaredFormat(request.headers[.contentType])
         let limit = media.maxUploadBytes
+        // What the organization may still store: a body that would pass it is refused as it streams, even
+        // without a declared length, so a full quota cannot fill the disk with refused uploads.
+        var room: (used: Int64, quota: Int64)?
+        if let quota = media.quotaBytes {
+            let used = try await store.assetBytes(of: access.project.organizationID)
+            room = (used, quota)
+        }
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
             guard length <= limit else { throw APIError.payloadTooLarge(limit: Int(clamping: limit)) }
-            if let quota = media.quotaBytes {
-                let used = try await store.assetBytes(of: access.project.organizationID)
-                guard length <= quota, used <= quota - length else {
-                    throw StoreError.conflict(.quotaExceeded(usedBytes: used, quotaBytes: quota))
-                }
+            if let room, length > room.quota - min(room.used, room.quota) {
+                throw StoreError.conflict(.quotaExceeded(usedBytes: room.used, quotaBytes: room.quota))
             }
         }
-        var spool = try UploadSpool(directory: media.stagingDirectory, declared: declared, limit: limit)
+        var spool = try UploadSpool(directory: media.stagingDirectory, declared: declared, limit: limit, room: room)
         let sha256: String
         let header: ImageHeader
         do {

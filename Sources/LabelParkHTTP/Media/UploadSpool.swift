@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LabelParkCore
+import LabelParkStore
 
 /// An upload body on its way to the asset store: written to a staging file while its SHA-256 and length are
 /// computed, with its type checked from the first bytes and its size capped as it arrives.
@@ -12,8 +13,10 @@ struct UploadSpool {
     private var prefix: [UInt8] = []
     let declared: ImageFormat
     let limit: Int64
+    /// The organization's stored bytes and quota, when it has one.
+    let room: (used: Int64, quota: Int64)?
 
-    init(directory: String, declared: ImageFormat, limit: Int64) throws {
+    init(directory: String, declared: ImageFormat, limit: Int64, room: (used: Int64, quota: Int64)? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/upload-" + UUID().uuidString
         guard FileManager.default.createFile(atPath: path, contents: nil),
@@ -22,12 +25,16 @@ struct UploadSpool {
         self.handle = handle
         self.declared = declared
         self.limit = limit
+        self.room = room
     }
 
     /// Adds the next piece of the body; refuses as soon as the type or the size is wrong.
     mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
         byteCount += Int64(bytes.count)
         guard byteCount <= limit else { throw APIError.payloadTooLarge(limit: Int(clamping: limit)) }
+        if let room, byteCount > room.quota - min(room.used, room.quota) {
+            throw StoreError.conflict(.quotaExceeded(usedBytes: room.used, quotaBytes: room.quota))
+        }
         if prefix.count < ImageFormat.magicLength {
             prefix += bytes.prefix(ImageFormat.magicLength - prefix.count)
             if prefix.count == ImageFormat.magicLength { try checkType() }

@@ -80,7 +80,7 @@ class ServerProcess:
 
     def __init__(self, binary: str, *, log_path: Path, data_dir: Path | None = None, database_url: str | None = None,
                  port: int | None = None, cwd: Path | None = None, extra_args: tuple[str, ...] | list[str] = (),
-                 description: str = "server"):
+                 description: str = "server", environment: dict[str, str] | None = None):
         self.binary = binary
         self.log_path = archived(log_path)
         self.data_dir = data_dir
@@ -89,6 +89,8 @@ class ServerProcess:
         self.cwd = cwd
         self.extra_args = list(extra_args)
         self.description = description
+        # None inherits this process's environment; S3 tests pass one with only their fake keys.
+        self.environment = environment
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
@@ -112,7 +114,7 @@ class ServerProcess:
             log.write(f"--- start {self.starts} ---\n".encode())
             log.flush()
             self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                            cwd=self.cwd)
+                                            cwd=self.cwd, env=self.environment)
 
     def wait_healthy(self, timeout: float) -> None:
         """Waits until `/healthz` answers 200; raises `ProcessFailure` with the log's tail if it does not."""

@@ -211,6 +211,9 @@ public struct ImageProbe {
         var height = 0
         var offsets: [Int] = []
         var lengths: [Int] = []
+        // Each size tag is read once: a directory repeating a tag that points at megabytes of values would
+        // otherwise make the server read them thousands of times.
+        var seenTags = Set<Int>()
         for index in 0..<count {
             let entry = entries[(index * 12)..<(index * 12 + 12)]
             let base = entry.startIndex
@@ -219,7 +222,10 @@ public struct ImageProbe {
             let valueCount = number(entry[(base + 4)..<(base + 8)])
             let valueField = entry[(base + 8)..<(base + 12)]
             // Type 3 is SHORT (2 bytes), 4 is LONG (4 bytes); size tags use one of them.
-            guard type == 3 || type == 4 else { continue }
+            guard type == 3 || type == 4, [256, 257, 273, 279, 324, 325].contains(tag) else { continue }
+            guard seenTags.insert(tag).inserted else {
+                throw ImageProbeError.malformed(.tiff, "tag \(tag) appears twice in the first directory")
+            }
             let width2 = type == 3 ? 2 : 4
             func values() throws -> [Int] {
                 guard valueCount > 0, valueCount <= 1_000_000 else {

@@ -96,15 +96,16 @@ struct AssetController {
             let level = context.parameters.get("level").flatMap({ Int($0) }), let column = Int(position[0]),
             let row = Int(position[1]),
             let key = AssetKey.tile(
-                sha256: asset.sha256, level: level, column: column, row: row, suffix: TileLayout.suffix),
-            let size = try await media.store.size(of: key)
+                sha256: asset.sha256, level: level, column: column, row: row, suffix: TileLayout.suffix)
         else { throw APIError.notFound }
         return try await serve(
-            key, size: size, mediaType: "image/jpeg", etag: "\(asset.sha256)-\(level)-\(name)", request)
+            key, size: nil, mediaType: "image/jpeg", etag: "\(asset.sha256)-\(level)-\(name)", request)
     }
 
+    /// Serves the object `key`; its `size` is asked of the store when not known, and only when this server
+    /// sends the bytes itself (a presigned redirect needs no round trip to storage).
     private func serve(
-        _ key: AssetKey, size: Int64, mediaType: String, etag: String, _ request: Request
+        _ key: AssetKey, size knownSize: Int64?, mediaType: String, etag: String, _ request: Request
     ) async throws -> Response {
         var headers: HTTPFields = [:]
         headers[.cacheControl] = "private, max-age=31536000, immutable"
@@ -114,6 +115,9 @@ struct AssetController {
             headers[.cacheControl] = "private, max-age=\(max(0, media.presignedSeconds - 30))"
             return Response(status: .found, headers: headers)
         }
+        var size = knownSize
+        if size == nil { size = try await media.store.size(of: key) }
+        guard let size else { throw APIError.notFound }
         let quoted = "\"\(etag)\""
         headers[.eTag] = quoted
         headers[.acceptRanges] = "bytes"

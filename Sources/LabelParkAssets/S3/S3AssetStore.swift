@@ -167,7 +167,7 @@ public final class S3AssetStore: AssetStore {
         let path = location.encodedPath(of: key)
         let signing = SigV4Request(
             method: method, host: location.host, encodedPath: path,
-            headers: headers.filter { $0.0 != "Content-Length" }.map { (name: $0.0, value: $0.1) },
+            headers: headers.map { (name: $0.0, value: $0.1) },
             payloadHash: payloadHash)
         var request = HTTPClientRequest(url: location.origin + path)
         request.method = HTTPMethod(rawValue: method)

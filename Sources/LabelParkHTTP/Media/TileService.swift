@@ -72,7 +72,9 @@ public struct TileService: Service {
                         ])
                 } catch {
                     logger.error("tiles failed", metadata: ["asset": "\(asset.id)", "error": "\(error)"])
-                    try? await catalog.setTiles(.failed, of: asset.id)
+                    // A catalog that cannot take the outcome would hand the same image out again at once;
+                    // wait for the next wake-up instead of cutting it in a loop.
+                    guard (try? await catalog.setTiles(.failed, of: asset.id)) != nil else { return }
                 }
             }
         }

@@ -185,7 +185,11 @@ struct MediaRouteTests {
             #expect(try await ranged("bytes=5-999999").bytes == Array(png[5...]))
             let past = try await ranged("bytes=99999-")
             #expect(past.status == .rangeNotSatisfiable && past.headers[.contentRange] == "bytes */\(png.count)")
-            for ignored in ["bytes=0-1,5-6", "items=0-1", "bytes=x-y", "bytes=9-3", "bytes=99999999999999999999-"] {
+            #expect(try await ranged("bytes=-0").status == .rangeNotSatisfiable)
+            for ignored in [
+                "bytes=0-1,5-6", "items=0-1", "bytes=x-y", "bytes=9-3", "bytes=99999999999999999999-",
+                "bytes=-99999999999999999999", "bytes=-x",
+            ] {
                 let reply = try await ranged(ignored)
                 #expect(reply.status == .ok && reply.bytes == png, "\(ignored)")
             }

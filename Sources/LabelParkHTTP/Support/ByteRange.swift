@@ -17,7 +17,9 @@ enum ByteRange {
         let last = spec[spec.index(after: dash)...]
         if first.isEmpty {
             // A suffix: the last n bytes.
-            guard let count = Int64(digits: last), count > 0 else { return last.isEmpty ? .whole : .unsatisfiable }
+            // A suffix that is not a number of at most 18 digits is ignored like any range we do not read.
+            guard let count = Int64(digits: last) else { return .whole }
+            guard count > 0 else { return .unsatisfiable }
             return size == 0 ? .unsatisfiable : .part(max(0, size - count)..<size)
         }
         guard let start = Int64(digits: first) else { return .whole }

@@ -94,7 +94,8 @@ struct AssetController {
         let position = parts.first?.split(separator: "_") ?? []
         guard asset.tiles == .ready, parts.count == 2, parts[1] == Substring(TileLayout.suffix), position.count == 2,
             let level = context.parameters.get("level").flatMap({ Int($0) }), let column = Int(position[0]),
-            let row = Int(position[1]),
+            let row = Int(position[1]), let width = asset.width, let height = asset.height,
+            TileLayout.contains(level: level, column: column, row: row, width: width, height: height),
             let key = AssetKey.tile(
                 sha256: asset.sha256, level: level, column: column, row: row, suffix: TileLayout.suffix)
         else { throw APIError.notFound }

@@ -34,6 +34,17 @@ public enum TileLayout {
     public static let overlap = 0
     public static let suffix = "jpg"
 
+    /// Whether the pyramid of a `width` × `height` image has the tile at `level`, `column`, `row`: levels run to
+    /// `maxLevel`, each halving (rounding up) the one above, cut into `tileSize` squares from the top left.
+    public static func contains(level: Int, column: Int, row: Int, width: Int, height: Int) -> Bool {
+        let top = maxLevel(width: width, height: height)
+        guard (0...top).contains(level), column >= 0, row >= 0 else { return false }
+        let scale = 1 << (top - level)
+        let levelWidth = (width + scale - 1) / scale
+        let levelHeight = (height + scale - 1) / scale
+        return column < (levelWidth + tileSize - 1) / tileSize && row < (levelHeight + tileSize - 1) / tileSize
+    }
+
     /// The highest level: full resolution, where level 0 is one pixel.
     public static func maxLevel(width: Int, height: Int) -> Int {
         var level = 0

@@ -3,10 +3,12 @@ import LabelParkStore
 import PostgresNIO
 
 extension PostgresParkStore {
+    static let assetColumns = """
+        id, organization_id, project_id, sha256, media_type, byte_count, width, height, tiles, created_by, created_at,
+        storage_id, object_key, object_version
+        """
     static let assetSelect = """
-        SELECT id, organization_id, project_id, sha256, media_type, byte_count, width, height, tiles, created_by,
-               created_at
-        FROM asset
+        SELECT \(assetColumns) FROM asset
         """
 
     public func recordAsset(
@@ -39,8 +41,7 @@ extension PostgresParkStore {
                                    created_by, created_at)
                 VALUES (\(organization), \(project.rawValue), \(new.sha256), \(new.mediaType), \(new.byteCount),
                         \(new.width), \(new.height), \(new.tiles.rawValue), \(principal.userID.rawValue), \(now.rawValue))
-                RETURNING id, organization_id, project_id, sha256, media_type, byte_count, width, height, tiles,
-                          created_by, created_at
+                RETURNING \(unescaped: Self.assetColumns)
                 """, on: connection)
             guard let asset = inserted.first else { throw StoreError.notFound(.asset) }
             return (asset, true)
@@ -99,19 +100,30 @@ extension PostgresParkStore {
         of organization: Int64, on connection: PostgresConnection, logger: Logger
     ) async throws -> Int64 {
         try await connection.first(
-            "SELECT COALESCE(SUM(byte_count), 0)::bigint FROM asset WHERE organization_id = \(organization)",
+            """
+            SELECT COALESCE(SUM(byte_count), 0)::bigint FROM asset
+            WHERE organization_id = \(organization) AND storage_id IS NULL
+            """,
             logger: logger)?.decode(Int64.self) ?? 0
     }
 
     func fetchAssets(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [Asset] {
         try await connection.run(query, logger: logger).map { row in
-            let (id, organization, project, sha256, mediaType, byteCount, width, height, tiles, createdBy, createdAt) =
-                try row.decode((Int64, Int64, Int64, String, String, Int64, Int?, Int?, String, Int64, Int64).self)
+            let (
+                id, organization, project, sha256, mediaType, byteCount, width, height, tiles, createdBy, createdAt,
+                storage, objectKey, objectVersion
+            ) = try row.decode(
+                (Int64, Int64, Int64, String, String, Int64, Int?, Int?, String, Int64, Int64, Int64?, String?, String?)
+                    .self)
+            var source: AssetSource?
+            if let storage, let objectKey, let objectVersion {
+                source = AssetSource(storageID: StorageID(storage), objectKey: objectKey, objectVersion: objectVersion)
+            }
             return Asset(
                 id: AssetID(id), organizationID: OrganizationID(organization), projectID: ProjectID(project),
                 sha256: sha256, mediaType: mediaType, byteCount: byteCount, width: width, height: height,
                 tiles: TileState(rawValue: tiles) ?? .failed, createdBy: UserID(createdBy),
-                createdAt: Timestamp(rawValue: createdAt))
+                createdAt: Timestamp(rawValue: createdAt), source: source)
         }
     }
 }

@@ -243,7 +243,7 @@ extension PostgresParkStore {
 
     /// Inserts one handed-over group of tasks and the slots of its work tasks in a single statement (arrays
     /// bound as parameters); gold tasks get no slots.
-    private static func insert(
+    static func insert(
         _ batch: [NewTask], organization: Int64, project: Int64, batch batchID: Int64, overlap: Int,
         createdAt: Timestamp, on connection: PostgresConnection, logger: Logger
     ) async throws {

@@ -26,6 +26,9 @@ enum Migrations {
         migrator.registerMigration("v6 assets") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v7 attached storages") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -342,5 +345,59 @@ enum Migrations {
         );
         CREATE INDEX asset_organization ON asset(organization_id);
         CREATE INDEX asset_tiles_pending ON asset(id) WHERE tiles = 'pending';
+        """
+
+    static let v7 = """
+        -- Storages attached to a project: a client's bucket or an allowed server directory whose objects become
+        -- assets without being copied. Credentials are sealed by the server; the sync_* columns are the last sync.
+        CREATE TABLE storage (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES project(id),
+            title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+            kind TEXT NOT NULL CHECK (kind IN ('s3', 'directory')),
+            endpoint TEXT,
+            bucket TEXT,
+            prefix TEXT,
+            region TEXT,
+            path_style INTEGER CHECK (path_style IN (0, 1)),
+            path TEXT,
+            sealed_credentials TEXT,
+            created_by INTEGER NOT NULL REFERENCES account(id),
+            created_at INTEGER NOT NULL,
+            sync_state TEXT NOT NULL CHECK (sync_state IN ('idle', 'running', 'finished', 'failed')),
+            sync_task_field TEXT,
+            sync_started_by INTEGER REFERENCES account(id),
+            sync_started_at INTEGER,
+            sync_heartbeat_at INTEGER,
+            sync_finished_at INTEGER,
+            sync_objects INTEGER NOT NULL DEFAULT 0,
+            sync_assets INTEGER NOT NULL DEFAULT 0,
+            sync_tasks INTEGER NOT NULL DEFAULT 0,
+            sync_skipped INTEGER NOT NULL DEFAULT 0,
+            sync_batch_id INTEGER REFERENCES task_batch(id),
+            sync_error TEXT,
+            CHECK ((kind = 's3') = (bucket IS NOT NULL AND endpoint IS NOT NULL AND region IS NOT NULL
+                                    AND prefix IS NOT NULL AND path_style IS NOT NULL)),
+            CHECK ((kind = 'directory') = (path IS NOT NULL))
+        );
+        CREATE INDEX storage_project ON storage(project_id);
+
+        -- Where an asset's bytes are when they stay in an attached storage, and the version that was hashed.
+        ALTER TABLE asset ADD COLUMN storage_id INTEGER REFERENCES storage(id);
+        ALTER TABLE asset ADD COLUMN object_key TEXT;
+        ALTER TABLE asset ADD COLUMN object_version TEXT;
+
+        -- Every object a sync recorded (key order pages the listing): the asset it is, or why it was skipped.
+        CREATE TABLE storage_object (
+            storage_id INTEGER NOT NULL REFERENCES storage(id),
+            object_key TEXT NOT NULL,
+            object_version TEXT NOT NULL,
+            byte_count INTEGER NOT NULL CHECK (byte_count >= 0),
+            asset_id INTEGER REFERENCES asset(id),
+            skipped TEXT,
+            synced_at INTEGER NOT NULL,
+            PRIMARY KEY (storage_id, object_key),
+            CHECK ((asset_id IS NULL) <> (skipped IS NULL))
+        );
         """
 }

@@ -87,7 +87,7 @@ extension SQLiteParkStore {
 
     static func assetBytes(of organization: OrganizationID, db: Database) throws -> Int64 {
         try Int64.fetchOne(
-            db, sql: "SELECT COALESCE(SUM(byte_count), 0) FROM asset WHERE organization_id = ?",
+            db, sql: "SELECT COALESCE(SUM(byte_count), 0) FROM asset WHERE organization_id = ? AND storage_id IS NULL",
             arguments: [organization.rawValue]) ?? 0
     }
 
@@ -102,7 +102,14 @@ extension SQLiteParkStore {
                 projectID: ProjectID(row["project_id"]), sha256: row["sha256"], mediaType: row["media_type"],
                 byteCount: row["byte_count"], width: row["width"], height: row["height"],
                 tiles: TileState(rawValue: row["tiles"]) ?? .failed, createdBy: UserID(row["created_by"]),
-                createdAt: Timestamp(rawValue: row["created_at"]))
+                createdAt: Timestamp(rawValue: row["created_at"]), source: assetSource(row))
         }
+    }
+
+    private static func assetSource(_ row: Row) -> AssetSource? {
+        guard let storage: Int64 = row["storage_id"], let key: String = row["object_key"],
+            let version: String = row["object_version"]
+        else { return nil }
+        return AssetSource(storageID: StorageID(storage), objectKey: key, objectVersion: version)
     }
 }

@@ -277,7 +277,7 @@ extension SQLiteParkStore {
 
     /// Writes one chunk of an import with explicit ids from `startingAt` (never below the project's mark,
     /// even if other projects' rows were deleted meanwhile); returns the next id to use.
-    private static func insertStaged(
+    static func insertStaged(
         _ tasks: [NewTask], startingAt start: Int64, organization: Int64, project: Int64, batch: Int64,
         overlap: Int, createdAt: Timestamp, db: Database
     ) throws -> Int64 {

@@ -46,6 +46,7 @@ public enum AccessRules {
         case inspectBatches = "inspect its batches"
         case reinstateAnnotators = "reinstate paused annotators"
         case uploadMedia = "upload media"
+        case attachStorage = "attach and sync storages"
     }
 
     /// Refuses `action` unless the principal manages the project.

@@ -11,7 +11,8 @@ public enum TileState: String, Sendable, Hashable, CaseIterable {
     case failed
 }
 
-/// A medium uploaded into a project: bytes kept once in the asset store under their SHA-256, described here.
+/// A medium of a project: bytes kept once in the asset store under their SHA-256 (uploads), or left in an
+/// attached storage (`source`, synced objects), described here.
 public struct Asset: Sendable, Hashable {
     public var id: AssetID
     public var organizationID: OrganizationID
@@ -26,10 +27,13 @@ public struct Asset: Sendable, Hashable {
     public var tiles: TileState
     public var createdBy: UserID
     public var createdAt: Timestamp
+    /// The attached storage object holding the bytes; `nil` when the asset store holds them.
+    public var source: AssetSource?
 
     public init(
         id: AssetID, organizationID: OrganizationID, projectID: ProjectID, sha256: String, mediaType: String,
-        byteCount: Int64, width: Int?, height: Int?, tiles: TileState, createdBy: UserID, createdAt: Timestamp
+        byteCount: Int64, width: Int?, height: Int?, tiles: TileState, createdBy: UserID, createdAt: Timestamp,
+        source: AssetSource? = nil
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -42,6 +46,7 @@ public struct Asset: Sendable, Hashable {
         self.tiles = tiles
         self.createdBy = createdBy
         self.createdAt = createdAt
+        self.source = source
     }
 }
 
@@ -80,7 +85,8 @@ public protocol AssetCatalog: Sendable {
     /// The assets among `ids` that belong to `project`, which the principal can see; others are left out.
     func assets(_ ids: [AssetID], in project: ProjectID, by principal: Principal) async throws -> [Asset]
 
-    /// The bytes of media an organization stores, summed over its assets.
+    /// The bytes of media an organization stores in the asset store, summed over its assets (objects left in
+    /// attached storages are not counted).
     func assetBytes(of organization: OrganizationID) async throws -> Int64
 
     /// Assets whose tiles are pending, oldest first; for the tile service, not for requests.

@@ -7,7 +7,7 @@ import LabelParkCore
 /// a principal are the operator's bootstrap path (the CLI and first start), named as such.
 public protocol ParkStore:
     AccountStore, SessionStore, ProjectStore, QueueStore, ExportStore, ReviewStore, QualityControlStore,
-    AssetCatalog
+    AssetCatalog, StorageCatalog
 {}
 
 /// Organizations, workplaces, people, memberships and API tokens.

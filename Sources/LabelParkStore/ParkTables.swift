@@ -231,13 +231,36 @@ extension ParkTable {
             ],
             primaryKey: ["id"]),
         ParkTable(
+            "storage",
+            columns: [
+                Column("id", .integer), Column("project_id", .integer), Column("title", .text), Column("kind", .text),
+                Column("endpoint", .text), Column("bucket", .text), Column("prefix", .text), Column("region", .text),
+                Column("path_style", .boolean), Column("path", .text), Column("sealed_credentials", .text),
+                Column("created_by", .integer), Column("created_at", .integer), Column("sync_state", .text),
+                Column("sync_task_field", .text), Column("sync_started_by", .integer),
+                Column("sync_started_at", .integer), Column("sync_heartbeat_at", .integer),
+                Column("sync_finished_at", .integer), Column("sync_objects", .integer), Column("sync_assets", .integer),
+                Column("sync_tasks", .integer), Column("sync_skipped", .integer), Column("sync_batch_id", .integer),
+                Column("sync_error", .text),
+            ],
+            primaryKey: ["id"]),
+        ParkTable(
             "asset",
             columns: [
                 Column("id", .integer), Column("organization_id", .integer), Column("project_id", .integer),
                 Column("sha256", .text), Column("media_type", .text), Column("byte_count", .integer),
                 Column("width", .integer), Column("height", .integer), Column("tiles", .text),
-                Column("created_by", .integer), Column("created_at", .integer),
+                Column("created_by", .integer), Column("created_at", .integer), Column("storage_id", .integer),
+                Column("object_key", .text), Column("object_version", .text),
             ],
             primaryKey: ["id"]),
+        ParkTable(
+            "storage_object",
+            columns: [
+                Column("storage_id", .integer), Column("object_key", .text), Column("object_version", .text),
+                Column("byte_count", .integer), Column("asset_id", .integer), Column("skipped", .text),
+                Column("synced_at", .integer),
+            ],
+            primaryKey: ["storage_id", "object_key"]),
     ]
 }

@@ -16,7 +16,7 @@ public enum StoreError: Error, Sendable, Hashable {
 
     /// What was not found.
     public enum Entity: String, Sendable, Hashable {
-        case organization, workplace, user, project, task, lease, annotation, review, batch, inspection, secret, asset
+        case organization, workplace, user, project, task, lease, annotation, review, batch, inspection, secret, asset, storage
     }
 
     /// Which conflict occurred; `code` values are part of the public error contract.
@@ -35,6 +35,8 @@ public enum StoreError: Error, Sendable, Hashable {
         case notReviewable(String)
         /// The organization's stored media would exceed its quota.
         case quotaExceeded(usedBytes: Int64, quotaBytes: Int64)
+        /// A sync of the storage is running (or is no longer the running one).
+        case syncInProgress
 
         public var code: String {
             switch self {
@@ -48,6 +50,7 @@ public enum StoreError: Error, Sendable, Hashable {
             case .schemaLocked: "schema_locked"
             case .notReviewable: "not_reviewable"
             case .quotaExceeded: "quota_exceeded"
+            case .syncInProgress: "sync_in_progress"
             }
         }
 
@@ -67,6 +70,7 @@ public enum StoreError: Error, Sendable, Hashable {
             case .notReviewable(let reason): reason
             case .quotaExceeded(let used, let quota):
                 "the organization stores \(used) bytes of media; its quota is \(quota) bytes"
+            case .syncInProgress: "a sync of this storage is running; wait for it to finish"
             }
         }
     }

@@ -25,7 +25,7 @@ public struct StoreFactory: Sendable {
 public enum StoreContract {
     /// Every contract check, by name, so an engine's tests can run each as its own test case.
     public static let all: [(name: String, run: @Sendable (StoreFactory) async throws -> Void)] =
-        coreChecks + workflowChecks + assetChecks
+        coreChecks + workflowChecks + assetChecks + storageChecks
 
     static let coreChecks: [(name: String, run: @Sendable (StoreFactory) async throws -> Void)] = [
         ("claim storm keeps overlap and submits every slot", claimStorm),

@@ -184,12 +184,13 @@ struct ParkCopyTests {
                 "organization", "workplace", "account", "web_session", "park_secret", "membership", "api_token",
                 "project",
                 "project_grant", "task_batch", "task", "gold_slot", "annotator_standing", "slot", "lease", "task_skip",
-                "queue_exhaustion", "annotation", "annotation_revision", "inspection", "review_item", "review", "asset",
+                "queue_exhaustion", "annotation", "annotation_revision", "inspection", "review_item", "review", "storage",
+                "asset", "storage_object",
             ])
         #expect(
             ParkTable.all.filter(\.hasGeneratedID).map(\.name) == [
                 "organization", "workplace", "account", "project", "task_batch", "task", "annotation", "inspection",
-                "review", "asset",
+                "review", "storage", "asset",
             ])
         let slot = ParkTable.all.first { $0.name == "slot" }!
         // slot's key is (task_id, slot_index), its first two columns.
@@ -360,9 +361,11 @@ struct ParkCopyPostgresTests {
             // import batch with overlap 1 (3 slots); nothing else. In catalog order: organization, workplace,
             // account, web_session, park_secret, membership, api_token, project, project_grant, task_batch, task,
             // gold_slot, annotator_standing, slot, lease, task_skip, queue_exhaustion, annotation,
-            // annotation_revision, inspection, review_item, review.
+            // annotation_revision, inspection, review_item, review, storage, asset, storage_object.
             #expect(
-                replaced.tables.map(\.rows) == [3, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+                replaced.tables.map(\.rows) == [
+                    3, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                ])
             #expect(
                 try await exportAll(postgres, smallProject.id, by: smallPark.managerA)
                     == exportAll(small, smallProject.id, by: smallPark.managerA))
@@ -380,7 +383,7 @@ struct ParkCopyPostgresTests {
             // The Postgres park is the small one plus the newcomer organization: 4 organizations.
             #expect(
                 replacedAgain.tables.map(\.rows) == [
-                    4, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                    4, 0, 4, 0, 0, 4, 0, 1, 0, 1, 3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                 ])
             #expect(try await sqliteTarget.ensureOrganization(named: "Second newcomer", kind: .client).id.rawValue == 5)
         }
@@ -526,6 +529,30 @@ struct FullPark {
                 sha256: String(repeating: "e", count: 64), mediaType: "image/tiff", byteCount: 123_456_789_012,
                 width: 20_000, height: 20_000, tiles: .ready),
             in: sentiment.id, quotaBytes: nil, by: park.managerA)
+        // An attached bucket with sealed credentials, synced: an asset left in it, a skipped object, a task.
+        let bucket = try await store.attachStorage(
+            NewStorage(
+                title: "Cameras",
+                source: .s3(
+                    endpoint: "https://minio.park.test:9000", bucket: "frames", prefix: "", region: "cn-north-1",
+                    pathStyle: true),
+                sealedCredentials: "sealed"),
+            to: sentiment.id, by: park.managerA)
+        let run = try #require(
+            try await store.beginSync(
+                of: bucket.id, taskField: "text", staleBefore: Timestamp(rawValue: 0), by: park.managerA
+            ).sync.startedAt)
+        _ = try await store.recordSyncedObjects(
+            [
+                SyncedObject(
+                    key: "井下/0001.jpg", version: "\"etag\"", byteCount: 10,
+                    outcome: .asset(
+                        NewAsset(
+                            sha256: String(repeating: "d", count: 64), mediaType: "image/jpeg", byteCount: 10,
+                            width: 4, height: 3, tiles: .none))),
+                SyncedObject(key: "readme.txt", version: "1", byteCount: 3, outcome: .skipped("not media")),
+            ], in: bucket.id, run: run)
+        try await store.finishSync(of: bucket.id, run: run, error: nil)
 
         return FullPark(
             fixture: park, vendorWorker: vendorWorker, sentiment: sentiment,

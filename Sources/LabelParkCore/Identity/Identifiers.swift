@@ -42,3 +42,6 @@ public typealias InspectionID = EntityID<InspectionTag>
 
 public enum AssetTag {}
 public typealias AssetID = EntityID<AssetTag>
+
+public enum StorageTag {}
+public typealias StorageID = EntityID<StorageTag>

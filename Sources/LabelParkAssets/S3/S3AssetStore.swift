@@ -55,6 +55,9 @@ public struct S3Location: Sendable, Hashable {
         return isDefault ? name : "\(name):\(port)"
     }
 
+    /// The encoded request path of the bucket itself (for listings).
+    var encodedBucketPath: String { pathStyle ? "/\(SigV4.encode(bucket, keepingSlash: false))" : "/" }
+
     /// The encoded request path of an object key (or of the bucket for an empty key).
     func encodedPath(of key: String) -> String {
         let objectKey = prefix.isEmpty ? key : prefix + "/" + key
@@ -69,10 +72,8 @@ public struct S3Location: Sendable, Hashable {
 /// object only once all of it arrived and matched, so readers never see part of one. Objects of up to 5 GiB
 /// (S3's limit for one `PUT`) are accepted; uploads are capped below that.
 public final class S3AssetStore: AssetStore {
-    public let location: S3Location
-    let signer: SigV4
-    let client: HTTPClient
-    let logger: Logger
+    public var location: S3Location { s3.location }
+    let s3: S3Client
     /// Where `withLocalFile` downloads objects.
     let scratchDirectory: String
     private let puts = OncePerKey()
@@ -81,10 +82,7 @@ public final class S3AssetStore: AssetStore {
         location: S3Location, credentials: S3Credentials, scratchDirectory: String,
         client: HTTPClient = .shared, logger: Logger = Logger(label: "labelpark.s3")
     ) {
-        self.location = location
-        self.signer = SigV4(credentials: credentials, region: location.region)
-        self.client = client
-        self.logger = logger
+        self.s3 = S3Client(location: location, credentials: credentials, http: client, logger: logger)
         self.scratchDirectory = scratchDirectory
     }
 
@@ -100,99 +98,47 @@ public final class S3AssetStore: AssetStore {
         if try await size(of: key) != nil { return }
         let (digest, length) = try Self.sha256(ofFileAt: file)
         let body = HTTPClientRequest.Body.stream(try Self.chunks(ofFileAt: file), length: .known(length))
-        let response = try await send(
+        let response = try await s3.send(
             "PUT", key: key.rawValue, headers: [("Content-Type", contentType), ("Content-Length", String(length))],
             payloadHash: digest, body: body)
-        try await Self.requireSuccess(response)
+        try await S3Client.requireSuccess(response)
     }
 
     public func size(of key: AssetKey) async throws -> Int64? {
-        let response = try await send("HEAD", key: key.rawValue)
+        let response = try await s3.send("HEAD", key: key.rawValue)
         if response.status == .notFound { return nil }
-        try await Self.requireSuccess(response)
+        try await S3Client.requireSuccess(response)
         return response.headers.first(name: "Content-Length").flatMap { Int64($0) }
     }
 
     public func read(
         _ key: AssetKey, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void
     ) async throws {
-        var headers: [(String, String)] = []
-        if let range {
-            guard !range.isEmpty else { return }
-            headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
+        do {
+            try await s3.read(key.rawValue, range: range, ifMatch: nil, into: body)
+        } catch ObjectSourceError.notFound {
+            throw AssetStoreError.notFound(key)
         }
-        let response = try await send("GET", key: key.rawValue, headers: headers)
-        if response.status == .notFound { throw AssetStoreError.notFound(key) }
-        try await Self.requireSuccess(response)
-        for try await chunk in response.body { try await body(chunk) }
     }
 
     public func withLocalFile<Value: Sendable>(
         _ key: AssetKey, _ body: (String) async throws -> Value
     ) async throws -> Value {
-        try FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true)
-        let path = scratchDirectory + "/" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: path)
-        else { throw AssetStoreError.invalidConfiguration("cannot write to \(scratchDirectory)") }
-        do {
-            try await read(key, range: nil) { chunk in try handle.write(contentsOf: Data(buffer: chunk)) }
-            try handle.close()
-        } catch {
-            try? handle.close()
-            throw error
-        }
-        return try await body(path)
+        try await ScratchFile.withDownload(
+            into: scratchDirectory, { try await self.read(key, range: nil, into: $0) }, body)
     }
 
     public func delete(_ key: AssetKey) async throws {
-        let response = try await send("DELETE", key: key.rawValue)
+        let response = try await s3.send("DELETE", key: key.rawValue)
         if response.status == .notFound { return }
-        try await Self.requireSuccess(response)
+        try await S3Client.requireSuccess(response)
     }
 
     public func presignedURL(for key: AssetKey, expiresIn seconds: Int, contentType: String) throws -> String? {
-        signer.presignedURL(
+        s3.signer.presignedURL(
             method: "GET", scheme: location.endpoint.scheme ?? "https", host: location.host,
             encodedPath: location.encodedPath(of: key.rawValue), query: [("response-content-type", contentType)],
             expires: seconds, at: Date())
-    }
-
-    /// Sends one signed request for the object `key`.
-    func send(
-        _ method: String, key: String, headers: [(String, String)] = [], payloadHash: String = SigV4.emptyPayloadHash,
-        body: HTTPClientRequest.Body? = nil
-    ) async throws -> HTTPClientResponse {
-        let path = location.encodedPath(of: key)
-        let signing = SigV4Request(
-            method: method, host: location.host, encodedPath: path,
-            headers: headers.map { (name: $0.0, value: $0.1) },
-            payloadHash: payloadHash)
-        var request = HTTPClientRequest(url: location.origin + path)
-        request.method = HTTPMethod(rawValue: method)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        for header in signer.authorizationHeaders(for: signing, at: Date()) {
-            request.headers.add(name: header.name, value: header.value)
-        }
-        request.body = body
-        return try await client.execute(request, timeout: .seconds(300), logger: logger)
-    }
-
-    static func requireSuccess(_ response: HTTPClientResponse) async throws {
-        guard !(200..<300).contains(response.status.code) else { return }
-        // S3 errors are a small XML document with <Code> and <Message>.
-        let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-        throw AssetStoreError.service(
-            status: Int(response.status.code), code: element("Code", in: text) ?? response.status.reasonPhrase,
-            message: element("Message", in: text) ?? "")
-    }
-
-    static func element(_ name: String, in xml: String) -> String? {
-        guard let start = xml.range(of: "<\(name)>"),
-            let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex)
-        else { return nil }
-        return String(xml[start.upperBound..<end.lowerBound])
     }
 
     static func sha256(ofFileAt path: String) throws -> (String, Int64) {

@@ -24,12 +24,14 @@ public struct ParkServerDependencies: Sendable {
     public var media: MediaSettings?
     /// Wakes the tile service after an upload that needs a pyramid.
     public var tiles: TileSignal
+    /// Runs the syncs of attached storages (as a service, so shutdown stops them); `nil`: syncs run unsupervised.
+    public var syncs: StorageSyncs?
 
     public init(
         store: any ParkStore, passwords: PasswordHasher = PasswordHasher(), importLimits: ImportLimits = ImportLimits(),
         spoolDirectory: URL, trustedProxies: TrustedProxies = .none, web: WebAssets? = nil,
         sessionPolicy: SessionPolicy = SessionPolicy(), clock: any WallClock = SystemClock(),
-        media: MediaSettings? = nil, tiles: TileSignal = TileSignal()
+        media: MediaSettings? = nil, tiles: TileSignal = TileSignal(), syncs: StorageSyncs? = nil
     ) {
         self.store = store
         self.passwords = passwords
@@ -41,6 +43,7 @@ public struct ParkServerDependencies: Sendable {
         self.clock = clock
         self.media = media
         self.tiles = tiles
+        self.syncs = syncs
     }
 }
 
@@ -87,6 +90,11 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
     QualityController(store: store, gate: snapshotReads).addRoutes(to: authenticated)
     if let media = dependencies.media {
         AssetController(store: store, media: media, tiles: dependencies.tiles).addRoutes(to: authenticated)
+        let syncs =
+            dependencies.syncs
+            ?? StorageSyncs(store: store, media: media, tiles: dependencies.tiles, logger: Logger(label: "labelpark"))
+        StorageController(store: store, media: media, syncs: syncs, clock: dependencies.clock)
+            .addRoutes(to: authenticated)
     }
     return router
 }

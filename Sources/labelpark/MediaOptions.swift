@@ -18,6 +18,21 @@ struct MediaOptions: ParsableArguments {
     @Option(help: "The largest media upload, in bytes (at most 5 GiB).") var maxUploadBytes: Int64 = 2 << 30
     @Option(help: "The most media bytes one organization may store (no quota by default).") var mediaQuotaBytes: Int64?
     @Option(help: "Images with a side at least this long (px) get a tile pyramid.") var tileThreshold: Int = 4_096
+    @Option(
+        help: ArgumentHelp(
+            "An S3-compatible endpoint whose buckets projects may attach (repeatable; none by default).",
+            valueName: "url"))
+    var attachableEndpoint: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "A server directory that projects may attach, with everything under it (repeatable; none by default).",
+            valueName: "path"))
+    var attachableDirectory: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "The key that seals attached buckets' credentials (64 hex digits; made on first use). Every instance of a park needs the same one.",
+            valueName: "path"))
+    var storageKeyFile: String?
 
     func validate() throws {
         guard (1...(5 << 30)).contains(maxUploadBytes) else {
@@ -54,8 +69,12 @@ struct MediaOptions: ParsableArguments {
             store = S3AssetStore(
                 location: location, credentials: credentials, scratchDirectory: staging + "/downloads", logger: logger)
         }
+        let keyFile = storageKeyFile ?? dataDirectory.appendingPathComponent("storage-credentials.key").path
+        let attachments = try AttachmentPolicy(
+            allowedEndpoints: attachableEndpoint, allowedDirectories: attachableDirectory,
+            sealer: try CredentialSealer.loadingKey(at: keyFile))
         return MediaSettings(
             store: store, stagingDirectory: staging, maxUploadBytes: maxUploadBytes, quotaBytes: mediaQuotaBytes,
-            tileThreshold: tileThreshold)
+            tileThreshold: tileThreshold, attachments: attachments)
     }
 }

@@ -66,12 +66,13 @@ struct ServeCommand: AsyncParsableCommand {
         let passwords = PasswordHasher(cost: bcryptCost)
         let media = try self.media.settings(dataDirectory: self.storage.dataDirectory, logger: logger)
         let tiles = TileSignal()
+        let syncs = StorageSyncs(store: store, media: media, tiles: tiles, logger: logger)
         let router = buildRouter(
             ParkServerDependencies(
                 store: store, passwords: passwords, importLimits: ImportLimits(maxBodyBytes: maxImportBytes),
                 spoolDirectory: self.storage.dataDirectory.appendingPathComponent("spool"),
                 trustedProxies: try TrustedProxies(cidrs: trustedProxies), web: try await WebAssets.bundled(),
-                media: media, tiles: tiles))
+                media: media, tiles: tiles, syncs: syncs))
         let timeouts = ConnectionTimeouts(
             idle: .seconds(Int64(idleTimeout)), read: .seconds(Int64(readTimeout)), write: .seconds(Int64(writeTimeout))
         )
@@ -108,7 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 services: storage.services + [
                     server, SessionPurge(store: store, clock: SystemClock(), logger: logger),
-                    TileService(catalog: store, media: media, signal: tiles, logger: logger),
+                    TileService(catalog: store, media: media, signal: tiles, logger: logger), syncs,
                 ] + metricsServices, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await services.run()

@@ -19,7 +19,7 @@ let testImportLimits = ImportLimits(maxBodyBytes: 2 << 20, maxTaskBytes: 256 << 
 /// tokens, and LabelPark's router behind HummingbirdTesting's in-process `.router` client.
 func withTestPark<Value: Sendable>(
     importLimits: ImportLimits = testImportLimits, maxUploadBytes: Int64 = 4 << 20, mediaQuotaBytes: Int64? = nil,
-    _ body: @Sendable (TestPark) async throws -> Value
+    attachments: AttachmentPolicy = .none, _ body: @Sendable (TestPark) async throws -> Value
 ) async throws -> Value {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
@@ -33,13 +33,16 @@ func withTestPark<Value: Sendable>(
     let assets = try LocalAssetStore(root: directory.path("assets"))
     let media = MediaSettings(
         store: assets, stagingDirectory: assets.root + "/incoming", maxUploadBytes: maxUploadBytes,
-        quotaBytes: mediaQuotaBytes)
+        quotaBytes: mediaQuotaBytes, attachments: attachments)
+    var logger = Logger(label: "labelpark-http-tests")
+    logger.logLevel = .error
+    let tiles = TileSignal()
+    let syncs = StorageSyncs(store: store, media: media, tiles: tiles, logger: logger)
     let router = buildRouter(
         ParkServerDependencies(
             store: store, passwords: PasswordHasher(cost: 4), importLimits: importLimits,
-            spoolDirectory: spoolDirectory, web: try await WebAssets.bundled(), clock: clock, media: media))
-    var logger = Logger(label: "labelpark-http-tests")
-    logger.logLevel = .error
+            spoolDirectory: spoolDirectory, web: try await WebAssets.bundled(), clock: clock, media: media,
+            tiles: tiles, syncs: syncs))
     let app = Application(router: router, logger: logger)
     let people = try await (
         Person.issuingToken(to: fixture.managerA, in: store), Person.issuingToken(to: fixture.managerB, in: store),
@@ -50,7 +53,7 @@ func withTestPark<Value: Sendable>(
         try await body(
             TestPark(
                 client: client, store: store, clock: clock, fixture: fixture, spoolDirectory: spoolDirectory,
-                managerA: people.0, managerB: people.1, annotatorA: people.2, vendorAnnotator: people.3))
+                syncs: syncs, managerA: people.0, managerB: people.1, annotatorA: people.2, vendorAnnotator: people.3))
     }
 }
 
@@ -86,6 +89,7 @@ struct TestPark: Sendable {
     let clock: ManualClock
     let fixture: ParkFixture
     let spoolDirectory: URL
+    let syncs: StorageSyncs
     let managerA: Person
     let managerB: Person
     let annotatorA: Person

@@ -38,21 +38,17 @@ public struct DirectoryObjectSource: ObjectSource {
         }
     }
 
-    public func read(
-        _ key: String, version: String, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void
-    ) async throws {
+    public func open(_ key: String, version: String, range: Range<Int64>?) async throws -> ObjectBytes {
         let path = try current(key, version: version)
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ObjectSourceError.notFound(key) }
-        defer { try? handle.close() }
-        var position = range?.lowerBound ?? 0
-        let end = range?.upperBound ?? .max
-        try handle.seek(toOffset: UInt64(max(0, position)))
-        while position < end {
-            let count = Int(min(1 << 20, end - position))
-            guard let data = try handle.read(upToCount: count), !data.isEmpty else { break }
-            position += Int64(data.count)
-            try await body(ByteBuffer(data: data))
+        let start = max(0, range?.lowerBound ?? 0)
+        do {
+            try handle.seek(toOffset: UInt64(start))
+        } catch {
+            try? handle.close()
+            throw error
         }
+        return ObjectBytes(origin: .file(FileChunks(handle: handle, from: start, to: range?.upperBound ?? .max)))
     }
 
     public func withLocalFile<Value: Sendable>(

@@ -10,15 +10,23 @@ public protocol ObjectSource: Sendable {
     /// Lists the source's objects in key order, `pageSize` at most at a time, handing each page to `page`.
     func list(pageSize: Int, _ page: ([SourceObject]) async throws -> Void) async throws
 
-    /// Streams the bytes `range` (all of them when `nil`) of `key` at `version` to `body`.
-    func read(
-        _ key: String, version: String, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void
-    ) async throws
+    /// Opens the bytes `range` (all of them when `nil`) of `key` at `version`. The version is checked here, before
+    /// any byte is read, so a server can still answer with an error status.
+    func open(_ key: String, version: String, range: Range<Int64>?) async throws -> ObjectBytes
 
     /// Gives `body` a local file holding `key` at `version` (the file itself, or a temporary copy removed after).
     func withLocalFile<Value: Sendable>(
         _ key: String, version: String, _ body: (String) async throws -> Value
     ) async throws -> Value
+}
+
+extension ObjectSource {
+    /// Streams the bytes `range` (all of them when `nil`) of `key` at `version` to `body`.
+    public func read(
+        _ key: String, version: String, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void
+    ) async throws {
+        for try await chunk in try await open(key, version: version, range: range) { try await body(chunk) }
+    }
 }
 
 /// One listed object.

@@ -25,10 +25,8 @@ public struct S3ObjectSource: ObjectSource {
         } while token != nil
     }
 
-    public func read(
-        _ key: String, version: String, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void
-    ) async throws {
-        try await s3.read(key, range: range, ifMatch: version, into: body)
+    public func open(_ key: String, version: String, range: Range<Int64>?) async throws -> ObjectBytes {
+        ObjectBytes(origin: .response(try await s3.open(key, range: range, ifMatch: version)))
     }
 
     public func withLocalFile<Value: Sendable>(

@@ -36,7 +36,7 @@ public struct S3Location: Sendable, Hashable {
         self.pathStyle = pathStyle
     }
 
-    static func isBucketName(_ name: String) -> Bool {
+    public static func isBucketName(_ name: String) -> Bool {
         (3...63).contains(name.utf8.count)
             && name.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 46 || $0 == 45 }
     }
@@ -114,11 +114,14 @@ public final class S3AssetStore: AssetStore {
     public func read(
         _ key: AssetKey, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void
     ) async throws {
+        if let range, range.isEmpty { return }
+        let bytes: HTTPClientResponse.Body
         do {
-            try await s3.read(key.rawValue, range: range, ifMatch: nil, into: body)
+            bytes = try await s3.open(key.rawValue, range: range, ifMatch: nil)
         } catch ObjectSourceError.notFound {
             throw AssetStoreError.notFound(key)
         }
+        for try await chunk in bytes { try await body(chunk) }
     }
 
     public func withLocalFile<Value: Sendable>(

@@ -43,22 +43,20 @@ struct S3Client: Sendable {
         return try await http.execute(request, timeout: timeout, logger: logger)
     }
 
-    /// Streams the bytes `range` of the object `key` (all of it when `nil`) to `body`; with `ifMatch`, only while
-    /// the object's ETag is that one (`ObjectSourceError.changed` otherwise).
-    func read(
-        _ key: String, range: Range<Int64>?, ifMatch: String?, into body: (ByteBuffer) async throws -> Void
-    ) async throws {
+    /// Opens the bytes `range` of the object `key` (all of it when `nil`); with `ifMatch`, only while the object's
+    /// ETag is that one (`ObjectSourceError.changed` otherwise).
+    func open(_ key: String, range: Range<Int64>?, ifMatch: String?) async throws -> HTTPClientResponse.Body {
         var headers: [(String, String)] = []
         if let range {
-            guard !range.isEmpty else { return }
-            headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
+            // An empty range has no bytes to ask for; the object's first byte (at most) is read and dropped.
+            headers.append(("Range", "bytes=\(range.lowerBound)-\(max(range.lowerBound, range.upperBound - 1))"))
         }
         if let ifMatch { headers.append(("If-Match", ifMatch)) }
         let response = try await send("GET", key: key, headers: headers)
         if response.status == .notFound { throw ObjectSourceError.notFound(key) }
         if response.status == .preconditionFailed { throw ObjectSourceError.changed(key) }
         try await Self.requireSuccess(response)
-        for try await chunk in response.body { try await body(chunk) }
+        return response.body
     }
 
     /// One page of the objects under the location's folder, in key order (`ListObjectsV2`), continuing from

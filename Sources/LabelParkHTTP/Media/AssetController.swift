@@ -15,6 +15,8 @@ struct AssetController {
     let media: MediaSettings
     let tiles: TileSignal
 
+    private var bytes: MediaBytes { MediaBytes(store: media.store, catalog: store, sources: media.sources) }
+
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.post("projects/:id/assets", use: upload)
         group.get("assets/:id", use: metadata)
@@ -80,11 +82,37 @@ struct AssetController {
     }
 
     /// The bytes, with `Range`, `ETag` and caching forever (they never change); from object storage, a
-    /// redirect to a short-lived presigned URL instead.
+    /// redirect to a short-lived presigned URL instead. A synced asset's bytes are read from its attached
+    /// storage through this server (the storage may be unreachable from browsers, and the CSP stays narrow),
+    /// and only while the object is still the version that was hashed.
     @Sendable func content(request: Request, context: ParkRequestContext) async throws -> Response {
         let asset = try await store.asset(try context.pathID("id"), by: try context.requirePrincipal())
+        if let located = asset.source { return try await serve(located, of: asset, request) }
         guard let key = AssetKey.blob(sha256: asset.sha256) else { throw APIError.notFound }
         return try await serve(key, size: asset.byteCount, mediaType: asset.mediaType, etag: asset.sha256, request)
+    }
+
+    private func serve(_ located: AssetSource, of asset: Asset, _ request: Request) async throws -> Response {
+        let (headers, range) = try Self.prepare(
+            size: asset.byteCount, mediaType: asset.mediaType, etag: asset.sha256, request)
+        guard let range else { return Response(status: .notModified, headers: headers) }
+        let opened: ObjectBytes
+        do {
+            opened = try await bytes.source(of: located).open(
+                located.objectKey, version: located.objectVersion, range: range.part)
+        } catch ObjectSourceError.changed {
+            throw APIError.mediaRefused(
+                status: 409, code: "object_changed",
+                message: "the object \(located.objectKey) changed in its storage after it was synced")
+        } catch ObjectSourceError.notFound {
+            throw APIError.mediaRefused(
+                status: 410, code: "object_gone", message: "the object \(located.objectKey) is gone from its storage")
+        }
+        let body = ResponseBody(contentLength: Int(clamping: range.length)) { writer in
+            for try await chunk in opened { try await writer.write(chunk) }
+            try await writer.finish(nil)
+        }
+        return Response(status: range.part == nil ? .ok : .partialContent, headers: headers, body: body)
     }
 
     @Sendable func tile(request: Request, context: ParkRequestContext) async throws -> Response {
@@ -108,9 +136,8 @@ struct AssetController {
     private func serve(
         _ key: AssetKey, size knownSize: Int64?, mediaType: String, etag: String, _ request: Request
     ) async throws -> Response {
-        var headers: HTTPFields = [:]
-        headers[.cacheControl] = "private, max-age=31536000, immutable"
         if let url = try media.store.presignedURL(for: key, expiresIn: media.presignedSeconds, contentType: mediaType) {
+            var headers: HTTPFields = [:]
             headers[.location] = url
             // The redirect itself must not outlive the URL it names.
             headers[.cacheControl] = "private, max-age=\(max(0, media.presignedSeconds - 30))"
@@ -119,31 +146,47 @@ struct AssetController {
         var size = knownSize
         if size == nil { size = try await media.store.size(of: key) }
         guard let size else { throw APIError.notFound }
+        let (headers, range) = try Self.prepare(size: size, mediaType: mediaType, etag: etag, request)
+        guard let range else { return Response(status: .notModified, headers: headers) }
+        let assets = media.store
+        let body = ResponseBody(contentLength: Int(clamping: range.length)) { writer in
+            try await assets.read(key, range: range.part) { chunk in try await writer.write(chunk) }
+            try await writer.finish(nil)
+        }
+        return Response(status: range.part == nil ? .ok : .partialContent, headers: headers, body: body)
+    }
+
+    /// The part of an object to send.
+    struct Selected {
+        /// `nil` for all of it.
+        var part: Range<Int64>?
+        var length: Int64
+    }
+
+    /// The headers of an answer with an object of `size` bytes, and what to send; `nil` when the client's copy is
+    /// current (304).
+    static func prepare(
+        size: Int64, mediaType: String, etag: String, _ request: Request
+    ) throws -> (HTTPFields, Selected?) {
+        var headers: HTTPFields = [:]
+        headers[.cacheControl] = "private, max-age=31536000, immutable"
         let quoted = "\"\(etag)\""
         headers[.eTag] = quoted
         headers[.acceptRanges] = "bytes"
-        if let match = request.headers[.ifNoneMatch], match == quoted || match == "*" {
-            return Response(status: .notModified, headers: headers)
-        }
+        if let match = request.headers[.ifNoneMatch], match == quoted || match == "*" { return (headers, nil) }
         headers[.contentType] = mediaType
-        let range: Range<Int64>?
+        var selected = Selected(part: nil, length: size)
         switch ByteRange.select(request.headers[.range], size: size) {
         case .whole:
-            range = nil
+            break
         case .part(let part):
-            range = part
+            selected = Selected(part: part, length: part.upperBound - part.lowerBound)
             headers[.contentRange] = "bytes \(part.lowerBound)-\(part.upperBound - 1)/\(size)"
         case .unsatisfiable:
             throw APIError.rangeNotSatisfiable(size: size)
         }
-        let length = range.map { $0.upperBound - $0.lowerBound } ?? size
-        headers[.contentLength] = String(length)
-        let assets = media.store
-        let body = ResponseBody(contentLength: Int(clamping: length)) { writer in
-            try await assets.read(key, range: range) { chunk in try await writer.write(chunk) }
-            try await writer.finish(nil)
-        }
-        return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: body)
+        headers[.contentLength] = String(selected.length)
+        return (headers, selected)
     }
 
     /// The declared type, which must be one the park takes.
@@ -157,14 +200,8 @@ struct AssetController {
 
     /// Reads the header from the staged file; what is wrong with it becomes a 4xx naming the reason.
     static func probe(_ path: String, size: Int64) throws -> ImageHeader {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadUnknown) }
-        defer { try? handle.close() }
-        let probe = ImageProbe(size: size) { offset, count in
-            try handle.seek(toOffset: UInt64(offset))
-            return Array(try handle.read(upToCount: count) ?? Data())
-        }
         do {
-            return try probe.header()
+            return try ImageFile.header(at: path, size: size)
         } catch let error as ImageProbeError {
             switch error {
             case .unknownFormat:

@@ -14,10 +14,13 @@ public struct MediaSettings: Sendable {
     public var tileThreshold: Int
     /// How long a presigned URL from object storage stays valid, in seconds.
     public var presignedSeconds: Int
+    /// What projects may attach, and the readers of what they attached.
+    public let attachments: AttachmentPolicy
+    public let sources: ObjectSources
 
     public init(
         store: any AssetStore, stagingDirectory: String, maxUploadBytes: Int64 = 2 << 30, quotaBytes: Int64? = nil,
-        tileThreshold: Int = 4_096, presignedSeconds: Int = 300
+        tileThreshold: Int = 4_096, presignedSeconds: Int = 300, attachments: AttachmentPolicy = .none
     ) {
         self.store = store
         self.stagingDirectory = stagingDirectory
@@ -25,6 +28,8 @@ public struct MediaSettings: Sendable {
         self.quotaBytes = quotaBytes
         self.tileThreshold = tileThreshold
         self.presignedSeconds = presignedSeconds
+        self.attachments = attachments
+        self.sources = ObjectSources(policy: attachments, scratchDirectory: stagingDirectory + "/downloads")
     }
 }
 

@@ -29,12 +29,12 @@ public final class TileSignal: Sendable {
 /// stopped instance is resumed). Two instances may cut the same image at once; tiles are named by content,
 /// so the second's puts change nothing.
 public struct TileService: Service {
-    let catalog: any AssetCatalog
+    let catalog: any AssetCatalog & StorageCatalog
     let media: MediaSettings
     let signal: TileSignal
     let logger: Logger
 
-    public init(catalog: any AssetCatalog, media: MediaSettings, signal: TileSignal, logger: Logger) {
+    public init(catalog: any AssetCatalog & StorageCatalog, media: MediaSettings, signal: TileSignal, logger: Logger) {
         self.catalog = catalog
         self.media = media
         self.signal = signal
@@ -82,11 +82,11 @@ public struct TileService: Service {
 
     /// Writes the pyramid of one image into the asset store; returns the number of tiles.
     func cut(_ asset: Asset) async throws -> Int {
-        guard let blob = AssetKey.blob(sha256: asset.sha256) else { throw TileError.failed("bad digest") }
         let output = media.stagingDirectory + "/tiles-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: output) }
-        try await media.store.withLocalFile(blob) { path in
+        let bytes = MediaBytes(store: media.store, catalog: catalog, sources: media.sources)
+        try await bytes.withLocalFile(asset) { path in
             let result = try await Subprocess.run(
                 .name("vips"),
                 arguments: [

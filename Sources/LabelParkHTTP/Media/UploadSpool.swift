@@ -50,7 +50,7 @@ struct UploadSpool {
             throw APIError.mediaRefused(status: 400, code: "empty_body", message: "the upload has no bytes")
         }
         if prefix.count < ImageFormat.magicLength { try checkType() }
-        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return ImageFile.hex(hasher.finalize())
     }
 
     /// Removes the staging file (after a refusal; a stored upload's file was moved away).

@@ -41,6 +41,40 @@ struct JSONRequest {
         }
     }
 
+    /// Like `read`, but an empty body is `nil` (for requests whose body only overrides defaults).
+    static func readIfPresent(_ request: Request, limit: Int = defaultLimit) async throws -> JSONRequest? {
+        if request.headers[.contentLength] == "0" { return nil }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge(limit: limit)
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        do {
+            let value = try JSONParser().parse(buffer.readableBytesView)
+            guard value.objectValue != nil else {
+                throw APIError.badRequest(field: nil, message: "the body must be a JSON object")
+            }
+            return JSONRequest(value: value)
+        } catch let error as JSONSyntaxError {
+            throw APIError.invalidJSON(error)
+        }
+    }
+
+    /// Refuses members other than `allowed`, naming the first.
+    func rejectUnknownKeys(allowed: Set<String>) throws {
+        for member in value.objectValue ?? [] where !allowed.contains(member.key) {
+            throw ValidationError(field: member.key, message: "unknown key")
+        }
+    }
+
+    func optionalBool(_ key: String) throws -> Bool? {
+        guard let json = value[key], !json.isNull else { return nil }
+        guard let flag = json.boolValue else { throw ValidationError(field: key, message: "must be true or false") }
+        return flag
+    }
+
     func string(_ key: String, maxLength: Int = 10_000, allowsNUL: Bool = false) throws -> String {
         guard let value = try optionalString(key, maxLength: maxLength, allowsNUL: allowsNUL) else {
             throw ValidationError(field: key, message: "is required")

@@ -97,8 +97,6 @@ extension SQLiteParkStore {
                     db, sql: "SELECT organization_id, overlap, importing_batch_id FROM project WHERE id = ?",
                     arguments: [current.projectID.rawValue])
             else { throw StoreError.notFound(.storage) }
-            // An import being written owns the task ids above its start and deletes them if it fails.
-            guard (project["importing_batch_id"] as Int64?) == nil else { throw StoreError.conflict(.importInProgress) }
             let organization: Int64 = project["organization_id"]
             var counts = (objects: 0, assets: 0, skipped: 0)
             var tasks: [NewTask] = []
@@ -153,6 +151,10 @@ extension SQLiteParkStore {
             }
             var batch = current.sync.batchID?.rawValue
             if !tasks.isEmpty {
+                // An import being written owns the task ids above its start and deletes them if it fails.
+                guard (project["importing_batch_id"] as Int64?) == nil else {
+                    throw StoreError.conflict(.importInProgress)
+                }
                 if batch == nil {
                     try db.execute(
                         sql: "INSERT INTO task_batch (project_id, task_count, created_at) VALUES (?, 0, ?)",

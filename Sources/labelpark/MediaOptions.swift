@@ -33,6 +33,8 @@ struct MediaOptions: ParsableArguments {
             "The key that seals attached buckets' credentials (64 hex digits; made on first use). Every instance of a park needs the same one.",
             valueName: "path"))
     var storageKeyFile: String?
+    @Option(help: "Seconds without a heartbeat after which a storage sync counts as stopped and may be started again.")
+    var syncHeartbeatTimeout: Int = 120
 
     func validate() throws {
         guard (1...(5 << 30)).contains(maxUploadBytes) else {
@@ -41,6 +43,9 @@ struct MediaOptions: ParsableArguments {
         guard (mediaQuotaBytes ?? 0) >= 0 else { throw ValidationError("--media-quota-bytes must not be negative") }
         guard (256...65_535).contains(tileThreshold) else {
             throw ValidationError("--tile-threshold must be from 256 to 65535 pixels")
+        }
+        guard (8...3_600).contains(syncHeartbeatTimeout) else {
+            throw ValidationError("--sync-heartbeat-timeout must be from 8 to 3600 seconds")
         }
         guard storage == "file" || storage.hasPrefix("s3://") else {
             throw ValidationError("--storage must be file or s3://bucket/prefix")
@@ -72,7 +77,7 @@ struct MediaOptions: ParsableArguments {
         let keyFile = storageKeyFile ?? dataDirectory.appendingPathComponent("storage-credentials.key").path
         let attachments = try AttachmentPolicy(
             allowedEndpoints: attachableEndpoint, allowedDirectories: attachableDirectory,
-            sealer: try CredentialSealer.loadingKey(at: keyFile))
+            sealer: try CredentialSealer.loadingKey(at: keyFile), staleAfterSeconds: syncHeartbeatTimeout)
         return MediaSettings(
             store: store, stagingDirectory: staging, maxUploadBytes: maxUploadBytes, quotaBytes: mediaQuotaBytes,
             tileThreshold: tileThreshold, attachments: attachments)

@@ -28,9 +28,17 @@ a presigned URL on moto's origin that yields the exact bytes; the CSP of a page 
 allows that origin in `img-src`; a 4200 × 3000 image reaches `tiles_state: ready` within 60 s and a tile
 URL redirects to a fetchable 256 × 256 JPEG; the bucket holds `park/blobs/…` and `park/tiles/<sha256>/…`.
 
+attach (moto as a client's bucket, local storage, `--attachable-endpoint` moto): a bucket folder of 160
+distinct JPEGs (Unicode and spaces in keys, one duplicate), a text file, an MP4 head and an empty object is
+attached with credentials that the API never returns and the database holds only sealed; its sync is
+killed with SIGKILL part way, the restarted server shows it running (409 for a new sync) until its heartbeat
+is stale, then `interrupted`, and a new sync finishes it: every key is recorded once, every distinct image is
+one asset and one task, nothing is read twice that was recorded, and an asset's `/content` is the object's
+bytes. A second, uninterrupted sync of 120 objects is timed (objects and megabytes a second).
+
 Every check prints a PASS or FAIL line; the exit code is 1 when any failed.
 
-    python3 Tests/process/media_test.py --binary .build/release/labelpark [--rounds 3] [--parts kill,hostile,s3]
+    python3 Tests/process/media_test.py --binary .build/release/labelpark [--rounds 3] [--parts kill,hostile,s3,attach]
         [--seed N] [--keep]
 """
 
@@ -77,7 +85,7 @@ from lp_media import (  # noqa: E402
 )
 from lp_server import Deadline, ProcessFailure, ServerProcess  # noqa: E402
 
-PARTS = ("kill", "hostile", "s3")
+PARTS = ("kill", "hostile", "s3", "attach")
 GRACEFUL_EXIT_SECONDS = 15.0
 
 # kill
@@ -767,6 +775,189 @@ def part_s3(args: argparse.Namespace, checks: Checks) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
+# A client's bucket attached to a project (moto)
+
+ATTACHED_PREFIX = "client-frames"
+ATTACHED_IMAGES = 160
+TIMED_IMAGES = 120
+HEARTBEAT_TIMEOUT = 8
+ATTACH_SECRET = "client-secret-9f2c"
+
+
+def jpeg_variant(base: bytes, number: int) -> bytes:
+    """`base` with a comment segment after its start marker: a valid JPEG with bytes (and a digest) of its own."""
+    comment = f"frame {number}".encode()
+    return base[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + base[2:]
+
+
+def fill_bucket(peer, prefix: str, base: bytes, count: int) -> dict[str, bytes]:
+    """Puts `count` distinct JPEGs under `prefix` with keys of every kind; returns key (relative) → bytes."""
+    client = peer.client()
+    objects: dict[str, bytes] = {}
+    for number in range(count):
+        folder = ("井下/三号 摄像头", "cam 1", "cam+2")[number % 3]
+        objects[f"{folder}/frame {number:04d}.jpg"] = jpeg_variant(base, number)
+    for key, body in objects.items():
+        client.put_object(Bucket=S3_BUCKET, Key=f"{prefix}/{key}", Body=body)
+    return objects
+
+
+def storage_state(client: ParkClient, project_id: int, storage_id: int) -> dict:
+    return client.get(f"/api/v1/projects/{project_id}/storages/{storage_id}", expect=(200,)).json()
+
+
+def wait_for_sync(client: ParkClient, project_id: int, storage_id: int, seconds: float, *,
+                  until=lambda sync: sync["state"] != "running") -> dict:
+    ends = time.monotonic() + seconds
+    while True:
+        storage = storage_state(client, project_id, storage_id)
+        if until(storage["sync"]) or time.monotonic() > ends:
+            return storage
+        time.sleep(0.1)
+
+
+def recorded_objects(client: ParkClient, project_id: int, storage_id: int) -> list[dict]:
+    objects: list[dict] = []
+    after = ""
+    while True:
+        query = urllib.parse.urlencode({"after": after, "limit": 1000})
+        page = client.get(f"/api/v1/projects/{project_id}/storages/{storage_id}/objects?{query}", expect=(200,)).json()
+        objects += page["objects"]
+        if page["next_after"] is None:
+            return objects
+        after = page["next_after"]
+
+
+def part_attach(args: argparse.Namespace, checks: Checks) -> None:
+    print(f"A client's bucket attached to a project (moto, {ATTACHED_IMAGES} images, a kill -9 during the sync)",
+          flush=True)
+    deadline = Deadline(300.0, "the attach part")
+    work_dir = Path(tempfile.mkdtemp(prefix="labelpark-media-attach-"))
+    data_dir = work_dir / "data"
+    peer = None
+    server = None
+    try:
+        base = noise_image(work_dir / "base.jpg", 320, 240, seed=31).read_bytes()
+        peer = start_moto()
+        objects = fill_bucket(peer, ATTACHED_PREFIX, base, ATTACHED_IMAGES)
+        client_s3 = peer.client()
+        duplicate_key = "cam 1/frame 0000 again.jpg"
+        objects[duplicate_key] = objects["井下/三号 摄像头/frame 0000.jpg"]
+        others = {"notes.txt": b"shift log", "clip.mp4": b"\x00\x00\x00\x18ftypmp42" + bytes(64), "empty.jpg": b""}
+        for key, body in [(duplicate_key, objects[duplicate_key]), *others.items()]:
+            client_s3.put_object(Bucket=S3_BUCKET, Key=f"{ATTACHED_PREFIX}/{key}", Body=body)
+        distinct = len({sha256_hex(body) for body in objects.values()})
+        checks.info(f"moto at {peer.endpoint}; {len(objects) + len(others)} objects under {ATTACHED_PREFIX}/, "
+                    f"{distinct} distinct images")
+
+        server = ServerProcess(args.binary, data_dir=data_dir, log_path=work_dir / "server.log",
+                               extra_args=["--attachable-endpoint", peer.endpoint,
+                                           "--sync-heartbeat-timeout", str(HEARTBEAT_TIMEOUT)],
+                               description="the attach server")
+        account = image_park(args.binary, data_dir, deadline)
+        server.start(deadline.cap(30.0))
+        client = ParkClient(server.base_url, account.token, timeout=60.0)
+        project_id = create_image_project(client, "attached frames")
+        attached = client.post_json(f"/api/v1/projects/{project_id}/storages", {
+            "kind": "s3", "endpoint": peer.endpoint, "bucket": S3_BUCKET, "prefix": ATTACHED_PREFIX,
+            "access_key_id": "client-key", "secret_access_key": ATTACH_SECRET, "title": "Mine cameras"})
+        storage = attached.json()
+        checks.record("a bucket on an allowed endpoint is attached (201) and its credentials never come back",
+                      attached.status == 201 and ATTACH_SECRET not in attached.body.decode()
+                      and storage.get("has_credentials") is True, f"{attached.status} {attached.body[:160]!r}")
+        storage_id = storage["id"]
+        refused = client.post_json(f"/api/v1/projects/{project_id}/storages", {
+            "kind": "s3", "endpoint": "http://169.254.169.254", "bucket": S3_BUCKET,
+            "access_key_id": "a", "secret_access_key": "b"})
+        checks.record("an endpoint the operator did not allow is refused (SSRF)",
+                      refused.status == 422 and refused.json().get("error", {}).get("field") == "endpoint",
+                      f"{refused.status} {error_code(refused)}")
+        with sqlite3.connect(data_dir / "labelpark.sqlite") as database:
+            sealed = database.execute("SELECT sealed_credentials FROM storage WHERE id = ?", (storage_id,)).fetchone()
+        key_file = data_dir / "storage-credentials.key"
+        checks.record("the database holds the credentials sealed, the key lives in a private file beside it",
+                      sealed is not None and sealed[0].startswith("v1:") and ATTACH_SECRET not in sealed[0]
+                      and key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600,
+                      f"{(sealed or ['?'])[0][:24]}…, key file mode {oct(key_file.stat().st_mode & 0o777) if key_file.exists() else 'missing'}")
+
+        started = client.post_json(f"/api/v1/projects/{project_id}/storages/{storage_id}/sync", {})
+        checks.record("a sync starts in the background (202)", started.status == 202, f"{started.status}")
+        part_way = wait_for_sync(client, project_id, storage_id, deadline.cap(60.0),
+                                 until=lambda sync: sync["objects"] >= 30 or sync["state"] != "running")
+        server.kill()
+        before = part_way["sync"]
+        checks.record("the server is killed part way through the sync", before["state"] == "running"
+                      and 0 < before["objects"] < len(objects) + len(others),
+                      f"{before['objects']} objects recorded, {before['tasks']} tasks, state {before['state']}")
+
+        server.start(deadline.cap(30.0))
+        client = ParkClient(server.base_url, account.token, timeout=60.0)
+        early = client.post_json(f"/api/v1/projects/{project_id}/storages/{storage_id}/sync", {})
+        checks.record("until its heartbeat is stale, the cut sync still counts as running (409)",
+                      early.status == 409 and error_code(early) == "sync_in_progress", f"{early.status}")
+        stale = wait_for_sync(client, project_id, storage_id, HEARTBEAT_TIMEOUT + 5.0,
+                              until=lambda sync: sync["state"] == "interrupted")
+        checks.record("then it shows as interrupted", stale["sync"]["state"] == "interrupted",
+                      f"{stale['sync']['state']}")
+        resumed = client.post_json(f"/api/v1/projects/{project_id}/storages/{storage_id}/sync", {})
+        finished = wait_for_sync(client, project_id, storage_id, deadline.cap(120.0))["sync"]
+        checks.record("a new sync finishes the work", resumed.status == 202 and finished["state"] == "finished",
+                      f"{resumed.status}; {finished['state']}: {finished['objects']} objects, {finished['assets']} "
+                      f"assets, {finished['tasks']} tasks, {finished['skipped']} skipped {finished['error'] or ''}")
+        recorded = recorded_objects(client, project_id, storage_id)
+        keys = [item["key"] for item in recorded]
+        expected_keys = sorted(list(objects) + list(others), key=lambda key: key.encode())
+        checks.record("every object is recorded exactly once, in key order",
+                      keys == expected_keys, f"{len(keys)} recorded, {len(expected_keys)} in the bucket")
+        checks.record("the resumed sync read only what the cut one had not recorded",
+                      before["objects"] + finished["objects"] == len(expected_keys),
+                      f"{before['objects']} + {finished['objects']}")
+        asset_ids = {item["asset_id"] for item in recorded if item["asset_id"] is not None}
+        skipped = {item["key"]: item["skipped"] for item in recorded if item["skipped"]}
+        progress = client.get(f"/api/v1/projects/{project_id}/progress", expect=(200,)).json()
+        checks.record("each distinct image is one asset and one task; the rest are skipped with a reason",
+                      len(asset_ids) == distinct and progress["tasks"] == distinct and set(skipped) == set(others),
+                      f"{len(asset_ids)} assets, {progress['tasks']} tasks, skipped {skipped}")
+        sample_key = "井下/三号 摄像头/frame 0003.jpg"
+        sample = next(item for item in recorded if item["key"] == sample_key)
+        content = client.get(f"/api/v1/assets/{sample['asset_id']}/content")
+        checks.record("a synced asset's /content is its object's bytes, through the server",
+                      content.status == 200 and content.body == objects[sample_key], f"{content.status}")
+        client_s3.put_object(Bucket=S3_BUCKET, Key=f"{ATTACHED_PREFIX}/{sample_key}", Body=b"overwritten")
+        changed = client.get(f"/api/v1/assets/{sample['asset_id']}/content")
+        checks.record("an object overwritten in the bucket is never served as the asset (409 object_changed)",
+                      changed.status == 409 and error_code(changed) == "object_changed", f"{changed.status}")
+
+        timed_prefix = "timed"
+        timed = fill_bucket(peer, timed_prefix, base, TIMED_IMAGES)
+        second = client.post_json(f"/api/v1/projects/{project_id}/storages", {
+            "kind": "s3", "endpoint": peer.endpoint, "bucket": S3_BUCKET, "prefix": timed_prefix,
+            "access_key_id": "client-key", "secret_access_key": ATTACH_SECRET}, expect=(201,)).json()
+        began = time.monotonic()
+        client.post_json(f"/api/v1/projects/{project_id}/storages/{second['id']}/sync", {}, expect=(202,))
+        done = wait_for_sync(client, project_id, second["id"], deadline.cap(120.0))["sync"]
+        seconds = time.monotonic() - began
+        megabytes = sum(len(body) for body in timed.values()) / 1e6
+        checks.record("an uninterrupted sync records every object", done["objects"] == TIMED_IMAGES,
+                      f"{TIMED_IMAGES} objects ({megabytes:.1f} MB) in {seconds:.1f} s: "
+                      f"{TIMED_IMAGES / seconds:.0f} objects/s, {megabytes / seconds:.1f} MB/s")
+        client.close()
+        code = server.terminate(timeout=deadline.cap(GRACEFUL_EXIT_SECONDS))
+        checks.record("SIGTERM stops the server with exit code 0", code == 0, exit_detail(code))
+    except (ProcessFailure, TransportFailure, UnexpectedStatus) as failure:
+        checks.record("the attach part ran to the end", False, f"{failure}\n{server.log_tail() if server else ''}")
+    finally:
+        if server is not None:
+            server.kill()
+        if peer is not None:
+            peer.stop()
+        if args.keep:
+            print(f"  kept {work_dir}", flush=True)
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------------
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -799,7 +990,7 @@ def main() -> int:
     checks = Checks()
     started = time.monotonic()
     for part in args.parts:
-        {"kill": part_kill, "hostile": part_hostile, "s3": part_s3}[part](args, checks)
+        {"kill": part_kill, "hostile": part_hostile, "s3": part_s3, "attach": part_attach}[part](args, checks)
     print(f"media: {checks.passed} passed, {checks.failed} failed in {time.monotonic() - started:.0f} s", flush=True)
     return 1 if checks.failed else 0
 

@@ -54,25 +54,37 @@ struct SyncRunner: Sendable {
     let tiles: TileSignal
     let logger: Logger
 
-    static let pageSize = 100
+    static let pageSize = 500
+    static let recordEvery = 20
     /// Objects read at once: enough to hide one round trip to object storage, few enough for a small server.
     static let parallelReads = 4
 
     func run(_ storage: AttachedStorage) async {
         guard let run = storage.sync.startedAt else { return }
         var outcome: String?
+        // Reading a page of large objects can take minutes: the heartbeat beats on its own meanwhile.
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(max(1, media.attachments.staleAfterSeconds / 4)))
+                _ = try? await store.recordSyncedObjects([], in: storage.id, run: run)
+            }
+        }
+        defer { heartbeat.cancel() }
         do {
             let source = try media.sources.source(for: storage)
             try await source.list(pageSize: Self.pageSize) { page in
-                try Task.checkCancellation()
                 let known = try await store.recordedObjectKeys(page.map(\.key), in: storage.id)
                 let fresh = page.filter { !known.contains($0.key) }
-                let inspected = try await inspect(fresh, in: source)
-                // Recorded even when empty: the heartbeat shows the sync is alive while it lists known objects.
-                let totals = try await record(inspected, in: storage.id, run: run)
-                if inspected.contains(where: Self.needsTiles) { tiles.wake() }
-                logger.debug(
-                    "sync page", metadata: ["storage": "\(storage.id)", "objects": "\(totals.objects)"])
+                // Recorded a few at a time, so a sync cut short loses little work.
+                for start in stride(from: 0, to: fresh.count, by: Self.recordEvery) {
+                    try Task.checkCancellation()
+                    let inspected = try await inspect(
+                        Array(fresh[start..<min(start + Self.recordEvery, fresh.count)]), in: source)
+                    let totals = try await record(inspected, in: storage.id, run: run)
+                    if inspected.contains(where: Self.needsTiles) { tiles.wake() }
+                    logger.debug(
+                        "sync progress", metadata: ["storage": "\(storage.id)", "objects": "\(totals.objects)"])
+                }
             }
         } catch is CancellationError {
             outcome = "the server stopped during the sync; sync again to go on where it stopped"

@@ -24,33 +24,24 @@ struct JSONRequest {
 
     /// Collects and parses the body; 413 past `limit` bytes, 400 for malformed JSON or a non-object.
     static func read(_ request: Request, limit: Int = defaultLimit) async throws -> JSONRequest {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge(limit: limit)
-        }
-        do {
-            let value = try JSONParser().parse(buffer.readableBytesView)
-            guard value.objectValue != nil else {
-                throw APIError.badRequest(field: nil, message: "the body must be a JSON object")
-            }
-            return JSONRequest(value: value)
-        } catch let error as JSONSyntaxError {
-            throw APIError.invalidJSON(error)
-        }
+        try parse(try await collect(request, limit: limit))
     }
 
     /// Like `read`, but an empty body is `nil` (for requests whose body only overrides defaults).
     static func readIfPresent(_ request: Request, limit: Int = defaultLimit) async throws -> JSONRequest? {
-        if request.headers[.contentLength] == "0" { return nil }
-        let buffer: ByteBuffer
+        let buffer = try await collect(request, limit: limit)
+        return buffer.readableBytes == 0 ? nil : try parse(buffer)
+    }
+
+    private static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         do {
-            buffer = try await request.body.collect(upTo: limit)
+            return try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError.payloadTooLarge(limit: limit)
         }
-        guard buffer.readableBytes > 0 else { return nil }
+    }
+
+    private static func parse(_ buffer: ByteBuffer) throws -> JSONRequest {
         do {
             let value = try JSONParser().parse(buffer.readableBytesView)
             guard value.objectValue != nil else {

@@ -28,13 +28,13 @@ a presigned URL on moto's origin that yields the exact bytes; the CSP of a page 
 allows that origin in `img-src`; a 4200 × 3000 image reaches `tiles_state: ready` within 60 s and a tile
 URL redirects to a fetchable 256 × 256 JPEG; the bucket holds `park/blobs/…` and `park/tiles/<sha256>/…`.
 
-attach (moto as a client's bucket, local storage, `--attachable-endpoint` moto): a bucket folder of 160
-distinct JPEGs (Unicode and spaces in keys, one duplicate), a text file, an MP4 head and an empty object is
+attach (moto as a client's bucket, local storage, `--attachable-endpoint` moto): a bucket folder of 161
+distinct JPEGs (Unicode and spaces in keys, one duplicate, one large enough for tiles), a text file, an MP4 head and an empty object is
 attached with credentials that the API never returns and the database holds only sealed; its sync is
 killed with SIGKILL part way, the restarted server shows it running (409 for a new sync) until its heartbeat
 is stale, then `interrupted`, and a new sync finishes it: every key is recorded once, every distinct image is
 one asset and one task, nothing is read twice that was recorded, and an asset's `/content` is the object's
-bytes. A second, uninterrupted sync of 120 objects is timed (objects and megabytes a second).
+bytes, and the large one gets its tile pyramid. A second, uninterrupted sync of 120 objects is timed (objects and megabytes a second).
 
 Every check prints a PASS or FAIL line; the exit code is 1 when any failed.
 
@@ -841,6 +841,9 @@ def part_attach(args: argparse.Namespace, checks: Checks) -> None:
         peer = start_moto()
         objects = fill_bucket(peer, ATTACHED_PREFIX, base, ATTACHED_IMAGES)
         client_s3 = peer.client()
+        large_key = "grotto/cave 6 east wall.jpg"
+        objects[large_key] = photo_image(work_dir / "large.jpg", *TILED_SIZE, seed=32).read_bytes()
+        client_s3.put_object(Bucket=S3_BUCKET, Key=f"{ATTACHED_PREFIX}/{large_key}", Body=objects[large_key])
         duplicate_key = "cam 1/frame 0000 again.jpg"
         objects[duplicate_key] = objects["井下/三号 摄像头/frame 0000.jpg"]
         others = {"notes.txt": b"shift log", "clip.mp4": b"\x00\x00\x00\x18ftypmp42" + bytes(64), "empty.jpg": b""}
@@ -923,6 +926,17 @@ def part_attach(args: argparse.Namespace, checks: Checks) -> None:
         content = client.get(f"/api/v1/assets/{sample['asset_id']}/content")
         checks.record("a synced asset's /content is its object's bytes, through the server",
                       content.status == 200 and content.body == objects[sample_key], f"{content.status}")
+        large = next(item for item in recorded if item["key"] == large_key)
+        ends = time.monotonic() + TILES_READY_SECONDS
+        described = client.get(f"/api/v1/assets/{large['asset_id']}", expect=(200,)).json()
+        while described["tiles_state"] == "pending" and time.monotonic() < ends:
+            time.sleep(0.25)
+            described = client.get(f"/api/v1/assets/{large['asset_id']}", expect=(200,)).json()
+        tile = client.get(f"{described['tiles']['url']}{described['tiles']['max_level']}/0_0.jpg") \
+            if described["tiles_state"] == "ready" else None
+        checks.record(f"a synced {TILED_SIZE[0]} × {TILED_SIZE[1]} image gets its tile pyramid from the bucket",
+                      tile is not None and tile.status == 200 and tile.body[:3] == b"\xff\xd8\xff",
+                      f"tiles_state {described['tiles_state']}, tile {tile.status if tile else '-'}")
         client_s3.put_object(Bucket=S3_BUCKET, Key=f"{ATTACHED_PREFIX}/{sample_key}", Body=b"overwritten")
         changed = client.get(f"/api/v1/assets/{sample['asset_id']}/content")
         checks.record("an object overwritten in the bucket is never served as the asset (409 object_changed)",

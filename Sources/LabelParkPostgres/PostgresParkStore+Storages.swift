@@ -211,6 +211,25 @@ extension PostgresParkStore {
         }
     }
 
+    public func objectAssets(
+        _ keys: [String], in storage: StorageID, by principal: Principal
+    ) async throws -> [String: AssetID] {
+        try await read { connection in
+            _ = try await self.managedStorage(storage, by: principal, locking: false, on: connection)
+            var found: [String: AssetID] = [:]
+            for row in try await connection.run(
+                """
+                SELECT object_key, asset_id FROM storage_object
+                WHERE storage_id = \(storage.rawValue) AND asset_id IS NOT NULL AND object_key = ANY(\(keys))
+                """, logger: self.logger)
+            {
+                let (key, asset) = try row.decode((String, Int64).self)
+                found[key] = AssetID(asset)
+            }
+            return found
+        }
+    }
+
     public func storageObjects(
         of storage: StorageID, after: String?, limit: Int, by principal: Principal
     ) async throws -> [StorageObject] {

@@ -205,6 +205,29 @@ extension SQLiteParkStore {
         try await pool.read { db in try Self.fetchStorage(db, id: id.rawValue) }
     }
 
+    public func objectAssets(
+        _ keys: [String], in storage: StorageID, by principal: Principal
+    ) async throws -> [String: AssetID] {
+        try await pool.read { db in
+            _ = try self.managedStorage(storage, by: principal, in: db)
+            var found: [String: AssetID] = [:]
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let chunk = keys[start..<min(start + 500, keys.count)]
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT object_key, asset_id FROM storage_object
+                        WHERE storage_id = ? AND asset_id IS NOT NULL AND object_key IN \(Self.placeholders(chunk.count))
+                        """,
+                    arguments: StatementArguments([storage.rawValue] + Array(chunk)))
+                {
+                    found[row["object_key"]] = AssetID(row["asset_id"] as Int64)
+                }
+            }
+            return found
+        }
+    }
+
     public func storageObjects(
         of storage: StorageID, after: String?, limit: Int, by principal: Principal
     ) async throws -> [StorageObject] {

@@ -203,6 +203,10 @@ public protocol StorageCatalog: Sendable {
     /// A storage without a principal, for the services that read its objects (tiles, content).
     func storageForService(_ id: StorageID) async throws -> AttachedStorage
 
+    /// The assets of the storage's recorded objects among `keys`, by key (skipped and unknown keys are left out).
+    func objectAssets(_ keys: [String], in storage: StorageID, by principal: Principal) async throws
+        -> [String: AssetID]
+
     /// The storage's recorded objects in key order after `after`, at most `limit`.
     func storageObjects(
         of storage: StorageID, after: String?, limit: Int, by principal: Principal

@@ -115,6 +115,12 @@ extension StoreContract {
         #expect(objects.first { $0.key == "摄像头/0003.jpg" }?.assetID == uploaded.id)
         let copies = objects.filter { $0.key.hasPrefix("cam1/0002") }.map(\.assetID)
         #expect(copies.count == 2 && copies[0] != nil && copies[0] == copies[1])
+        let assetsByKey = try await store.objectAssets(
+            ["cam1/0002.jpg", "cam1/notes.txt", "nope.jpg", "摄像头/0003.jpg"], in: storage.id, by: park.managerA)
+        #expect(assetsByKey == ["cam1/0002.jpg": copies[0], "摄像头/0003.jpg": uploaded.id].compactMapValues { $0 })
+        await expectStoreError(.notFound(.storage)) {
+            _ = try await store.objectAssets(["cam1/0002.jpg"], in: storage.id, by: park.managerB)
+        }
         let page = try await store.storageObjects(of: storage.id, after: "cam1/0002.jpg", limit: 2, by: park.managerA)
         #expect(page.map(\.key) == ["cam1/0004.jpg", "cam1/notes.txt"])
 

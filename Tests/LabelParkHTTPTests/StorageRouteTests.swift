@@ -112,6 +112,31 @@ struct StorageRouteTests {
                 headers: [.ifNoneMatch: content.header("ETag") ?? ""])
             #expect(cached.status == .notModified)
 
+            // Imports may name synced objects by key; they are stored as their assets.
+            let lines = [
+                #"{"photo":"storage:\#(storage)/cam1/0002.jpg"}"#, #"{"photo":"storage:\#(storage)/notes.txt"}"#,
+                #"{"photo":"storage:999/cam1/0002.jpg"}"#,
+            ]
+            let refused = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks", as: park.managerA, json: lines.joined(separator: "\n"),
+                contentType: "application/x-ndjson")
+            #expect(refused.status == .unprocessableContent && refused.int("error_count") == 2, "\(refused.text)")
+            #expect(refused.text.contains("not an image a sync of that storage recorded"))
+            #expect(refused.text.contains("storage:999 is not a storage of this project"))
+            let keyless = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks", as: park.managerA,
+                json: #"{"photo":"storage:\#(storage)/"}"#, contentType: "application/x-ndjson")
+            #expect(
+                keyless.status == .unprocessableContent && keyless.text.contains("storage:ID/KEY"), "\(keyless.text)")
+            let imported = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks", as: park.managerA, json: lines[0],
+                contentType: "application/x-ndjson")
+            #expect(imported.status == .created && imported.int("created") == 1, "\(imported.text)")
+            let exported = try await park.send(.get, "/api/v1/projects/\(project)/export", as: park.managerA)
+            let jpegReference = "asset:\(object("cam1/0002.jpg")?["asset_id"] as? Int ?? -1)"
+            #expect(exported.text.components(separatedBy: jpegReference).count == 3, "\(exported.text)")
+            #expect(!exported.text.contains("storage:"))
+
             // The tasks are in the queue, each naming its asset.
             let claim = try await park.claim(project, as: park.annotatorA)
             let task = try await park.send(.get, "/api/v1/tasks/\(claim.taskID)", as: park.annotatorA)
@@ -135,7 +160,7 @@ struct StorageRouteTests {
             _ = try await Self.sync(park, project, storage)
             let again = try await park.send(.get, "/api/v1/projects/\(project)/storages/\(storage)", as: park.managerA)
             #expect(again.int("sync.objects") == 1 && again.int("sync.tasks") == 1, "\(again.text)")
-            #expect(try await park.progress(project).int("tasks") == 4)
+            #expect(try await park.progress(project).int("tasks") == 5)
         }
     }
 

@@ -74,21 +74,22 @@ struct TaskController {
             try chunk.withUnsafeReadableBytes { bytes in try importer.push(bytes, handle: handle) }
         }
         try importer.finish(handle: handle)
-        var skipped = Set<Int>()
+        var resolution = ImportedMedia.Resolution()
         if let media, errorCount == 0 || partial {
-            let missing = try await media.missing(in: access.project.id, store: store, by: principal)
-            errorCount += missing.errors.count
-            errors = Array((errors + missing.errors).sorted { $0.line < $1.line }.prefix(limits.maxListedErrors))
-            skipped = missing.positions
+            resolution = try await media.resolve(in: access.project.id, store: store, by: principal)
+            errorCount += resolution.errors.count
+            errors = Array((errors + resolution.errors).sorted { $0.line < $1.line }.prefix(limits.maxListedErrors))
         }
         if errorCount > 0 && !partial { throw APIError.invalidLines(errors, total: errorCount) }
 
-        let left = skipped
+        let (left, rewrites) = (resolution.positions, resolution.rewrites)
         let imported =
             spool.count == left.count
             ? ImportedBatch(batchID: nil, taskCount: 0)
             : try await store.importTasks(into: access.project.id, by: principal) { insert in
-                try spool.replay(skipping: left, insert)
+                try spool.replay(skipping: left) { task, position in
+                    try insert(rewrites[position].map { ImportedMedia.rewritten(task, $0) } ?? task)
+                }
             }
         let created = imported.taskCount
         return JSONResponse.make(

@@ -2,11 +2,13 @@ import LabelParkCore
 import LabelParkFormats
 import LabelParkStore
 
-/// The media an import's tasks reference, checked against the project's assets once the body is read: a task
-/// naming an asset the project does not have is an invalid line, like any other.
+/// The media an import's tasks reference, checked once the body is read: a task naming an asset the project
+/// does not have, or an object its attached storage has not synced, is an invalid line like any other. An
+/// object reference (`storage:ID/KEY`) is stored as the `asset:ID` it was synced into.
 struct ImportedMedia {
     private let fields: [String]
-    private var references: [(line: Int, spoolPosition: Int, asset: AssetID)] = []
+    private var assets: [(line: Int, position: Int, asset: AssetID)] = []
+    private var objects: [(line: Int, position: Int, field: String, storage: StorageID, key: String)] = []
     private let parser = JSONParser()
 
     /// `nil` for a schema without media fields: nothing to check.
@@ -15,34 +17,94 @@ struct ImportedMedia {
         guard !fields.isEmpty else { return nil }
     }
 
-    /// Notes the references of a valid task about to be spooled at `spoolPosition`.
-    mutating func note(_ task: ImportedTask, spoolPosition: Int) {
+    /// Notes the references of a valid task about to be spooled at `position`.
+    mutating func note(_ task: ImportedTask, spoolPosition position: Int) {
         guard let data = try? parser.parse(task.dataJSON) else { return }
         for field in fields {
-            guard let text = data[field]?.stringValue, case .asset(let id) = MediaReference(text) else { continue }
-            references.append((task.line, spoolPosition, AssetID(id)))
+            guard let text = data[field]?.stringValue else { continue }
+            switch MediaReference(text) {
+            case .asset(let id): assets.append((task.line, position, AssetID(id)))
+            case .storageObject(let storage, let key):
+                objects.append((task.line, position, field, StorageID(storage), key))
+            case nil: continue
+            }
         }
     }
 
-    /// The lines naming assets the project lacks, and their spool positions.
-    func missing(
-        in project: ProjectID, store: any ParkStore, by principal: Principal
-    ) async throws -> (errors: [LineError], positions: Set<Int>) {
-        let distinct = Array(Set(references.map(\.asset)))
+    /// What checking found: the lines naming media the project lacks (with their spool positions), and the
+    /// object references to store as assets, by spool position.
+    struct Resolution {
+        var errors: [LineError] = []
+        var positions = Set<Int>()
+        var rewrites: [Int: [(field: String, asset: AssetID)]] = [:]
+
+        mutating func refuse(line: Int, position: Int, _ message: String) {
+            guard positions.insert(position).inserted else { return }
+            errors.append(LineError(line: line, message: message))
+        }
+    }
+
+    func resolve(in project: ProjectID, store: any ParkStore, by principal: Principal) async throws -> Resolution {
+        var resolution = Resolution()
+        let distinct = Array(Set(assets.map(\.asset)))
         var known = Set<AssetID>()
         for start in stride(from: 0, to: distinct.count, by: 1_000) {
             let batch = Array(distinct[start..<min(start + 1_000, distinct.count)])
             for asset in try await store.assets(batch, in: project, by: principal) { known.insert(asset.id) }
         }
-        var errors: [LineError] = []
-        var positions = Set<Int>()
-        for reference in references where !known.contains(reference.asset) {
-            guard positions.insert(reference.spoolPosition).inserted else { continue }
-            errors.append(
-                LineError(
-                    line: reference.line,
-                    message: "asset:\(reference.asset) is not an asset of this project (upload it first)"))
+        for reference in assets where !known.contains(reference.asset) {
+            resolution.refuse(
+                line: reference.line, position: reference.position,
+                "asset:\(reference.asset) is not an asset of this project (upload it first)")
         }
-        return (errors, positions)
+        for (storage, references) in Dictionary(grouping: objects, by: \.storage) {
+            let synced = try await syncedAssets(
+                of: references.map(\.key), in: storage, project: project, store, principal)
+            for reference in references {
+                if let asset = synced?[reference.key] {
+                    resolution.rewrites[reference.position, default: []].append((reference.field, asset))
+                } else {
+                    resolution.refuse(
+                        line: reference.line, position: reference.position,
+                        synced == nil
+                            ? "storage:\(storage) is not a storage of this project"
+                            : "storage:\(storage)/\(reference.key) is not an image a sync of that storage recorded (sync it first)"
+                    )
+                }
+            }
+        }
+        return resolution
+    }
+
+    /// The assets of `keys` in the project's storage `storage`, or `nil` when the project has no such storage.
+    private func syncedAssets(
+        of keys: [String], in storage: StorageID, project: ProjectID, _ store: any ParkStore, _ principal: Principal
+    ) async throws -> [String: AssetID]? {
+        do {
+            guard try await store.storage(storage, by: principal).projectID == project else { return nil }
+        } catch StoreError.notFound {
+            return nil
+        }
+        let distinct = Array(Set(keys))
+        var found: [String: AssetID] = [:]
+        for start in stride(from: 0, to: distinct.count, by: 1_000) {
+            let batch = Array(distinct[start..<min(start + 1_000, distinct.count)])
+            found.merge(try await store.objectAssets(batch, in: storage, by: principal)) { first, _ in first }
+        }
+        return found
+    }
+
+    /// `task` with the fields named in `rewrites` set to their assets' references.
+    static func rewritten(_ task: NewTask, _ rewrites: [(field: String, asset: AssetID)]) -> NewTask {
+        guard case .object(let members)? = try? JSONParser().parse(task.dataJSON) else { return task }
+        var changed = task
+        changed.dataJSON =
+            JSONValue.object(
+                members.map { member in
+                    guard let rewrite = rewrites.first(where: { $0.field == member.key }) else { return member }
+                    return JSONMember(member.key, .string(MediaReference.asset(rewrite.asset.rawValue).text))
+                }
+            ).jsonText
+        return changed
     }
 }

@@ -54,7 +54,7 @@ final class ImportSpool: @unchecked Sendable {
 
     /// Reads every task back in order, leaving out the ones appended at the positions in `skipping`; called
     /// once, after all appends.
-    func replay(skipping: Set<Int> = [], _ body: (NewTask) throws -> Void) throws {
+    func replay(skipping: Set<Int> = [], _ body: (_ task: NewTask, _ position: Int) throws -> Void) throws {
         try flush()
         try handle.seek(toOffset: 0)
         var reader = FrameReader()
@@ -62,7 +62,7 @@ final class ImportSpool: @unchecked Sendable {
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             reader.buffer.append(contentsOf: chunk)
             while let task = reader.nextTask() {
-                if !skipping.contains(position) { try body(task) }
+                if !skipping.contains(position) { try body(task, position) }
                 position += 1
             }
             reader.compact()

@@ -64,11 +64,13 @@ def free_local_port() -> int:
 
 
 class Park:
-    """A park in `directory`: its data, its server's log, and the server process."""
+    """A park in `directory`: its data, its server's log, and the server process. `extra_args` are added to
+    every `serve` command line (a test may also set the attribute before the server starts)."""
 
-    def __init__(self, binary: str, directory: Path):
+    def __init__(self, binary: str, directory: Path, extra_args: list[str] | None = None):
         self.binary = str(Path(binary).resolve())
         self.directory = directory
+        self.extra_args: list[str] = list(extra_args or [])
         self.data_dir = directory / "data"
         self.log_path = archived(directory / "server.log")
         self.port = free_local_port()
@@ -93,7 +95,7 @@ class Park:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [self.binary, "serve", "--data-dir", str(self.data_dir), "--host", "127.0.0.1",
-                 "--port", str(self.port), "--bcrypt-cost", BCRYPT_COST],
+                 "--port", str(self.port), "--bcrypt-cost", BCRYPT_COST, *self.extra_args],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while True:

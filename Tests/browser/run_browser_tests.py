@@ -58,6 +58,7 @@ def all_tests():
         ("question_kinds", importlib.import_module("cases_form").test_question_kinds),
         ("image_field", importlib.import_module("cases_image").test_image_field),
         ("media_upload", importlib.import_module("cases_media_upload").test_media_upload),
+        ("storages", importlib.import_module("cases_storages").test_storages),
         ("offline_then_back", cases_annotate.test_offline_then_back),
         ("hostile_text", cases_pages.test_hostile_text_is_shown_not_run),
         ("both_languages", cases_pages.test_both_languages),

@@ -1,5 +1,5 @@
-// Project: progress, per-annotator counts, import by file upload, image uploads (project-media.js), export
-// links and the schema preview.
+// Project: progress, per-annotator counts, import by file upload, image uploads (project-media.js),
+// attached storages (project-storages.js), export links and the schema preview.
 
 import { loadTranslations, t } from "/static/js/i18n.js";
 import { api, csrfToken, refreshSession } from "/static/js/api.js";
@@ -18,6 +18,7 @@ import { renderSchemaPreview } from "/static/js/pages-schema.js";
 import { setUpSettings } from "/static/js/pages-settings.js";
 import { setUpPausedAnnotators, setUpBatches } from "/static/js/pages-workflow.js";
 import { setUpImageUpload } from "/static/js/project-media.js";
+import { setUpStorages } from "/static/js/project-storages.js";
 
 /** Roles that review annotations on a project (the server checks; this only decides what links to show). */
 const reviewingRoles = new Set(["reviewer", "manager", "admin"]);
@@ -330,6 +331,7 @@ async function main() {
   if (project.can_manage) {
     work.push(loadProgress(), setUpPausedAnnotators(projectID), setUpBatches(projectID));
     setUpImageUpload(projectID, project, { onTasksCreated: () => loadProgress() });
+    work.push(setUpStorages(projectID, project, { onSynced: () => loadProgress() }));
   }
   work.push(setUpSettings(project, { onSaved: showSettings }));
   await Promise.all(work);

@@ -80,6 +80,19 @@ class Browser:
                                     {"userAgent": user_agent, "acceptLanguage": accept_language})
         self.console: list[dict] = []
 
+
+    def shoot_whole(self, selector: str, path) -> None:
+        """The whole element: the window grows to its height for the shot (an element shot stops at the viewport)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        element = self.find(selector)
+        size = self.driver.get_window_size()
+        height = self.js("return Math.ceil(arguments[0].getBoundingClientRect().height)", element)
+        self.driver.set_window_size(size["width"], max(size["height"], min(int(height) + 200, 4000)))
+        try:
+            self.js("arguments[0].scrollIntoView({block: 'start'})", element)
+            element.screenshot(str(path))
+        finally:
+            self.driver.set_window_size(size["width"], size["height"])
     def quit(self) -> None:
         try:
             self.driver.quit()

@@ -133,20 +133,6 @@ def open_project(browser: Browser, base_url: str, project_id: int, language: str
                       "#media-section to be shown", describe=lambda: panel(browser))
 
 
-def shoot_panel(browser: Browser, path) -> None:
-    """The whole panel: the window grows to its height for the shot (an element shot stops at the viewport)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    element = browser.find("#media-section")
-    size = browser.driver.get_window_size()
-    height = browser.js("return Math.ceil(arguments[0].getBoundingClientRect().height)", element)
-    browser.driver.set_window_size(size["width"], max(size["height"], min(int(height) + 200, 4000)))
-    try:
-        browser.js("arguments[0].scrollIntoView({block: 'start'})", element)
-        element.screenshot(str(path))
-    finally:
-        browser.driver.set_window_size(size["width"], size["height"])
-
-
 def test_media_upload(ctx: TestContext) -> None:
     park = ctx.park
     park.open([(MANAGER, "manager", "Mia Manager")])
@@ -241,7 +227,7 @@ def test_media_upload(ctx: TestContext) -> None:
     focused = browser.js("return document.activeElement && document.activeElement.id")
     assert focused == "media-choose", f"after Cancel the focus is on #{focused}, expected #media-choose"
 
-    shoot_panel(browser, ctx.screenshot_dir / f"{ctx.name}-en.png")
+    browser.shoot_whole("#media-section", ctx.screenshot_dir / f"{ctx.name}-en.png")
     # Chromium logs the refused upload's 415; it is the answer this test asked for.
     errors = [error for error in ctx.console_errors(browser) if "status of 415" not in error]
     assert not errors, f"console errors on the project page: {errors[:5]}"
@@ -283,6 +269,6 @@ def test_media_upload(ctx: TestContext) -> None:
     for row in state["rows"]:
         assert CJK.search(row["text"]), f"zh-CN: the row of {row['name']} says {row['text']!r}"
     ctx.note(f"zh-CN result: {state['result']!r}; first row: {state['rows'][0]['text']!r}")
-    shoot_panel(browser, ctx.screenshot_dir / f"{ctx.name}-zh-CN.png")
+    browser.shoot_whole("#media-section", ctx.screenshot_dir / f"{ctx.name}-zh-CN.png")
     errors = [error for error in ctx.console_errors(browser, console_seen) if "status of 415" not in error]
     assert not errors, f"console errors on the Chinese project page: {errors[:5]}"

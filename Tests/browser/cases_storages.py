@@ -78,20 +78,6 @@ def open_project(browser: Browser, base_url: str, project_id: int, language: str
                       10, f"#storages-section with {count} storage(s)", describe=lambda: panel(browser))
 
 
-def shoot_panel(browser: Browser, path) -> None:
-    """The whole panel: the window grows to its height for the shot (an element shot stops at the viewport)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    element = browser.find("#storages-section")
-    size = browser.driver.get_window_size()
-    height = browser.js("return Math.ceil(arguments[0].getBoundingClientRect().height)", element)
-    browser.driver.set_window_size(size["width"], max(size["height"], min(int(height) + 200, 4000)))
-    try:
-        browser.js("arguments[0].scrollIntoView({block: 'start'})", element)
-        element.screenshot(str(path))
-    finally:
-        browser.driver.set_window_size(size["width"], size["height"])
-
-
 def refusals_only(errors: list[str]) -> list[str]:
     """Console errors other than the 422 the refused directory was answered with (this test asked for it)."""
     return [error for error in errors if "status of 422" not in error]
@@ -167,7 +153,7 @@ def test_storages(ctx: TestContext) -> None:
     # The page's own numbers follow the sync: the first number is the task count.
     wait_until(lambda: browser.text_of("#progress-numbers dd") == "3", 10, "#progress-numbers to count 3 tasks",
                describe=lambda: browser.text_of("#progress-numbers"))
-    shoot_panel(browser, ctx.screenshot_dir / f"{ctx.name}-en.png")
+    browser.shoot_whole("#storages-section", ctx.screenshot_dir / f"{ctx.name}-en.png")
     errors = refusals_only(ctx.console_errors(browser))
     assert not errors, f"console errors on the project page: {errors[:5]}"
     console_seen = len(browser.console)
@@ -185,7 +171,7 @@ def test_storages(ctx: TestContext) -> None:
     assert CJK.search(state["pathError"]), f"zh-CN #storage-path-error says {state['pathError']!r}"
     keys = RAW_TRANSLATION_KEY.findall(browser.text_of("#storages-section") or "")
     assert not keys, f"untranslated keys in the panel: {sorted(set(keys))}"
-    shoot_panel(browser, ctx.screenshot_dir / f"{ctx.name}-zh-CN.png")
+    browser.shoot_whole("#storages-section", ctx.screenshot_dir / f"{ctx.name}-zh-CN.png")
     Select(browser.find("#storage-kind")).select_by_value("s3")
     # Empty required fields are caught in the page; an endpoint the operator did not allow, by the server.
     browser.js("document.getElementById('storage-attach').focus()")
@@ -207,6 +193,6 @@ def test_storages(ctx: TestContext) -> None:
     assert len(panel(browser)["storages"]) == 1, "a refused bucket was listed"
     keys = RAW_TRANSLATION_KEY.findall(browser.text_of("#storages-section") or "")
     assert not keys, f"untranslated keys in the bucket fields: {sorted(set(keys))}"
-    shoot_panel(browser, ctx.screenshot_dir / f"{ctx.name}-zh-CN-bucket.png")
+    browser.shoot_whole("#storages-section", ctx.screenshot_dir / f"{ctx.name}-zh-CN-bucket.png")
     errors = refusals_only(ctx.console_errors(browser, console_seen))
     assert not errors, f"console errors on the Chinese project page: {errors[:5]}"

@@ -660,6 +660,18 @@ def img_sources(policy: str | None) -> list[str]:
     return []
 
 
+def clean_up(server: ServerProcess | None, peer, work_dir: Path, *, keep: bool) -> None:
+    """Stops what a part started and removes its folder (unless kept)."""
+    if server is not None:
+        server.kill()
+    if peer is not None:
+        peer.stop()
+    if keep:
+        print(f"  kept {work_dir}", flush=True)
+    else:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
 def part_s3(args: argparse.Namespace, checks: Checks) -> None:
     print(f"S3 storage against moto (--storage s3://{S3_BUCKET}/{S3_PREFIX})", flush=True)
     deadline = Deadline(240.0, "the S3 part")
@@ -764,14 +776,7 @@ def part_s3(args: argparse.Namespace, checks: Checks) -> None:
     except (ProcessFailure, TransportFailure, UnexpectedStatus) as failure:
         checks.record("the S3 part ran to the end", False, f"{failure}\n{server.log_tail() if server else ''}")
     finally:
-        if server is not None:
-            server.kill()
-        if peer is not None:
-            peer.stop()
-        if args.keep:
-            print(f"  kept {work_dir}", flush=True)
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+        clean_up(server, peer, work_dir, keep=args.keep)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -961,14 +966,7 @@ def part_attach(args: argparse.Namespace, checks: Checks) -> None:
     except (ProcessFailure, TransportFailure, UnexpectedStatus) as failure:
         checks.record("the attach part ran to the end", False, f"{failure}\n{server.log_tail() if server else ''}")
     finally:
-        if server is not None:
-            server.kill()
-        if peer is not None:
-            peer.stop()
-        if args.keep:
-            print(f"  kept {work_dir}", flush=True)
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+        clean_up(server, peer, work_dir, keep=args.keep)
 
 
 # ---------------------------------------------------------------------------------------------------

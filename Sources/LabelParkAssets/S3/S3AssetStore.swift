@@ -96,7 +96,7 @@ public final class S3AssetStore: AssetStore {
 
     private func upload(_ file: String, as key: AssetKey, contentType: String) async throws {
         if try await size(of: key) != nil { return }
-        let (digest, length) = try Self.sha256(ofFileAt: file)
+        let (digest, length) = try FileDigest.sha256(ofFileAt: file)
         let body = HTTPClientRequest.Body.stream(try Self.chunks(ofFileAt: file), length: .known(length))
         let response = try await s3.send(
             "PUT", key: key.rawValue, headers: [("Content-Type", contentType), ("Content-Length", String(length))],
@@ -142,20 +142,6 @@ public final class S3AssetStore: AssetStore {
             method: "GET", scheme: location.endpoint.scheme ?? "https", host: location.host,
             encodedPath: location.encodedPath(of: key.rawValue), query: [("response-content-type", contentType)],
             expires: seconds, at: Date())
-    }
-
-    static func sha256(ofFileAt path: String) throws -> (String, Int64) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw AssetStoreError.invalidConfiguration("cannot read \(path)")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        var length: Int64 = 0
-        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
-            hasher.update(data: data)
-            length += Int64(data.count)
-        }
-        return (SigV4.hex(hasher.finalize()), length)
     }
 
     /// The file's bytes, read a megabyte at a time as the request body is sent.

@@ -149,7 +149,7 @@ struct SyncRunner: Sendable {
             }
             guard ImageFormat(magic: magic) != nil else { return skipped(ImageProbeError.unknownFormat.description) }
             let measured = try await source.withLocalFile(object.key, version: object.version) { path in
-                let (digest, length) = try ImageFile.sha256(at: path)
+                let (digest, length) = try FileDigest.sha256(ofFileAt: path)
                 return (digest, length, Result { try ImageFile.header(at: path, size: length) })
             }
             switch measured.2 {

@@ -33,7 +33,7 @@ struct QuestionKindTests {
         #expect(
             throws: ValidationError(
                 field: "schema.questions[0].type",
-                message: "unknown question type \"essay\" (known: choice, multi_choice, rating, text, spans)")
+                message: "unknown question type \"essay\" (known: choice, multi_choice, rating, text, spans, boxes, polygons)")
         ) { try ProjectSchema(json: json) }
     }
 

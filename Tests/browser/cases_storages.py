@@ -74,8 +74,13 @@ def write_directory(root) -> tuple[str, str]:
 
 def open_project(browser: Browser, base_url: str, project_id: int, language: str, count: int) -> dict:
     browser.open(base_url, f"/projects/{project_id}?lang={language}")
-    return wait_until(lambda: (lambda s: s if s["shown"] and len(s["storages"]) == count else None)(panel(browser)),
-                      10, f"#storages-section with {count} storage(s)", describe=lambda: panel(browser))
+    # The panel shows before its list arrives: wait for the list (or its empty line), not just the panel.
+    def loaded(state: dict) -> dict | None:
+        listed = state["empty"] if count == 0 else len(state["storages"]) == count
+        return state if state["shown"] and listed else None
+
+    return wait_until(lambda: loaded(panel(browser)), 10, f"#storages-section with {count} storage(s)",
+                      describe=lambda: panel(browser))
 
 
 def refusals_only(errors: list[str]) -> list[str]:

@@ -37,6 +37,8 @@ public struct QuestionScore: Sendable, Hashable {
         case text(TextErrorRates)
         /// Value is the F1 under the options' span rule.
         case spans(SpanAccuracy, rule: SpanMatchRule)
+        /// Value is the F1 of regions matched at the question's IoU threshold.
+        case regions(RegionMatchScore)
     }
 }
 
@@ -47,6 +49,8 @@ public struct QuestionScore: Sendable, Hashable {
 /// - rating: within a tolerance; the absolute error is reported too.
 /// - text: CER and WER as jiwer computes them (see ``TextErrorRates``).
 /// - spans: precision, recall and F1 under exact and overlap matching (see ``SpanMatching``).
+/// - boxes, polygons: precision, recall, F1 and mean IoU of regions matched at an IoU threshold (see
+///   ``RegionMatching``).
 ///
 /// Gold that is missing, `null` or not of the question's type makes a question unscorable (`nil`). An answer that is
 /// missing, `null` or not of the question's type scores 0 against usable gold; so does a missing span answer even
@@ -110,6 +114,9 @@ extension QuestionScore {
             members.append(JSONMember("rule", .string(rule.rawValue)))
             members.append(JSONMember("exact", accuracy.exact.json))
             members.append(JSONMember("overlap", accuracy.overlap.json))
+        case .regions(let matched):
+            members.append(JSONMember("answered", .bool(true)))
+            members.append(JSONMember("regions", matched.measurementJSON))
         }
         return .object(members)
     }

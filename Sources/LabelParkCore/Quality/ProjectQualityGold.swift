@@ -23,6 +23,10 @@ public struct GoldRecord: Sendable, Hashable {
         exact: SpanMatchScore(matched: 0, answerCount: 0, goldCount: 0),
         overlap: SpanMatchScore(matched: 0, answerCount: 0, goldCount: 0))
 
+    /// Region answers scored, and their matches summed.
+    public var regionAnswers = 0
+    public var regions = RegionMatchScore.none
+
     /// A record of no answers.
     public init() {}
 
@@ -46,6 +50,9 @@ public struct GoldRecord: Sendable, Hashable {
             spanAnswers += 1
             spans.exact.add(accuracy.exact)
             spans.overlap.add(accuracy.overlap)
+        case .regions(let matched):
+            regionAnswers += 1
+            regions.add(matched)
         }
     }
 
@@ -64,6 +71,9 @@ public struct GoldRecord: Sendable, Hashable {
 
     /// Micro-averaged span scores under both rules.
     public var spanScores: SpanAccuracy? { spanAnswers == 0 ? nil : spans }
+
+    /// Micro-averaged region scores.
+    public var regionScores: RegionMatchScore? { regionAnswers == 0 ? nil : regions }
 }
 
 extension SpanMatchScore {

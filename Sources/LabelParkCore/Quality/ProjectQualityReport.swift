@@ -46,14 +46,19 @@ public struct QuestionAgreement: Sendable, Hashable {
     /// of annotators who answered the same task, under each matching rule.
     public var meanPairwiseSpanF1Exact: Double?
     public var meanPairwiseSpanF1Overlap: Double?
-    /// The pairs of answers behind the pairwise means (multi-choice and spans).
+    /// Regions: the F1 of one annotator's regions against another's, averaged over every pair of annotators who
+    /// answered the same task, and the mean IoU of all the region pairs that matched.
+    public var meanPairwiseRegionF1: Double?
+    public var meanMatchedIoU: Double?
+    /// The pairs of answers behind the pairwise means (multi-choice, spans and regions).
     public var comparedPairs: Int
 
     public init(
         meanPairwiseCohensKappa: Double? = nil, fleissKappa: Double? = nil, krippendorffAlphaNominal: Double? = nil,
         krippendorffAlphaInterval: Double? = nil, meanPairwiseJaccard: Double? = nil,
         optionAlphaNominal: [Double?] = [], meanPairwiseSpanF1Exact: Double? = nil,
-        meanPairwiseSpanF1Overlap: Double? = nil, comparedPairs: Int = 0
+        meanPairwiseSpanF1Overlap: Double? = nil, meanPairwiseRegionF1: Double? = nil, meanMatchedIoU: Double? = nil,
+        comparedPairs: Int = 0
     ) {
         self.meanPairwiseCohensKappa = meanPairwiseCohensKappa
         self.fleissKappa = fleissKappa
@@ -63,6 +68,8 @@ public struct QuestionAgreement: Sendable, Hashable {
         self.optionAlphaNominal = optionAlphaNominal
         self.meanPairwiseSpanF1Exact = meanPairwiseSpanF1Exact
         self.meanPairwiseSpanF1Overlap = meanPairwiseSpanF1Overlap
+        self.meanPairwiseRegionF1 = meanPairwiseRegionF1
+        self.meanMatchedIoU = meanMatchedIoU
         self.comparedPairs = comparedPairs
     }
 }
@@ -75,6 +82,19 @@ public enum QuestionAggregation: Sendable {
     case choice([AggregatedAnswer])
     /// One entry per task with an answer, in task order of first answer.
     case multiChoice([AggregatedSelection])
+    /// Boxes: the fused boxes of each task with an answer, in task order of first answer.
+    case boxes([AggregatedBoxes])
+}
+
+/// The crowd's boxes on one task.
+public struct AggregatedBoxes: Sendable, Hashable {
+    public var taskID: Int64
+    public var boxes: [FusedBox]
+
+    public init(taskID: Int64, boxes: [FusedBox]) {
+        self.taskID = taskID
+        self.boxes = boxes
+    }
 }
 
 /// The crowd's answer to one multi-choice task.

@@ -110,7 +110,8 @@ public struct QuestionKind: Sendable, Hashable {
     /// Every kind a schema may use, in the order error messages list them.
     static let registered: [Registration] = [
         Registration(ChoiceQuestion.self), Registration(MultiChoiceQuestion.self), Registration(RatingQuestion.self),
-        Registration(TextQuestion.self), Registration(SpansQuestion.self),
+        Registration(TextQuestion.self), Registration(SpansQuestion.self), Registration(BoxesQuestion.self),
+        Registration(PolygonsQuestion.self),
     ]
 
     /// A kind's name and decoder, captured generically (no existential metatypes to open).

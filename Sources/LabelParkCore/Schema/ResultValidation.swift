@@ -14,6 +14,10 @@ public struct Span: Sendable, Hashable {
 /// Limits on one submitted result.
 public enum ResultLimits {
     public static let maxSpans = 10_000
+    /// Regions (boxes, polygons) in one answer: a crowded street scene has a few hundred.
+    public static let maxRegions = 5_000
+    /// Points of one polygon.
+    public static let maxPolygonPoints = 2_000
 }
 
 extension ProjectSchema {

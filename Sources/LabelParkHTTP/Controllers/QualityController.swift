@@ -113,11 +113,31 @@ struct QualityController {
         case .multiChoice(let selections):
             members.append(
                 JSONMember("aggregated", .array(selections.map { render($0, options: options ?? []) })))
+        case .boxes(let tasks):
+            members.append(JSONMember("aggregated", .array(tasks.map(render))))
         }
         if let confusion = question.goldConfusion {
             members.append(JSONMember("gold_confusion", render(confusion)))
         }
         return .object(members)
+    }
+
+    private static func render(_ task: AggregatedBoxes) -> JSONValue {
+        .object([
+            JSONMember("task_id", .integer(task.taskID)),
+            JSONMember(
+                "boxes",
+                .array(
+                    task.boxes.map { box in
+                        .object([
+                            JSONMember("x", .double(box.x)), JSONMember("y", .double(box.y)),
+                            JSONMember("width", .double(box.width)), JSONMember("height", .double(box.height)),
+                            JSONMember("label", .string(box.label)), JSONMember("agreement", .double(box.agreement)),
+                            JSONMember("confidence", .double(box.confidence)),
+                            JSONMember("support", .integer(box.support)),
+                        ])
+                    })),
+        ])
     }
 
     private static func render(_ agreement: QuestionAgreement, of kind: QuestionKind) -> JSONValue {

@@ -101,12 +101,18 @@ struct AssetController {
             opened = try await bytes.source(of: located).open(
                 located.objectKey, version: located.objectVersion, range: range.part)
         } catch ObjectSourceError.changed {
-            throw APIError.mediaRefused(
+            throw APIError.mediaUnavailable(
                 status: 409, code: "object_changed",
                 message: "the object \(located.objectKey) changed in its storage after it was synced")
         } catch ObjectSourceError.notFound {
-            throw APIError.mediaRefused(
+            throw APIError.mediaUnavailable(
                 status: 410, code: "object_gone", message: "the object \(located.objectKey) is gone from its storage")
+        } catch let refusal as AttachmentRefusal {
+            throw APIError.mediaUnavailable(status: 503, code: "storage_unavailable", message: refusal.description)
+        } catch let refusal as CredentialSealer.SealError {
+            throw APIError.mediaUnavailable(status: 503, code: "storage_unavailable", message: refusal.description)
+        } catch let error as AssetStoreError {
+            throw APIError.mediaUnavailable(status: 502, code: "storage_error", message: error.description)
         }
         let body = ResponseBody(contentLength: Int(clamping: range.length)) { writer in
             for try await chunk in opened { try await writer.write(chunk) }

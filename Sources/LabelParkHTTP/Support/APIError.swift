@@ -22,4 +22,7 @@ public enum APIError: Error, Sendable {
     case mediaRefused(status: Int, code: String, message: String)
     /// A `Range` header that selects nothing in an object of `size` bytes.
     case rangeNotSatisfiable(size: Int64)
+    /// A medium the park cannot give now: its object changed or is gone (409, 410), or its attached storage
+    /// refused or is no longer allowed (502, 503), with a stable `code` and why.
+    case mediaUnavailable(status: Int, code: String, message: String)
 }

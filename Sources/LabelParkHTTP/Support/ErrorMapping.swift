@@ -106,6 +106,8 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             return errorResponse(.notFound, code: "not_found", message: "not found")
         case .mediaRefused(let status, let code, let message):
             return errorResponse(HTTPResponse.Status(code: status), code: code, message: message, field: "body")
+        case .mediaUnavailable(let status, let code, let message):
+            return errorResponse(HTTPResponse.Status(code: status), code: code, message: message)
         case .rangeNotSatisfiable(let size):
             var response = errorResponse(
                 .rangeNotSatisfiable, code: "range_not_satisfiable", message: "the range is outside the \(size) bytes")

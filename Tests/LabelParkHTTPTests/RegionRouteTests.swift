@@ -1,0 +1,75 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@Suite("Boxes and polygons: answers checked against the image, scored and compared by IoU")
+struct RegionRouteTests {
+    static let schema = """
+        {"fields":[{"name":"photo","type":"image"}],"questions":[\
+        {"name":"hazards","type":"boxes","field":"photo","labels":["person","smoke"],"rotation":true},\
+        {"name":"cracks","type":"polygons","field":"photo","labels":["crack"],"iou_threshold":0.3}]}
+        """
+
+    @Test("a box outside the image is refused with its path; gold and agreement come out by IoU")
+    func boxesEndToEnd() async throws {
+        try await withTestPark { park in
+            let created = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA,
+                json: #"{"name":"Mine hazards","overlap":2,"schema":\#(Self.schema)}"#)
+            try #require(created.status == .created, "\(created.text)")
+            let project = try #require(created.int("id"))
+            let asset = try #require(
+                try await MediaRouteTests.upload(
+                    park, TestImages.png(width: 640, height: 480), as: "image/png",
+                    into: project
+                ).int("id"))
+            let gold = #"{"hazards":[{"x":100,"y":100,"width":50,"height":80,"label":"person"}],"cracks":[]}"#
+            let policy = try await park.send(
+                .patch, "/api/v1/projects/\(project)", as: park.managerA, json: #"{"quality":{"gold_at_start":1}}"#)
+            #expect(policy.status == .ok)
+            let imported = try await park.importNDJSON(
+                [
+                    #"{"data":{"photo":"asset:\#(asset)"},"gold":\#(gold)}"#, #"{"data":{"photo":"asset:\#(asset)"}}"#,
+                ], into: project, as: park.managerA)
+            #expect(imported.status == .created, "\(imported.text)")
+
+            // The gold task comes first; an answer reaching past the image's edge is refused where it goes wrong.
+            let claim = try await park.claim(project, as: park.annotatorA)
+            let outside = try await park.submit(
+                claim, result: #"{"hazards":[{"x":600,"y":100,"width":50,"height":80,"label":"person"}]}"#,
+                as: park.annotatorA)
+            #expect(outside.status == .unprocessableContent && outside.string("error.field") == "result.hazards[0]")
+            #expect(outside.string("error.message")?.contains("640 × 480") == true, "\(outside.text)")
+            let crossing = try await park.submit(
+                claim, result: #"{"cracks":[{"points":[[0,0],[20,20],[20,0],[0,20]],"label":"crack"}]}"#,
+                as: park.annotatorA)
+            #expect(crossing.string("error.field") == "result.cracks[0].points", "\(crossing.text)")
+            let near = #"{"hazards":[{"x":105,"y":100,"width":50,"height":80,"label":"person"}],"cracks":[]}"#
+            #expect(try await park.submit(claim, result: near, as: park.annotatorA).status == .created)
+            let second = try await park.claim(project, as: park.annotatorA)
+            _ = try await park.submit(second, result: near, as: park.annotatorA)
+            let other = try await park.makeAnnotator("second-annotator")
+            let otherGold = try await park.claim(project, as: other)
+            _ = try await park.submit(otherGold, result: gold, as: other)
+            let otherWork = try await park.claim(project, as: other)
+            let shifted = #"{"hazards":[{"x":110,"y":100,"width":50,"height":80,"label":"person"}],"cracks":[]}"#
+            _ = try await park.submit(otherWork, result: shifted, as: other)
+
+            let report = try await park.send(.get, "/api/v1/projects/\(project)/quality", as: park.managerA)
+            #expect(report.status == .ok, "\(report.text)")
+            let questions = try #require((report.json as? [String: Any])?["questions"] as? [[String: Any]])
+            let hazards = try #require(questions.first { $0["name"] as? String == "hazards" })
+            #expect(hazards["type"] as? String == "boxes")
+            let agreement = try #require(hazards["agreement"] as? [String: Any])
+            // On both tasks the two answers are 5 px apart on a 50 px wide box: IoU 45·80 / 55·80 = 9/11, a match.
+            #expect(agreement["mean_pairwise_f1"] as? Double == 1, "\(agreement)")
+            #expect(abs((agreement["mean_matched_iou"] as? Double ?? 0) - 9.0 / 11.0) < 1e-9, "\(agreement)")
+            #expect(agreement["compared_pairs"] as? Int == 2)
+            let records = try #require(hazards["annotators"] as? [[String: Any]])
+            let golds = records.compactMap { $0["gold"] as? [String: Any] }
+            #expect(golds.count == 2 && golds.allSatisfy { $0["accuracy"] as? Double == 1 }, "\(golds)")
+            let meanIoUs = golds.compactMap { ($0["regions"] as? [String: Any])?["mean_iou"] as? Double }.sorted()
+            #expect(meanIoUs.count == 2 && abs(meanIoUs[0] - 9.0 / 11.0) < 1e-9 && meanIoUs[1] == 1, "\(golds)")
+        }
+    }
+}

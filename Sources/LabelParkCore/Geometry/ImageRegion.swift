@@ -10,6 +10,8 @@ public struct ImageRegion: Sendable, Hashable {
     /// An unrotated box, whose intersections need no clipping.
     let isAxisAlignedBox: Bool
     let bounds: Bounds
+    /// The outline cut into convex pieces, for exact intersections with anything but an upright box.
+    let pieces: ConvexPieces
 
     public init(label: String, polygon: [PlanePoint]) {
         self.init(label: label, outline: polygon, isAxisAlignedBox: false)
@@ -21,6 +23,7 @@ public struct ImageRegion: Sendable, Hashable {
         self.isAxisAlignedBox = isAxisAlignedBox
         area = PlaneGeometry.area(outline)
         bounds = Bounds(outline)
+        pieces = ConvexPieces(outline)
     }
 
     /// A box with its top-left corner at (`x`, `y`) before rotation, turned `rotation` degrees clockwise on
@@ -55,7 +58,7 @@ public struct ImageRegion: Sendable, Hashable {
             let height = min(bounds.maxY, other.bounds.maxY) - max(bounds.minY, other.bounds.minY)
             return max(0, width) * max(0, height)
         }
-        return PlaneGeometry.intersectionArea(outline, other.outline)
+        return PlaneGeometry.intersectionArea(pieces, other.pieces)
     }
 
     /// Intersection over union; 0 for regions without area.

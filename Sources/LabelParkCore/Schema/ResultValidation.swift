@@ -16,8 +16,10 @@ public enum ResultLimits {
     public static let maxSpans = 10_000
     /// Regions (boxes, polygons) in one answer: a crowded street scene has a few hundred.
     public static let maxRegions = 5_000
-    /// Points of one polygon.
-    public static let maxPolygonPoints = 2_000
+    /// Points of one polygon, and of all the polygons of one answer: a polygon is checked for crossings
+    /// edge against edge, and its exact IoU cuts it into triangles, both quadratic in its points.
+    public static let maxPolygonPoints = 1_000
+    public static let maxPolygonPointsPerAnswer = 20_000
 }
 
 extension ProjectSchema {

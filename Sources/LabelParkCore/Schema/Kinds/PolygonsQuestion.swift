@@ -22,6 +22,7 @@ public struct PolygonsQuestion: RegionQuestion {
 
     public func validate(answer: JSONValue, in context: AnswerContext, path: String) throws(ValidationError) {
         let image = context.media[field]
+        var totalPoints = 0
         for (index, element) in try RegionJSON.elements(answer, path: path, shape: "polygons").enumerated() {
             let polygonPath = "\(path)[\(index)]"
             try RegionJSON.checkMembers(
@@ -32,6 +33,12 @@ public struct PolygonsQuestion: RegionQuestion {
                 throw ValidationError(
                     field: "\(polygonPath).points",
                     message: "must be an array of 3 to \(ResultLimits.maxPolygonPoints) points [x, y]")
+            }
+            totalPoints += points.count
+            guard totalPoints <= ResultLimits.maxPolygonPointsPerAnswer else {
+                throw ValidationError(
+                    field: "\(polygonPath).points",
+                    message: "the answer's polygons have more than \(ResultLimits.maxPolygonPointsPerAnswer) points")
             }
             var outline: [PlanePoint] = []
             outline.reserveCapacity(points.count)

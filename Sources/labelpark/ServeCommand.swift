@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await storage.prepare()
             _ = try await store.ensureOrganization(named: ParkDefaults.operatorName, kind: .operator)
             if demo {
-                try await DemoPark(store: store, passwords: passwords, baseURL: baseURL).seedIfNeeded()
+                try await DemoPark(store: store, passwords: passwords, baseURL: baseURL, media: media).seedIfNeeded()
                 // Flush now: stdout is block-buffered when piped, and the sign-in details matter at start-up.
                 fflush(nil)
             }

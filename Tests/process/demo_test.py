@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`serve --demo`: the park admin gets a random password printed once, everyone else the shared demo
-password, and the printed hints name the host and port the server really listens on.
+password, and the printed hints name the host and port the server really listens on; the two image projects
+hold their drawn pictures (one task each, served as PNG) and box gold.
 
 Usage: demo_test.py --binary PATH
 """
@@ -33,6 +34,33 @@ def token(base_url: str, email: str, password: str) -> int:
         return error.code
 
 
+def get_json(base_url: str, bearer: str, path: str):
+    request = urllib.request.Request(base_url + path, headers={"Authorization": f"Bearer {bearer}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status, answer.headers.get("Content-Type"), answer.read()
+
+
+def image_projects(base_url: str) -> list[tuple[str, int, str | None, bytes]]:
+    """Each demo project with an image field: its name, task count, and its first task's image type and bytes."""
+    request = urllib.request.Request(
+        base_url + "/api/v1/tokens", headers={"Content-Type": "application/json"}, method="POST",
+        data=json.dumps({"email": "manager@demo.labelpark", "password": DEMO_PASSWORD}).encode())
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        bearer = json.loads(answer.read())["token"]
+    _, _, body = get_json(base_url, bearer, "/api/v1/projects")
+    found = []
+    for project in json.loads(body)["projects"]:
+        if not any(field["type"] == "image" for field in project["schema"]["fields"]):
+            continue
+        _, _, progress = get_json(base_url, bearer, f"/api/v1/projects/{project['id']}/progress")
+        _, _, export = get_json(base_url, bearer, f"/api/v1/projects/{project['id']}/export?format=jsonl")
+        first = json.loads(export.splitlines()[0])
+        asset = first["data"]["photo"].removeprefix("asset:")
+        _, content_type, image = get_json(base_url, bearer, f"/api/v1/assets/{asset}/content")
+        found.append((project["name"], json.loads(progress)["tasks"], content_type, image))
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
@@ -57,6 +85,12 @@ def main() -> int:
                            token(server.base_url, "admin@demo.labelpark", DEMO_PASSWORD) == 401))
             checks.append(("a demo manager signs in with the shared one",
                            token(server.base_url, "manager@demo.labelpark", DEMO_PASSWORD) == 201))
+            images = image_projects(server.base_url)
+            # 12 and 10 pictures, every fourth a gold task: progress counts the work tasks.
+            checks.append((f"two image projects of 9 and 7 work tasks: {[(n, c) for n, c, _, _ in images]}",
+                           sorted(count for _, count, _, _ in images) == [7, 9]))
+            checks.append(("their pictures are served as PNG", all(
+                kind == "image/png" and image.startswith(b"\x89PNG\r\n\x1a\n") for _, _, kind, image in images)))
             server.terminate(timeout=deadline.cap(30))
             server.start(timeout=deadline.cap(60))
             second = server.log_path.read_text(errors="replace")[len(first):]

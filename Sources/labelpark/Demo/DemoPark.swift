@@ -3,8 +3,9 @@ import LabelParkCore
 import LabelParkHTTP
 import LabelParkStore
 
-/// Seeds, once, a small park that shows LabelPark to a newcomer: the operator, a client with three
-/// projects in the reference park's domains, and a vendor whose annotators work from two counties.
+/// Seeds, once, a small park that shows LabelPark to a newcomer: the operator, a client with three text
+/// projects and two image projects in the reference park's domains, and a vendor whose annotators work from two
+/// counties.
 ///
 /// The shared demo password is printed for everyone but the park's admin, whose account can create
 /// organizations: it gets a random password, printed once when the park is seeded.
@@ -13,6 +14,8 @@ struct DemoPark {
     let passwords: PasswordHasher
     /// Where the server listens, for the hints printed at start-up (`http://127.0.0.1:8080`).
     let baseURL: String
+    /// Where the image projects' pictures are stored.
+    let media: MediaSettings
 
     static let password = "labelpark-demo"
     static let domain = "demo.labelpark"
@@ -82,6 +85,14 @@ struct DemoPark {
             _ = try await store.importTasks(into: created.id, by: manager) { insert in
                 for task in tasks { try insert(task) }
             }
+            try await store.grantProject(created.id, to: vendor.id, by: manager)
+        }
+        for project in DemoImageProject.all {
+            let schema = try ProjectSchema(json: try JSONParser().parse(project.schemaJSON))
+            let created = try await store.createProject(
+                name: project.name, description: project.description, schema: schema, overlap: 2, leaseSeconds: 900,
+                quality: Self.quality, in: client.id, by: manager)
+            try await project.seed(into: created.id, store: store, media: media, by: manager)
             try await store.grantProject(created.id, to: vendor.id, by: manager)
         }
         print("Seeded the demo park.")

@@ -36,6 +36,10 @@ is stale, then `interrupted`, and a new sync finishes it: every key is recorded 
 one asset and one task, nothing is read twice that was recorded, and an asset's `/content` is the object's
 bytes, and the large one gets its tile pyramid. A second, uninterrupted sync of 120 objects is timed (objects and megabytes a second).
 
+tiles (local storage): a 16,000 × 12,000 upload starts a tile cut; SIGTERM a second later stops the server within
+10 s with exit code 0 (vips is stopped, not waited for), the image is still `pending`, and after a restart its
+pyramid is cut and served.
+
 Every check prints a PASS or FAIL line; the exit code is 1 when any failed.
 
     python3 Tests/process/media_test.py --binary .build/release/labelpark [--rounds 3] [--parts kill,hostile,s3,attach]
@@ -85,7 +89,7 @@ from lp_media import (  # noqa: E402
 )
 from lp_server import Deadline, ProcessFailure, ServerProcess  # noqa: E402
 
-PARTS = ("kill", "hostile", "s3", "attach")
+PARTS = ("kill", "hostile", "s3", "attach", "tiles")
 GRACEFUL_EXIT_SECONDS = 15.0
 
 # kill
@@ -970,6 +974,55 @@ def part_attach(args: argparse.Namespace, checks: Checks) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
+# A tile cut stopped by shutdown
+
+
+def part_tiles(args: argparse.Namespace, checks: Checks) -> None:
+    print("A tile cut in progress when the server stops", flush=True)
+    deadline = Deadline(240.0, "the tiles part")
+    work_dir = Path(tempfile.mkdtemp(prefix="labelpark-media-tiles-"))
+    data_dir = work_dir / "data"
+    server = None
+    try:
+        large = photo_image(work_dir / "large.jpg", 16_000, 12_000, seed=41).read_bytes()
+        server = ServerProcess(args.binary, data_dir=data_dir, log_path=work_dir / "server.log",
+                               description="the tiles server")
+        account = image_park(args.binary, data_dir, deadline)
+        server.start(deadline.cap(30.0))
+        client = ParkClient(server.base_url, account.token, timeout=60.0)
+        project_id = create_image_project(client, "tiles at shutdown")
+        asset = client.request("POST", f"/api/v1/projects/{project_id}/assets", large, "image/jpeg",
+                               expect=(201,)).json()
+        client.close()
+        time.sleep(1.0)
+        stopping = time.monotonic()
+        code = server.terminate(timeout=deadline.cap(30.0))
+        seconds = time.monotonic() - stopping
+        checks.record("SIGTERM during a tile cut stops the server within 10 s, exit code 0",
+                      code == 0 and seconds < 10.0, f"{exit_detail(code)} after {seconds:.1f} s")
+        with sqlite3.connect(f"file:{data_dir / 'labelpark.sqlite'}?mode=ro", uri=True) as database:
+            state = database.execute("SELECT tiles FROM asset WHERE id = ?", (asset["id"],)).fetchone()
+        checks.record("the image is still pending, to be cut at the next start", state == ("pending",), f"{state}")
+        server.start(deadline.cap(30.0))
+        client = ParkClient(server.base_url, account.token, timeout=60.0)
+        ends = time.monotonic() + 120.0
+        described = client.get(f"/api/v1/assets/{asset['id']}", expect=(200,)).json()
+        while described["tiles_state"] == "pending" and time.monotonic() < ends:
+            time.sleep(0.5)
+            described = client.get(f"/api/v1/assets/{asset['id']}", expect=(200,)).json()
+        tile = client.get(f"{described['tiles']['url']}0/0_0.jpg") if described["tiles_state"] == "ready" else None
+        checks.record("after the restart the pyramid is cut and served",
+                      tile is not None and tile.status == 200, f"tiles_state {described['tiles_state']}")
+        client.close()
+        code = server.terminate(timeout=deadline.cap(GRACEFUL_EXIT_SECONDS))
+        checks.record("SIGTERM stops the server with exit code 0", code == 0, exit_detail(code))
+    except (ProcessFailure, TransportFailure, UnexpectedStatus) as failure:
+        checks.record("the tiles part ran to the end", False, f"{failure}\n{server.log_tail() if server else ''}")
+    finally:
+        clean_up(server, None, work_dir, keep=args.keep)
+
+
+# ---------------------------------------------------------------------------------------------------
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -1002,7 +1055,7 @@ def main() -> int:
     checks = Checks()
     started = time.monotonic()
     for part in args.parts:
-        {"kill": part_kill, "hostile": part_hostile, "s3": part_s3, "attach": part_attach}[part](args, checks)
+        {"kill": part_kill, "hostile": part_hostile, "s3": part_s3, "attach": part_attach, "tiles": part_tiles}[part](args, checks)
     print(f"media: {checks.passed} passed, {checks.failed} failed in {time.monotonic() - started:.0f} s", flush=True)
     return 1 if checks.failed else 0
 

@@ -50,11 +50,16 @@ public struct TileService: Service {
         }
         defer { ticker.cancel() }
         signal.wake()
-        // Shutdown ends the wait for the next wake-up; a pyramid being cut is finished or left pending.
+        // Shutdown ends the wait for the next wake-up and cancels a cut in progress (vips is stopped): that image
+        // stays pending and the next start cuts it again.
         for await _ in signal.stream.cancelOnGracefulShutdown() {
-            await drain()
+            try? await cancelWhenGracefulShutdown { await drain() }
         }
     }
+
+    /// The longest a pyramid may take before the image is marked failed and shown whole (a 20,000² photograph
+    /// takes about 15 s on two cores).
+    static let cutTimeLimit = Duration.seconds(900)
 
     /// Cuts every pending image, oldest first.
     func drain() async {
@@ -63,13 +68,15 @@ public struct TileService: Service {
             for asset in pending {
                 let started = ContinuousClock.now
                 do {
-                    let count = try await cut(asset)
+                    let count = try await cutWithinLimit(asset)
                     try await catalog.setTiles(.ready, of: asset.id)
                     logger.info(
                         "tiles ready",
                         metadata: [
                             "asset": "\(asset.id)", "tiles": "\(count)", "seconds": "\(ContinuousClock.now - started)",
                         ])
+                } catch  where Task.isCancelled {
+                    return
                 } catch {
                     logger.error("tiles failed", metadata: ["asset": "\(asset.id)", "error": "\(error)"])
                     // A catalog that cannot take the outcome would hand the same image out again at once;
@@ -77,6 +84,20 @@ public struct TileService: Service {
                     guard (try? await catalog.setTiles(.failed, of: asset.id)) != nil else { return }
                 }
             }
+        }
+    }
+
+    /// `cut`, given up (and vips stopped) after `cutTimeLimit`.
+    func cutWithinLimit(_ asset: Asset) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask { try await cut(asset) }
+            group.addTask {
+                try await Task.sleep(for: Self.cutTimeLimit)
+                throw TileError.failed("vips took longer than \(Self.cutTimeLimit)")
+            }
+            defer { group.cancelAll() }
+            guard let count = try await group.next() else { throw CancellationError() }
+            return count
         }
     }
 

@@ -664,6 +664,16 @@ def img_sources(policy: str | None) -> list[str]:
     return []
 
 
+def wait_for_tiles(client: ParkClient, asset_id: int, seconds: float) -> dict:
+    """The asset once its tiles are no longer pending, or as it is after `seconds`."""
+    ends = time.monotonic() + seconds
+    described = client.get(f"/api/v1/assets/{asset_id}", expect=(200,)).json()
+    while described["tiles_state"] == "pending" and time.monotonic() < ends:
+        time.sleep(0.25)
+        described = client.get(f"/api/v1/assets/{asset_id}", expect=(200,)).json()
+    return described
+
+
 def clean_up(server: ServerProcess | None, peer, work_dir: Path, *, keep: bool) -> None:
     """Stops what a part started and removes its folder (unless kept)."""
     if server is not None:
@@ -936,11 +946,7 @@ def part_attach(args: argparse.Namespace, checks: Checks) -> None:
         checks.record("a synced asset's /content is its object's bytes, through the server",
                       content.status == 200 and content.body == objects[sample_key], f"{content.status}")
         large = next(item for item in recorded if item["key"] == large_key)
-        ends = time.monotonic() + TILES_READY_SECONDS
-        described = client.get(f"/api/v1/assets/{large['asset_id']}", expect=(200,)).json()
-        while described["tiles_state"] == "pending" and time.monotonic() < ends:
-            time.sleep(0.25)
-            described = client.get(f"/api/v1/assets/{large['asset_id']}", expect=(200,)).json()
+        described = wait_for_tiles(client, large["asset_id"], TILES_READY_SECONDS)
         tile = client.get(f"{described['tiles']['url']}{described['tiles']['max_level']}/0_0.jpg") \
             if described["tiles_state"] == "ready" else None
         checks.record(f"a synced {TILED_SIZE[0]} × {TILED_SIZE[1]} image gets its tile pyramid from the bucket",
@@ -1005,11 +1011,7 @@ def part_tiles(args: argparse.Namespace, checks: Checks) -> None:
         checks.record("the image is still pending, to be cut at the next start", state == ("pending",), f"{state}")
         server.start(deadline.cap(30.0))
         client = ParkClient(server.base_url, account.token, timeout=60.0)
-        ends = time.monotonic() + 120.0
-        described = client.get(f"/api/v1/assets/{asset['id']}", expect=(200,)).json()
-        while described["tiles_state"] == "pending" and time.monotonic() < ends:
-            time.sleep(0.5)
-            described = client.get(f"/api/v1/assets/{asset['id']}", expect=(200,)).json()
+        described = wait_for_tiles(client, asset["id"], 120.0)
         tile = client.get(f"{described['tiles']['url']}0/0_0.jpg") if described["tiles_state"] == "ready" else None
         checks.record("after the restart the pyramid is cut and served",
                       tile is not None and tile.status == 200, f"tiles_state {described['tiles_state']}")

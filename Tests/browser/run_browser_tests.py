@@ -57,6 +57,7 @@ def all_tests():
         ("ner_spans_by_mouse", cases_annotate.test_ner_spans_by_mouse),
         ("question_kinds", importlib.import_module("cases_form").test_question_kinds),
         ("image_field", importlib.import_module("cases_image").test_image_field),
+        ("regions", importlib.import_module("cases_regions").test_regions),
         ("media_upload", importlib.import_module("cases_media_upload").test_media_upload),
         ("storages", importlib.import_module("cases_storages").test_storages),
         ("offline_then_back", cases_annotate.test_offline_then_back),

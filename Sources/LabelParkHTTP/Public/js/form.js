@@ -178,15 +178,16 @@ export function renderForm(container, schema, data, { result, onChange, readOnly
   // MARK: keys
 
   /**
-   * Applies the form's keyboard shortcuts to `event`: the keys of the field viewer that has focus (the
-   * caret on a marked text), digits 1–9 for the active question and ArrowUp/ArrowDown between questions.
-   * Returns whether the key was used (the caller then prevents the default). Keys typed into text boxes
-   * are left alone.
+   * Applies the form's keyboard shortcuts to `event`: the active question's own keys (a selected region on
+   * an image), the keys of the field viewer that has focus (the caret on a marked text, zoom and pan),
+   * digits 1–9 for the active question and ArrowUp/ArrowDown between questions. Returns whether the key
+   * was used (the caller then prevents the default). Keys typed into text boxes are left alone.
    */
   function handleKey(event) {
     if (readOnly || entries.length === 0) return false;
     const target = event.target;
     if (isTypingTarget(target)) return false;
+    if (entries[active]?.view.handleKey?.(event)) return true;
     for (const { viewer } of shownFields) {
       if (viewer.handleKey && viewer.element.contains(target) && viewer.handleKey(event)) return true;
     }

@@ -140,6 +140,26 @@ function agreementMetrics(question) {
         format: formatShare,
         missingKey: "quality.missingPairs",
       }));
+    case "boxes":
+    case "polygons":
+      return [
+        {
+          key: "mean_pairwise_f1",
+          label: t("quality.metricRegionF1", { threshold: agreement.iou_threshold ?? 0.5 }),
+          value: agreement.mean_pairwise_f1,
+          reading: overlapReading,
+          format: formatShare,
+          missingKey: "quality.missingPairs",
+        },
+        {
+          key: "mean_matched_iou",
+          label: t("quality.metricMatchedIoU"),
+          value: agreement.mean_matched_iou,
+          reading: overlapReading,
+          format: formatShare,
+          missingKey: "quality.missingPairs",
+        },
+      ];
     case "text":
       return [];
     default:
@@ -267,6 +287,14 @@ function goldColumns(type, missingGoldKey) {
         ["gold-exact-recall", "quality.colExactRecall", goldSpan("exact", "recall"), formatShare, missingGoldKey],
         ["gold-exact-f1", "quality.colExactF1", goldSpan("exact", "f1"), formatShare, missingGoldKey],
         ["gold-overlap-f1", "quality.colOverlapF1", goldSpan("overlap", "f1"), formatShare, missingGoldKey],
+      );
+      break;
+    case "boxes":
+    case "polygons":
+      columns.push(
+        ["gold-region-precision", "quality.colRegionPrecision", goldSpan("regions", "precision"), formatShare, missingGoldKey],
+        ["gold-region-recall", "quality.colRegionRecall", goldSpan("regions", "recall"), formatShare, missingGoldKey],
+        ["gold-region-iou", "quality.colRegionIoU", goldSpan("regions", "mean_iou"), formatShare, missingGoldKey],
       );
       break;
   }

@@ -4,8 +4,9 @@
  *
  * A kind is `{type, render(question, context), markedField?(question)}`.
  *
- * `markedField(question)` names the field whose regions the question marks (spans mark a text); the form
- * then asks that field's viewer to render for marking (`marked` in the viewer's context).
+ * `markedField(question)` names the field whose regions the question marks (spans mark a text, boxes and
+ * polygons an image); the form then asks that field's viewer to render for marking (`marked` in the
+ * viewer's context).
  *
  * `render(question, context)` builds what goes in the question's fieldset between its legend and its
  * error line (the form draws those, and tracks which question is active). `context` has:
@@ -26,6 +27,9 @@
  * - `setValue(value)`: shows an answer from a result, ignoring what does not fit; not a change;
  * - `check?(value)`: what is wrong with a given answer under the question's own rules, or null;
  * - `pick?(digit)`: the digit key 1–9 while the question is active; returns whether it was used;
+ * - `handleKey?(event)`: the form's other keys while the question is active, before the field viewers get
+ *   them (a selected region takes the arrows the image viewer would pan with); returns whether it used the
+ *   key, and leaves alone what it does not know (the form then goes on as usual);
  * - `focus?()`: focuses where typing goes (else the form focuses the fieldset);
  * - `destroy?()`: removes what it attached outside its own elements;
  * - `unsupported`: only on the fallback view of a type this page does not know.
@@ -38,9 +42,13 @@ import { multiChoiceQuestion } from "/static/js/questions/multi-choice.js";
 import { ratingQuestion } from "/static/js/questions/rating.js";
 import { textQuestion } from "/static/js/questions/text.js";
 import { spansQuestion } from "/static/js/questions/spans.js";
+import { boxesQuestion } from "/static/js/questions/boxes.js";
+import { polygonsQuestion } from "/static/js/questions/polygons.js";
 
 const kinds = new Map(
-  [choiceQuestion, multiChoiceQuestion, ratingQuestion, textQuestion, spansQuestion].map((kind) => [kind.type, kind]),
+  [choiceQuestion, multiChoiceQuestion, ratingQuestion, textQuestion, spansQuestion, boxesQuestion, polygonsQuestion].map(
+    (kind) => [kind.type, kind],
+  ),
 );
 
 /** What the form shows for a question type it does not know: a message, and no answer. */

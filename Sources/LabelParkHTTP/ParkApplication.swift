@@ -86,7 +86,8 @@ public func buildRouter(_ dependencies: ParkServerDependencies) -> Router<ParkRe
     ReviewController(store: store, handles: handles).addRoutes(to: authenticated)
     WorkflowController(store: store).addRoutes(to: authenticated)
     let snapshotReads = SnapshotReadGate()
-    ExportController(store: store, gate: snapshotReads).addRoutes(to: authenticated)
+    ExportController(store: store, gate: snapshotReads, spoolDirectory: dependencies.spoolDirectory)
+        .addRoutes(to: authenticated)
     QualityController(store: store, gate: snapshotReads).addRoutes(to: authenticated)
     if let media = dependencies.media {
         AssetController(store: store, media: media, tiles: dependencies.tiles).addRoutes(to: authenticated)

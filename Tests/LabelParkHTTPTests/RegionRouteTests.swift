@@ -72,4 +72,64 @@ struct RegionRouteTests {
             #expect(meanIoUs.count == 2 && abs(meanIoUs[0] - 9.0 / 11.0) < 1e-9 && meanIoUs[1] == 1, "\(golds)")
         }
     }
+
+    @Test("format=coco writes images, categories and each task's answer as COCO instances")
+    func cocoExport() async throws {
+        try await withTestPark { park in
+            let created = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA,
+                json: #"{"name":"Grottoes","schema":\#(Self.schema)}"#)
+            let project = try #require(created.int("id"))
+            let asset = try #require(
+                try await MediaRouteTests.upload(
+                    park, TestImages.png(width: 640, height: 480), as: "image/png",
+                    into: project
+                ).int("id"))
+            _ = try await park.importNDJSON(
+                [#"{"photo":"asset:\#(asset)"}"#, #"{"photo":"asset:\#(asset)"}"#], into: project, as: park.managerA)
+            let first = try await park.claim(project, as: park.annotatorA)
+            let answer = """
+                {"hazards":[{"x":10,"y":20,"width":100,"height":50,"label":"smoke"},\
+                {"x":100,"y":100,"width":40,"height":20,"rotation":90,"label":"person"}],\
+                "cracks":[{"points":[[0,0],[40,0],[40,10],[10,10],[10,40],[0,40]],"label":"crack"}]}
+                """
+            #expect(try await park.submit(first, result: answer, as: park.annotatorA).status == .created)
+
+            let refused = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?format=coco&answers=best", as: park.managerA)
+            #expect(refused.status == .unprocessableContent && refused.string("error.field") == "answers")
+            let texts = try await park.createProject(as: park.managerA)
+            let noRegions = try await park.send(
+                .get, "/api/v1/projects/\(texts)/export?format=coco", as: park.managerA)
+            #expect(noRegions.status == .unprocessableContent && noRegions.string("error.field") == "format")
+
+            let reply = try await park.send(.get, "/api/v1/projects/\(project)/export?format=coco", as: park.managerA)
+            #expect(reply.status == .ok && reply.header("Content-Type")?.hasPrefix("application/json") == true)
+            let coco = try #require(reply.json as? [String: Any], "\(reply.text)")
+            let categories = try #require(coco["categories"] as? [[String: Any]])
+            #expect(categories.map { $0["name"] as? String } == ["person", "smoke", "crack"])
+            #expect(categories.map { $0["supercategory"] as? String } == ["hazards", "hazards", "cracks"])
+            let images = try #require(coco["images"] as? [[String: Any]])
+            #expect(
+                images.count == 2 && images.allSatisfy { $0["width"] as? Int == 640 && $0["height"] as? Int == 480 })
+            #expect((images.first?["file_name"] as? String)?.hasSuffix(".png") == true)
+            #expect(images.first?["coco_url"] as? String == "/api/v1/assets/\(asset)/content")
+            let annotations = try #require(coco["annotations"] as? [[String: Any]])
+            #expect(annotations.count == 3)
+            let smoke = try #require(annotations.first { $0["category_id"] as? Int == 2 })
+            #expect(smoke["bbox"] as? [Double] == [10, 20, 100, 50] && smoke["area"] as? Double == 5000)
+            #expect((smoke["segmentation"] as? [Any])?.isEmpty == true && smoke["iscrowd"] as? Int == 0)
+            // Turned a quarter about its centre (120, 110): 20 wide and 40 high.
+            let person = try #require(annotations.first { $0["category_id"] as? Int == 1 })
+            let box = try #require(person["bbox"] as? [Double])
+            #expect(zip(box, [110.0, 90, 20, 40]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(box)")
+            #expect((person["attributes"] as? [String: Any])?["rotation"] as? Double == 90)
+            let crack = try #require(annotations.first { $0["category_id"] as? Int == 3 })
+            #expect(crack["area"] as? Double == 700 && crack["bbox"] as? [Double] == [0, 0, 40, 40])
+            #expect(Set(annotations.compactMap { $0["image_id"] as? Int }).count == 1)
+            let urls = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?format=coco&images=urls", as: park.managerA)
+            #expect(urls.text.contains(#""file_name":"/api/v1/assets/\#(asset)/content""#))
+        }
+    }
 }

@@ -19,6 +19,8 @@ export):
   rasterizes polygons, so it is not exact) — counts equal, mean IoU to 1e-9;
 - the pairwise agreement of both questions (mean F1 of every pair of answers to a task, mean IoU of every
   match) by hand over the same IoUs;
+- the COCO export (`format=coco&answers=all`) loaded by pycocotools: one image per task, every box at its
+  coordinates and label, every polygon's ring, its area equal to shapely's;
 - the crowd's boxes per task against ensemble-boxes' `weighted_boxes_fusion` (`conf_type="avg"`,
   `skip_box_thr=0`) with each annotator weighted (2·matched + 1) ÷ (answers + gold + 2) from their gold record:
   the same clusters, boxes within 0.01 px (ensemble-boxes averages in float32) and confidences within 1e-5.
@@ -322,9 +324,11 @@ def main() -> int:
                                                          expect=(200,)).text().splitlines() if line.strip()]
         truth_of = {task["id"]: truths[task["data"]["item"]] for task in export}
         gold_tasks = {task["id"] for task in export if task["data"]["item"] < GOLD_TASKS}
+        coco_text = admin.get(f"/api/v1/projects/{project}/export?format=coco&answers=all", expect=(200,)).text()
         report = admin.get(f"/api/v1/projects/{project}/quality", expect=(200,)).json()
         questions = {question["name"]: question for question in report["questions"]}
         compare(checks, export, truth_of, gold_tasks, questions, annotators)
+        compare_coco(checks, coco_text, export, work)
         for client in clients:
             client.close()
         admin.close()
@@ -422,6 +426,40 @@ def compare(checks: Checks, export: list[dict], truth_of: dict, gold_tasks: set,
             for position, name in enumerate(("x", "y", "width", "height"), start=1):
                 checks.equal(f"task {task}: fused {name}", mine[position], theirs[position], 0.01)
             checks.equal(f"task {task}: fusion confidence", mine[5], theirs[5], 1e-5)
+
+
+def compare_coco(checks: Checks, coco_text: str, export: list[dict], work: Path) -> None:
+    """The COCO export, loaded by pycocotools, holds every region of every answer at its coordinates."""
+    path = work / "coco.json"
+    path.write_text(coco_text)
+    with contextlib.redirect_stdout(io.StringIO()):
+        dataset = COCO(str(path))
+    expected_boxes = defaultdict(list)
+    expected_polygons = defaultdict(list)
+    for task in export:
+        for annotation in task.get("annotations", []):
+            for box in annotation["result"]["hazards"]:
+                expected_boxes[task["id"]].append(
+                    (box["label"], round(box["x"], 6), round(box["y"], 6), round(box["width"], 6), round(box["height"], 6)))
+            for polygon in annotation["result"]["cracks"]:
+                expected_polygons[task["id"]].append(
+                    (polygon["label"], tuple(round(value, 6) for point in polygon["points"] for value in point)))
+    names = {category["id"]: category["name"] for category in dataset.loadCats(dataset.getCatIds())}
+    checks.equal("COCO: one image per task", sorted(dataset.getImgIds()), sorted(task["id"] for task in export))
+    for task in export:
+        found_boxes, found_polygons = [], []
+        for annotation in dataset.loadAnns(dataset.getAnnIds(imgIds=[task["id"]])):
+            if annotation["segmentation"]:
+                ring = annotation["segmentation"][0]
+                found_polygons.append((names[annotation["category_id"]], tuple(round(value, 6) for value in ring)))
+                checks.equal(f"COCO task {task['id']}: polygon area", annotation["area"],
+                             Polygon(list(zip(ring[0::2], ring[1::2]))).area, 1e-6)
+            else:
+                x, y, width, height = annotation["bbox"]
+                found_boxes.append((names[annotation["category_id"]], round(x, 6), round(y, 6), round(width, 6),
+                                    round(height, 6)))
+        checks.equal(f"COCO task {task['id']}: boxes", sorted(found_boxes), sorted(expected_boxes[task["id"]]))
+        checks.equal(f"COCO task {task['id']}: polygons", sorted(found_polygons), sorted(expected_polygons[task["id"]]))
 
 
 if __name__ == "__main__":

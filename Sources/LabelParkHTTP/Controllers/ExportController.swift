@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import LabelParkCore
 import LabelParkFormats
@@ -9,6 +10,8 @@ import Synchronization
 struct ExportController {
     let store: any ParkStore
     let gate: SnapshotReadGate
+    /// Where a COCO export's annotations wait while its images stream.
+    let spoolDirectory: URL
 
     func addRoutes(to group: RouterGroup<ParkRequestContext>) {
         group.get("projects/:id/export", use: export)
@@ -29,10 +32,11 @@ struct ExportController {
         // lets a refusal be a proper 403.
         try AccessRules.requireManagement(access, for: .export)
         let formatName = request.query("format") ?? ExportFormat.jsonl.rawValue
+        if formatName == "coco" { return try await exportCOCO(request, access: access, by: principal) }
         guard let format = ExportFormat(rawValue: formatName) else {
             throw ValidationError(
                 field: "format",
-                message: "must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                message: "must be one of \((ExportFormat.allCases.map(\.rawValue) + ["coco"]).joined(separator: ", "))")
         }
         let store = store
         let project = access.project
@@ -78,5 +82,137 @@ struct ExportController {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// `GET …/export?format=coco[&answers=latest|all][&images=names|urls]`: a COCO instances file of the
+    /// project's boxes and polygons, streamed from one snapshot (see `COCOWriter`).
+    ///
+    /// A first read collects the assets the tasks show, whose sizes and names are looked up before the response
+    /// starts (about 200 bytes of memory an image). The second streams the images while the annotations wait
+    /// in a spool file, which follows them.
+    func exportCOCO(_ request: Request, access: ProjectAccess, by principal: Principal) async throws -> Response {
+        let project = access.project
+        guard let coco = COCOWriter(schema: project.schema) else {
+            throw ValidationError(field: "format", message: "coco needs a boxes or polygons question")
+        }
+        guard let answers = COCOAnswers(rawValue: request.query("answers") ?? COCOAnswers.latest.rawValue) else {
+            throw ValidationError(field: "answers", message: "must be latest or all")
+        }
+        let naming = request.query("images") ?? "names"
+        guard naming == "names" || naming == "urls" else {
+            throw ValidationError(field: "images", message: "must be names or urls")
+        }
+        let store = store
+        let permit = try gate.enter()
+        let referenced = Mutex(Set<Int64>())
+        try await store.exportTasks(of: project.id, by: principal) { task in
+            if let asset = coco.assetID(of: task) { _ = referenced.withLock { $0.insert(asset) } }
+        }
+        let ids = referenced.withLock { Array($0) }
+        var images: [Int64: COCOImage] = [:]
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let batch = ids[start..<min(start + 1_000, ids.count)].map { AssetID($0) }
+            for asset in try await store.assets(batch, in: project.id, by: principal) {
+                guard let width = asset.width, let height = asset.height else { continue }
+                let url = "/api/v1/assets/\(asset.id.rawValue)/content"
+                let name = asset.source?.objectKey ?? "\(asset.sha256).\(Self.fileExtension(of: asset.mediaType))"
+                images[asset.id.rawValue] = COCOImage(
+                    taskID: 0, assetID: asset.id.rawValue, fileName: naming == "urls" ? url : name, url: url,
+                    width: width, height: height)
+            }
+        }
+        let known = images
+        let spoolDirectory = spoolDirectory
+        let description = "LabelPark project \(project.id.rawValue): \(project.name)"
+        var headers: HTTPFields = [:]
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"project-\(project.id)-coco.json\""
+        let body = ResponseBody { writer in
+            _ = permit
+            let pipe = ExportPipe()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { pipe.finish() }
+                    let spool = try AnnotationSpool(directory: spoolDirectory)
+                    defer { spool.remove() }
+                    var buffer: [UInt8] = []
+                    coco.opening(description: description, createdAt: SystemClock().now().iso8601, into: &buffer)
+                    let state = Mutex((buffer: buffer, firstImage: true, firstAnnotation: true, nextID: Int64(1)))
+                    try await store.exportTasks(of: project.id, by: principal) { task in
+                        guard let asset = coco.assetID(of: task), var image = known[asset] else { return }
+                        image.taskID = task.id.rawValue
+                        try state.withLock { state in
+                            coco.image(image, first: state.firstImage, into: &state.buffer)
+                            state.firstImage = false
+                            var annotations: [UInt8] = []
+                            coco.annotations(
+                                of: task, answers: answers, nextID: &state.nextID, first: &state.firstAnnotation,
+                                into: &annotations)
+                            try spool.append(annotations)
+                            if state.buffer.count >= 1 << 16 {
+                                try pipe.send(state.buffer)
+                                state.buffer.removeAll(keepingCapacity: true)
+                            }
+                        }
+                    }
+                    var tail = state.withLock { $0.buffer }
+                    tail += COCOWriter.annotationsOpening
+                    try pipe.send(tail)
+                    try spool.replay { try pipe.send($0) }
+                    try pipe.send(COCOWriter.closing)
+                }
+                do {
+                    while let chunk = try await pipe.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                } catch {
+                    pipe.cancel()
+                    throw error
+                }
+                try await group.waitForAll()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static func fileExtension(of mediaType: String) -> String {
+        switch mediaType {
+        case "image/jpeg": "jpg"
+        case "image/png": "png"
+        case "image/webp": "webp"
+        case "image/tiff": "tif"
+        default: "bin"
+        }
+    }
+}
+
+/// The annotations of a COCO export while its images stream: a temporary file, written once and read once.
+final class AnnotationSpool: @unchecked Sendable {
+    // Unchecked: used by the single export producer, first appending, then replaying.
+    private let path: String
+    private let handle: FileHandle
+
+    init(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("coco-" + UUID().uuidString).path
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forUpdatingAtPath: path)
+        else { throw CocoaError(.fileWriteUnknown) }
+        self.handle = handle
+    }
+
+    func append(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        try handle.write(contentsOf: Data(bytes))
+    }
+
+    /// Hands the file back in 64 KiB pieces, in order.
+    func replay(_ body: ([UInt8]) throws -> Void) throws {
+        try handle.seek(toOffset: 0)
+        while let data = try handle.read(upToCount: 1 << 16), !data.isEmpty { try body(Array(data)) }
+    }
+
+    func remove() {
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: path)
     }
 }

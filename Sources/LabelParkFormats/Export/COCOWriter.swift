@@ -1,0 +1,195 @@
+import LabelParkCore
+import LabelParkStore
+
+/// The image of one task in a COCO export.
+public struct COCOImage: Sendable, Hashable {
+    public var taskID: Int64
+    public var assetID: Int64
+    /// The image's name: an attached storage's object key, or `<sha256>.<ext>` for an upload, or its URL.
+    public var fileName: String
+    /// Where the park serves it: `/api/v1/assets/{id}/content`.
+    public var url: String
+    public var width: Int
+    public var height: Int
+
+    public init(taskID: Int64, assetID: Int64, fileName: String, url: String, width: Int, height: Int) {
+        self.taskID = taskID
+        self.assetID = assetID
+        self.fileName = fileName
+        self.url = url
+        self.width = width
+        self.height = height
+    }
+}
+
+/// Which annotations of a task a COCO export writes.
+public enum COCOAnswers: String, Sendable, CaseIterable {
+    /// The task's answer: its last accepted annotation, else its last annotation that was not rejected.
+    case latest
+    /// Every annotation that was not rejected, each region tagged with its annotation and annotator.
+    case all
+}
+
+/// Writes a COCO instances file (images, annotations, categories) from a project's tasks, a piece at a time.
+///
+/// Every label of every region question is a category (`supercategory` is the question), numbered from 1 in
+/// schema order. An image is a task (`id` = the task's id); boxes have `bbox` `[x, y, width, height]` and an
+/// empty `segmentation`; rotated boxes and polygons have their outline as `segmentation` (one ring) and its
+/// bounding rectangle as `bbox`, and a rotated box keeps its `rotation` in `attributes`. `area` is the exact
+/// area of the region. pycocotools reads the file as it is.
+public struct COCOWriter: Sendable {
+    public struct Category: Sendable, Hashable {
+        public var id: Int
+        public var question: String
+        public var label: String
+    }
+
+    public let categories: [Category]
+    /// The image field the region questions mark (the first one's).
+    public let imageField: String
+    private let questions: [String]
+    private let parser = JSONParser(maxDepth: 64)
+
+    /// `nil` for a schema without box or polygon questions.
+    public init?(schema: ProjectSchema) {
+        var categories: [Category] = []
+        var questions: [String] = []
+        var field: String?
+        for question in schema.questions {
+            guard let region = question.kind.type as? any RegionQuestion else { continue }
+            field = field ?? region.field
+            guard region.field == field else { continue }
+            questions.append(question.name)
+            for label in region.labels {
+                categories.append(Category(id: categories.count + 1, question: question.name, label: label))
+            }
+        }
+        guard let field, !questions.isEmpty else { return nil }
+        self.categories = categories
+        self.questions = questions
+        self.imageField = field
+    }
+
+    /// The asset a task's image field names.
+    public func assetID(of task: ExportedTask) -> Int64? {
+        guard let data = try? parser.parse(task.dataJSON), let text = data[imageField]?.stringValue,
+            case .asset(let id) = MediaReference(text)
+        else { return nil }
+        return id
+    }
+
+    /// `{"info":…,"licenses":[],"categories":[…],"images":[`
+    public func opening(description: String, createdAt: String, into buffer: inout [UInt8]) {
+        let info = JSONValue.object([
+            "description": .string(description), "date_created": .string(createdAt), "version": .string("1.0"),
+            "contributor": .string("LabelPark"),
+        ])
+        let categoryList = JSONValue.array(
+            categories.map {
+                .object(["id": .integer($0.id), "name": .string($0.label), "supercategory": .string($0.question)])
+            })
+        buffer.append(contentsOf: #"{"info":"#.utf8)
+        info.write(to: &buffer)
+        buffer.append(contentsOf: #","licenses":[],"categories":"#.utf8)
+        categoryList.write(to: &buffer)
+        buffer.append(contentsOf: #","images":["#.utf8)
+    }
+
+    public func image(_ image: COCOImage, first: Bool, into buffer: inout [UInt8]) {
+        if !first { buffer.append(UInt8(ascii: ",")) }
+        JSONValue.object([
+            "id": .integer(image.taskID), "file_name": .string(image.fileName), "coco_url": .string(image.url),
+            "width": .integer(image.width), "height": .integer(image.height),
+            "labelpark_asset_id": .integer(image.assetID),
+        ]).write(to: &buffer)
+    }
+
+    public static let annotationsOpening = Array(#"],"annotations":["#.utf8)
+    public static let closing = Array("]}".utf8)
+
+    /// Writes the regions of the task's chosen annotations; `nextID` numbers them across the file, `first` says
+    /// whether the file has none yet.
+    public func annotations(
+        of task: ExportedTask, answers: COCOAnswers, nextID: inout Int64, first: inout Bool, into buffer: inout [UInt8]
+    ) {
+        for annotation in Self.chosen(task.annotations, answers) {
+            guard let result = try? parser.parse(annotation.resultJSON) else { continue }
+            for question in questions {
+                for region in result[question]?.arrayValue ?? [] {
+                    guard let label = region["label"]?.stringValue,
+                        let category = categories.first(where: { $0.question == question && $0.label == label }),
+                        var members = Self.geometry(of: region)
+                    else { continue }
+                    members =
+                        [
+                            JSONMember("id", .integer(nextID)), JSONMember("image_id", .integer(task.id.rawValue)),
+                            JSONMember("category_id", .integer(category.id)),
+                        ] + members
+                    var attributes = [
+                        JSONMember("annotation_id", .integer(annotation.id.rawValue)),
+                        JSONMember("annotator_id", .integer(annotation.annotatorID.rawValue)),
+                    ]
+                    if let rotation = region["rotation"]?.doubleValue, rotation != 0 {
+                        attributes.append(JSONMember("rotation", .double(rotation)))
+                    }
+                    members += [JSONMember("iscrowd", .integer(0)), JSONMember("attributes", .object(attributes))]
+                    if !first { buffer.append(UInt8(ascii: ",")) }
+                    first = false
+                    JSONValue.object(members).write(to: &buffer)
+                    nextID += 1
+                }
+            }
+        }
+    }
+
+    /// The annotations an export writes for a task.
+    static func chosen(_ annotations: [ExportedAnnotation], _ answers: COCOAnswers) -> [ExportedAnnotation] {
+        let standing = annotations.filter { $0.status != .rejected }
+        switch answers {
+        case .all:
+            return standing
+        case .latest:
+            let accepted = standing.filter { $0.status == .accepted }
+            let pool = accepted.isEmpty ? standing : accepted
+            return pool.max { ($0.updatedAt, $0.id.rawValue) < ($1.updatedAt, $1.id.rawValue) }.map { [$0] } ?? []
+        }
+    }
+
+    /// `bbox`, `area` and `segmentation` of a stored box or polygon; `nil` for anything else.
+    static func geometry(of region: JSONValue) -> [JSONMember]? {
+        if let points = region["points"]?.arrayValue {
+            var outline: [PlanePoint] = []
+            for point in points {
+                guard let pair = point.arrayValue, pair.count == 2, let x = pair[0].doubleValue,
+                    let y = pair[1].doubleValue
+                else { return nil }
+                outline.append(PlanePoint(x: x, y: y))
+            }
+            return outlineMembers(outline)
+        }
+        guard let x = region["x"]?.doubleValue, let y = region["y"]?.doubleValue,
+            let width = region["width"]?.doubleValue, let height = region["height"]?.doubleValue
+        else { return nil }
+        let rotation = region["rotation"]?.doubleValue ?? 0
+        if rotation == 0 {
+            return [
+                JSONMember("bbox", .array([.double(x), .double(y), .double(width), .double(height)])),
+                JSONMember("area", .double(width * height)), JSONMember("segmentation", .array([])),
+            ]
+        }
+        return outlineMembers(
+            ImageRegion.box(x: x, y: y, width: width, height: height, rotation: rotation, label: "").outline)
+    }
+
+    private static func outlineMembers(_ outline: [PlanePoint]) -> [JSONMember] {
+        let xs = outline.map(\.x)
+        let ys = outline.map(\.y)
+        let (minX, minY) = (xs.min() ?? 0, ys.min() ?? 0)
+        let (maxX, maxY) = (xs.max() ?? 0, ys.max() ?? 0)
+        return [
+            JSONMember("bbox", .array([.double(minX), .double(minY), .double(maxX - minX), .double(maxY - minY)])),
+            JSONMember("area", .double(PlaneGeometry.area(outline))),
+            JSONMember("segmentation", .array([.array(outline.flatMap { [JSONValue.double($0.x), .double($0.y)] })])),
+        ]
+    }
+}

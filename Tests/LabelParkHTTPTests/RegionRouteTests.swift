@@ -10,19 +10,22 @@ struct RegionRouteTests {
         {"name":"cracks","type":"polygons","field":"photo","labels":["crack"],"iou_threshold":0.3}]}
         """
 
+    /// A project with `schema` and a 640 × 480 image uploaded into it.
+    static func project(_ park: TestPark, name: String, overlap: Int) async throws -> (project: Int, asset: Int) {
+        let created = try await park.send(
+            .post, "/api/v1/projects", as: park.managerA,
+            json: #"{"name":"\#(name)","overlap":\#(overlap),"schema":\#(schema)}"#)
+        try #require(created.status == .created, "\(created.text)")
+        let project = try #require(created.int("id"))
+        let uploaded = try await MediaRouteTests.upload(
+            park, TestImages.png(width: 640, height: 480), as: "image/png", into: project)
+        return (project, try #require(uploaded.int("id")))
+    }
+
     @Test("a box outside the image is refused with its path; gold and agreement come out by IoU")
     func boxesEndToEnd() async throws {
         try await withTestPark { park in
-            let created = try await park.send(
-                .post, "/api/v1/projects", as: park.managerA,
-                json: #"{"name":"Mine hazards","overlap":2,"schema":\#(Self.schema)}"#)
-            try #require(created.status == .created, "\(created.text)")
-            let project = try #require(created.int("id"))
-            let asset = try #require(
-                try await MediaRouteTests.upload(
-                    park, TestImages.png(width: 640, height: 480), as: "image/png",
-                    into: project
-                ).int("id"))
+            let (project, asset) = try await Self.project(park, name: "Mine hazards", overlap: 2)
             let gold = #"{"hazards":[{"x":100,"y":100,"width":50,"height":80,"label":"person"}],"cracks":[]}"#
             let policy = try await park.send(
                 .patch, "/api/v1/projects/\(project)", as: park.managerA, json: #"{"quality":{"gold_at_start":1}}"#)
@@ -76,15 +79,7 @@ struct RegionRouteTests {
     @Test("format=coco writes images, categories and each task's answer as COCO instances")
     func cocoExport() async throws {
         try await withTestPark { park in
-            let created = try await park.send(
-                .post, "/api/v1/projects", as: park.managerA,
-                json: #"{"name":"Grottoes","schema":\#(Self.schema)}"#)
-            let project = try #require(created.int("id"))
-            let asset = try #require(
-                try await MediaRouteTests.upload(
-                    park, TestImages.png(width: 640, height: 480), as: "image/png",
-                    into: project
-                ).int("id"))
+            let (project, asset) = try await Self.project(park, name: "Grottoes", overlap: 1)
             _ = try await park.importNDJSON(
                 [#"{"photo":"asset:\#(asset)"}"#, #"{"photo":"asset:\#(asset)"}"#], into: project, as: park.managerA)
             let first = try await park.claim(project, as: park.annotatorA)

@@ -61,25 +61,10 @@ struct ExportController {
         var headers: HTTPFields = [:]
         headers[.contentType] = format.contentType
         headers[.contentDisposition] = "attachment; filename=\"project-\(project.id)-export.\(format.rawValue)\""
-        let body = ResponseBody { writer in
-            _ = permit
-            let pipe = ExportPipe()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    defer { pipe.finish() }
-                    let chunker = ExportChunker(encoder: encoder, pipe: pipe)
-                    try await store.exportTasks(of: project.id, by: principal) { task in try chunker.add(task) }
-                    try chunker.flush()
-                }
-                do {
-                    while let chunk = try await pipe.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
-                } catch {
-                    pipe.cancel()
-                    throw error
-                }
-                try await group.waitForAll()
-            }
-            try await writer.finish(nil)
+        let body = Self.streamed(holding: permit) { pipe in
+            let chunker = ExportChunker(encoder: encoder, pipe: pipe)
+            try await store.exportTasks(of: project.id, by: principal) { task in try chunker.add(task) }
+            try chunker.flush()
         }
         return Response(status: .ok, headers: headers, body: body)
     }
@@ -127,39 +112,50 @@ struct ExportController {
         var headers: HTTPFields = [:]
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.contentDisposition] = "attachment; filename=\"project-\(project.id)-coco.json\""
-        let body = ResponseBody { writer in
+        let body = Self.streamed(holding: permit) { pipe in
+            let spool = try AnnotationSpool(directory: spoolDirectory)
+            defer { spool.remove() }
+            var buffer: [UInt8] = []
+            coco.opening(description: description, createdAt: SystemClock().now().iso8601, into: &buffer)
+            let state = Mutex((buffer: buffer, firstImage: true, firstAnnotation: true, nextID: Int64(1)))
+            try await store.exportTasks(of: project.id, by: principal) { task in
+                guard let asset = coco.assetID(of: task), var image = known[asset] else { return }
+                image.taskID = task.id.rawValue
+                try state.withLock { state in
+                    coco.image(image, first: state.firstImage, into: &state.buffer)
+                    state.firstImage = false
+                    var annotations: [UInt8] = []
+                    coco.annotations(
+                        of: task, answers: answers, nextID: &state.nextID, first: &state.firstAnnotation,
+                        into: &annotations)
+                    try spool.append(annotations)
+                    if state.buffer.count >= 1 << 16 {
+                        try pipe.send(state.buffer)
+                        state.buffer.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            var tail = state.withLock { $0.buffer }
+            tail += COCOWriter.annotationsOpening
+            try pipe.send(tail)
+            try spool.replay { try pipe.send($0) }
+            try pipe.send(COCOWriter.closing)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// A response body that `produce` fills through an `ExportPipe` from a task of its own (the database read is
+    /// synchronous), while this one writes each chunk to the client; `permit` is held until the body ends.
+    static func streamed(
+        holding permit: SnapshotReadGate.Permit, _ produce: @escaping @Sendable (ExportPipe) async throws -> Void
+    ) -> ResponseBody {
+        ResponseBody { writer in
             _ = permit
             let pipe = ExportPipe()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     defer { pipe.finish() }
-                    let spool = try AnnotationSpool(directory: spoolDirectory)
-                    defer { spool.remove() }
-                    var buffer: [UInt8] = []
-                    coco.opening(description: description, createdAt: SystemClock().now().iso8601, into: &buffer)
-                    let state = Mutex((buffer: buffer, firstImage: true, firstAnnotation: true, nextID: Int64(1)))
-                    try await store.exportTasks(of: project.id, by: principal) { task in
-                        guard let asset = coco.assetID(of: task), var image = known[asset] else { return }
-                        image.taskID = task.id.rawValue
-                        try state.withLock { state in
-                            coco.image(image, first: state.firstImage, into: &state.buffer)
-                            state.firstImage = false
-                            var annotations: [UInt8] = []
-                            coco.annotations(
-                                of: task, answers: answers, nextID: &state.nextID, first: &state.firstAnnotation,
-                                into: &annotations)
-                            try spool.append(annotations)
-                            if state.buffer.count >= 1 << 16 {
-                                try pipe.send(state.buffer)
-                                state.buffer.removeAll(keepingCapacity: true)
-                            }
-                        }
-                    }
-                    var tail = state.withLock { $0.buffer }
-                    tail += COCOWriter.annotationsOpening
-                    try pipe.send(tail)
-                    try spool.replay { try pipe.send($0) }
-                    try pipe.send(COCOWriter.closing)
+                    try await produce(pipe)
                 }
                 do {
                     while let chunk = try await pipe.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
@@ -171,7 +167,6 @@ struct ExportController {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: headers, body: body)
     }
 
     static func fileExtension(of mediaType: String) -> String {

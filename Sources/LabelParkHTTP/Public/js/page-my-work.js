@@ -362,6 +362,13 @@ function answerText(question, answer, data) {
       })
       .join("; ");
   }
+  if (Array.isArray(answer) && (question?.type === "boxes" || question?.type === "polygons")) {
+    if (answer.length === 0) return t("myWork.noRegions");
+    // Regions by label and count: where each lies is for the editor to show, not a table cell.
+    const counts = new Map();
+    for (const region of answer) counts.set(String(region?.label), (counts.get(String(region?.label)) ?? 0) + 1);
+    return [...counts].map(([label, count]) => `${label} ×${count}`).join(", ");
+  }
   if (Array.isArray(answer)) return answer.length === 0 ? t("myWork.unanswered") : answer.join(", ");
   if (typeof answer === "object") return JSON.stringify(answer);
   return String(answer);

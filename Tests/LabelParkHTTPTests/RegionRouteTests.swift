@@ -30,6 +30,14 @@ struct RegionRouteTests {
             let policy = try await park.send(
                 .patch, "/api/v1/projects/\(project)", as: park.managerA, json: #"{"quality":{"gold_at_start":1}}"#)
             #expect(policy.status == .ok)
+            // Gold is checked against the image too: a gold box past its edge is an invalid line.
+            let outsideGold = try await park.importNDJSON(
+                [
+                    #"{"data":{"photo":"asset:\#(asset)"},"gold":{"hazards":[{"x":600,"y":0,"width":80,"height":9,"label":"smoke"}]}}"#
+                ],
+                into: project, as: park.managerA)
+            #expect(outsideGold.status == .unprocessableContent, "\(outsideGold.text)")
+            #expect(outsideGold.text.contains("gold.hazards[0]") && outsideGold.text.contains("640 × 480"))
             let imported = try await park.importNDJSON(
                 [
                     #"{"data":{"photo":"asset:\#(asset)"},"gold":\#(gold)}"#, #"{"data":{"photo":"asset:\#(asset)"}}"#,

@@ -4,15 +4,20 @@ import LabelParkStore
 
 /// The media an import's tasks reference, checked once the body is read: a task naming an asset the project
 /// does not have, or an object its attached storage has not synced, is an invalid line like any other. An
-/// object reference (`storage:ID/KEY`) is stored as the `asset:ID` it was synced into.
+/// object reference (`storage:ID/KEY`) is stored as the `asset:ID` it was synced into. Gold answers, checked
+/// line by line without the media, are checked again with it (a gold box must lie inside its image).
 struct ImportedMedia {
+    private let schema: ProjectSchema
     private let fields: [String]
+    /// The tasks with gold answers; kept whole until the media are known (gold tasks are a few in a hundred).
+    private var golds: [(line: Int, position: Int, data: JSONValue, gold: JSONValue)] = []
     private var assets: [(line: Int, position: Int, asset: AssetID)] = []
     private var objects: [(line: Int, position: Int, field: String, storage: StorageID, key: String)] = []
     private let parser = JSONParser()
 
     /// `nil` for a schema without media fields: nothing to check.
     init?(schema: ProjectSchema) {
+        self.schema = schema
         fields = schema.fields.filter { $0.kind.isMedia }.map(\.name)
         guard !fields.isEmpty else { return nil }
     }
@@ -20,6 +25,9 @@ struct ImportedMedia {
     /// Notes the references of a valid task about to be spooled at `position`.
     mutating func note(_ task: ImportedTask, spoolPosition position: Int) {
         guard let data = try? parser.parse(task.dataJSON) else { return }
+        if let goldJSON = task.goldJSON, let gold = try? parser.parse(goldJSON) {
+            golds.append((task.line, position, data, gold))
+        }
         for field in fields {
             guard let text = data[field]?.stringValue else { continue }
             switch MediaReference(text) {
@@ -46,13 +54,8 @@ struct ImportedMedia {
 
     func resolve(in project: ProjectID, store: any ParkStore, by principal: Principal) async throws -> Resolution {
         var resolution = Resolution()
-        let distinct = Array(Set(assets.map(\.asset)))
-        var known = Set<AssetID>()
-        for start in stride(from: 0, to: distinct.count, by: 1_000) {
-            let batch = Array(distinct[start..<min(start + 1_000, distinct.count)])
-            for asset in try await store.assets(batch, in: project, by: principal) { known.insert(asset.id) }
-        }
-        for reference in assets where !known.contains(reference.asset) {
+        var known = try await Self.assets(Array(Set(assets.map(\.asset))), in: project, store, principal)
+        for reference in assets where known[reference.asset] == nil {
             resolution.refuse(
                 line: reference.line, position: reference.position,
                 "asset:\(reference.asset) is not an asset of this project (upload it first)")
@@ -73,7 +76,46 @@ struct ImportedMedia {
                 }
             }
         }
+        let rewritten = Set(resolution.rewrites.values.flatMap { $0.map(\.asset) }).subtracting(known.keys)
+        known.merge(try await Self.assets(Array(rewritten), in: project, store, principal)) { first, _ in first }
+        for entry in golds where !resolution.positions.contains(entry.position) {
+            do {
+                try schema.validate(
+                    result: entry.gold, in: context(entry.data, rewrites: resolution.rewrites[entry.position], known),
+                    requireAnswers: false, path: "gold")
+            } catch {
+                resolution.refuse(line: entry.line, position: entry.position, error.description)
+            }
+        }
         return resolution
+    }
+
+    /// The project's assets among `ids`, by id.
+    private static func assets(
+        _ ids: [AssetID], in project: ProjectID, _ store: any ParkStore, _ principal: Principal
+    ) async throws -> [AssetID: Asset] {
+        var found: [AssetID: Asset] = [:]
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let batch = Array(ids[start..<min(start + 1_000, ids.count)])
+            for asset in try await store.assets(batch, in: project, by: principal) { found[asset.id] = asset }
+        }
+        return found
+    }
+
+    /// What a task's gold answer is checked against: its data and the size of each image it shows.
+    private func context(
+        _ data: JSONValue, rewrites: [(field: String, asset: AssetID)]?, _ known: [AssetID: Asset]
+    ) -> AnswerContext {
+        var media: [String: MediaMetadata] = [:]
+        for field in fields {
+            var asset = rewrites?.first { $0.field == field }?.asset
+            if asset == nil, let text = data[field]?.stringValue, case .asset(let id) = MediaReference(text) {
+                asset = AssetID(id)
+            }
+            guard let asset, let found = known[asset] else { continue }
+            media[field] = MediaMetadata(mediaType: found.mediaType, width: found.width, height: found.height)
+        }
+        return AnswerContext(data: data, media: media)
     }
 
     /// The assets of `keys` in the project's storage `storage`, or `nil` when the project has no such storage.

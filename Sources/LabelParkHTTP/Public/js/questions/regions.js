@@ -149,24 +149,18 @@ function hubOf(target) {
     hub.spaceHeld = false;
     overlay.classList.remove("lp-space-pan");
   };
-  overlay.addEventListener("pointerdown", listeners.pointerdown);
-  viewport.addEventListener("click", listeners.click);
+  // One signal removes every listener when the hub is detached.
+  const listening = new AbortController();
+  const options = { signal: listening.signal };
+  overlay.addEventListener("pointerdown", listeners.pointerdown, options);
+  viewport.addEventListener("click", listeners.click, options);
   // Before the viewer's own double-click zoom, which stands back when this one prevents it.
-  viewport.addEventListener("dblclick", listeners.dblclick, true);
-  viewport.addEventListener("pointermove", listeners.pointermove);
-  viewport.addEventListener("focus", listeners.focus);
-  viewport.addEventListener("keydown", listeners.keydown);
-  viewport.addEventListener("keyup", listeners.keyup);
-  viewport.addEventListener("blur", listeners.blur);
+  viewport.addEventListener("dblclick", listeners.dblclick, { ...options, capture: true });
+  for (const name of ["pointermove", "focus", "keydown", "keyup", "blur"]) {
+    viewport.addEventListener(name, listeners[name], options);
+  }
   hub.detach = () => {
-    overlay.removeEventListener("pointerdown", listeners.pointerdown);
-    viewport.removeEventListener("click", listeners.click);
-    viewport.removeEventListener("dblclick", listeners.dblclick, true);
-    viewport.removeEventListener("pointermove", listeners.pointermove);
-    viewport.removeEventListener("focus", listeners.focus);
-    viewport.removeEventListener("keydown", listeners.keydown);
-    viewport.removeEventListener("keyup", listeners.keyup);
-    viewport.removeEventListener("blur", listeners.blur);
+    listening.abort();
     hubs.delete(target);
   };
   hubs.set(target, hub);

@@ -73,8 +73,8 @@ struct ExportController {
     /// project's boxes and polygons, streamed from one snapshot (see `COCOWriter`).
     ///
     /// A first read collects the assets the tasks show, whose sizes and names are looked up before the response
-    /// starts (about 200 bytes of memory an image). The second streams the images while the annotations wait
-    /// in a spool file, which follows them.
+    /// starts and held for the export (a name and a size an image). The second streams the images while the
+    /// annotations wait in a spool file, which follows them.
     func exportCOCO(_ request: Request, access: ProjectAccess, by principal: Principal) async throws -> Response {
         let project = access.project
         guard let coco = COCOWriter(schema: project.schema) else {

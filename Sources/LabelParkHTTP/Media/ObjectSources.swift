@@ -10,7 +10,7 @@ public final class ObjectSources: Sendable {
     let policy: AttachmentPolicy
     let scratchDirectory: String
     let logger: Logger
-    private let made = Mutex<[StorageID: any ObjectSource]>([:])
+    private let readers = Mutex<[StorageID: any ObjectSource]>([:])
 
     public init(
         policy: AttachmentPolicy, scratchDirectory: String, logger: Logger = Logger(label: "labelpark.storages")
@@ -23,10 +23,15 @@ public final class ObjectSources: Sendable {
     /// The reader of `storage`. A directory must still be allowed and a bucket's endpoint too: an operator who
     /// withdraws one stops every read from it.
     func source(for storage: AttachedStorage) throws -> any ObjectSource {
-        if let source = made.withLock({ $0[storage.id] }) { return source }
+        if let source = made(storage.id) { return source }
         let source = try Self.make(storage, policy: policy, scratchDirectory: scratchDirectory, logger: logger)
-        made.withLock { $0[storage.id] = source }
+        readers.withLock { $0[storage.id] = source }
         return source
+    }
+
+    /// The reader already made for a storage, if any.
+    func made(_ id: StorageID) -> (any ObjectSource)? {
+        readers.withLock { $0[id] }
     }
 
     static func make(
@@ -71,9 +76,10 @@ struct MediaBytes: Sendable {
     let catalog: any StorageCatalog
     let sources: ObjectSources
 
-    /// The reader of a synced asset's storage.
+    /// The reader of a synced asset's storage; the storage is read from the catalog only the first time.
     func source(of asset: AssetSource) async throws -> any ObjectSource {
-        try sources.source(for: try await catalog.storageForService(asset.storageID))
+        if let made = sources.made(asset.storageID) { return made }
+        return try sources.source(for: try await catalog.storageForService(asset.storageID))
     }
 
     /// Gives `body` a local file holding the asset's bytes.

@@ -191,7 +191,8 @@ def test_ner_spans_by_mouse(ctx: TestContext) -> None:
         points = browser.js(LOCATE_SCRIPT, browser.find('[data-span-text="text"]'), word)
         assert points, f"{word!r} is not in [data-span-text=text]: {browser.text_of('[data-span-text=text]')!r}"
         browser.mouse_drag((points["x1"], points["y1"]), (points["x2"], points["y2"]))
-        wait_until(lambda: len(browser.find_all('[data-spans="entities"] li')) == index + 1, 5,
+        wait_until(lambda: len(browser.find_all('[data-spans="entities"] li')) == index + 1
+                   and word in (browser.text_of('[data-spans="entities"]') or ""), 5,
                    f"[data-spans=entities] to list {index + 1} span(s) after dragging over {word!r} with {label} chosen",
                    describe=lambda: f"{browser.text_of('[data-spans=entities]')!r} selection={browser.js('return String(window.getSelection())')!r}")
     listed = browser.text_of('[data-spans="entities"]') or ""

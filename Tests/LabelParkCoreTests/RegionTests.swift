@@ -269,7 +269,7 @@ struct RegionQuestionTests {
         let score = try #require(AnswerAccuracy.score(question: question, answer: answer, gold: gold))
         // IoU 3/4 ≥ 0.3: one match.
         #expect(score.value == 1)
-        guard case .regions(let matched) = score.detail else {
+        guard case .regions(let matched, .iou) = score.detail else {
             Issue.record("expected a region score")
             return
         }

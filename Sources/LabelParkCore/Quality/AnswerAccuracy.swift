@@ -37,8 +37,8 @@ public struct QuestionScore: Sendable, Hashable {
         case text(TextErrorRates)
         /// Value is the F1 under the options' span rule.
         case spans(SpanAccuracy, rule: SpanMatchRule)
-        /// Value is the F1 of regions matched at the question's IoU threshold.
-        case regions(RegionMatchScore)
+        /// Value is the F1 of regions matched at the question's IoU or OKS threshold.
+        case regions(RegionMatchScore, similarity: RegionSimilarity)
     }
 }
 
@@ -114,9 +114,9 @@ extension QuestionScore {
             members.append(JSONMember("rule", .string(rule.rawValue)))
             members.append(JSONMember("exact", accuracy.exact.json))
             members.append(JSONMember("overlap", accuracy.overlap.json))
-        case .regions(let matched):
+        case .regions(let matched, let similarity):
             members.append(JSONMember("answered", .bool(true)))
-            members.append(JSONMember("regions", matched.measurementJSON))
+            members.append(JSONMember("regions", matched.measurementJSON(similarity)))
         }
         return .object(members)
     }

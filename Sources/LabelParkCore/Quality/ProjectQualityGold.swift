@@ -50,7 +50,7 @@ public struct GoldRecord: Sendable, Hashable {
             spanAnswers += 1
             spans.exact.add(accuracy.exact)
             spans.overlap.add(accuracy.overlap)
-        case .regions(let matched):
+        case .regions(let matched, _):
             regionAnswers += 1
             regions.add(matched)
         }

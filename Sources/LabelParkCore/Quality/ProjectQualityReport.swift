@@ -84,6 +84,8 @@ public enum QuestionAggregation: Sendable {
     case multiChoice([AggregatedSelection])
     /// Boxes: the fused boxes of each task with an answer, in task order of first answer.
     case boxes([AggregatedBoxes])
+    /// Masks: per task with a mask, the voted mask of each label, in task order of first answer.
+    case masks([AggregatedMasks])
 }
 
 /// The crowd's boxes on one task.

@@ -6,7 +6,7 @@ public struct RegionMatchScore: Sendable, Hashable {
     public var answerCount: Int
     /// Regions in the gold answer: true positives plus false negatives.
     public var goldCount: Int
-    /// The IoU of the matched pairs, summed.
+    /// The similarity (IoU or OKS) of the matched pairs, summed.
     public var iouSum: Double
 
     public init(matched: Int, answerCount: Int, goldCount: Int, iouSum: Double) {
@@ -30,7 +30,7 @@ public struct RegionMatchScore: Sendable, Hashable {
         return total == 0 ? 1 : Double(2 * matched) / Double(total)
     }
 
-    /// The mean IoU of the matched pairs; `nil` when nothing matched.
+    /// The mean similarity (IoU or OKS) of the matched pairs; `nil` when nothing matched.
     public var meanIoU: Double? { matched == 0 ? nil : iouSum / Double(matched) }
 
     /// Adds another score's counts to this one's (micro-averaging).
@@ -41,44 +41,68 @@ public struct RegionMatchScore: Sendable, Hashable {
         iouSum += other.iouSum
     }
 
-    /// The counts and ratios as a quality report shows them.
-    var measurementJSON: JSONValue {
+    /// The counts and ratios as a quality report shows them, the mean similarity as `mean_iou` or `mean_oks`.
+    func measurementJSON(_ similarity: RegionSimilarity) -> JSONValue {
         .object([
             JSONMember("precision", .measurement(precision)), JSONMember("recall", .measurement(recall)),
-            JSONMember("f1", .measurement(f1)), JSONMember("mean_iou", .measurement(meanIoU)),
+            JSONMember("f1", .measurement(f1)), JSONMember("mean_\(similarity.rawValue)", .measurement(meanIoU)),
             JSONMember("matched", .integer(matched)), JSONMember("answer_count", .integer(answerCount)),
             JSONMember("gold_count", .integer(goldCount)),
         ])
     }
 }
 
+/// How two regions' likeness is measured: intersection over union of their pixels, or COCO's object keypoint
+/// similarity.
+public enum RegionSimilarity: String, Sendable, Hashable {
+    case iou
+    case oks
+}
+
+/// A region an answer holds: something of one label that can be matched with another of the same label.
+public protocol LabelledRegion: Sendable {
+    var label: String { get }
+}
+
+extension ImageRegion: LabelledRegion {}
+
 /// Matches the regions of an answer with those of a reference answer, as COCOeval matches detections of
 /// equal score.
 ///
 /// The answer's regions are taken in their order; each takes, among the reference regions of its label not yet
-/// taken, the one it overlaps most, when that IoU is at least the threshold (of equal ones, the last, as COCOeval's loop keeps it). People's
-/// regions carry no confidence, so COCO's order by descending score is the order they were drawn in; the CI
-/// reference check holds this against pycocotools.
+/// taken, the one it is most similar to (IoU for shapes, OKS for keypoints), when that similarity is at least
+/// the threshold (of equal ones, the last, as COCOeval's loop keeps it). People's regions carry no confidence,
+/// so COCO's order by descending score is the order they were drawn in; the CI reference check holds this
+/// against pycocotools.
 public enum RegionMatching {
+    /// Matches shapes by IoU.
     public static func match(
         _ answer: [ImageRegion], _ reference: [ImageRegion], threshold: Double
+    ) -> RegionMatchScore {
+        match(answer, reference, threshold: threshold) { $0.iou(with: $1) }
+    }
+
+    /// Matches regions by `similarity(answerRegion, referenceRegion)`, a value from 0 to 1.
+    public static func match<Region: LabelledRegion>(
+        _ answer: [Region], _ reference: [Region], threshold: Double,
+        similarity: (_ answer: Region, _ reference: Region) -> Double
     ) -> RegionMatchScore {
         var referenceTaken = [Bool](repeating: false, count: reference.count)
         var score = RegionMatchScore(matched: 0, answerCount: answer.count, goldCount: reference.count, iouSum: 0)
         for region in answer {
             var best = -1
-            var bestIoU = threshold
+            var bestSimilarity = threshold
             for (index, other) in reference.enumerated() where !referenceTaken[index] && other.label == region.label {
-                let iou = region.iou(with: other)
-                if iou > 0 && iou >= bestIoU {
+                let value = similarity(region, other)
+                if value > 0 && value >= bestSimilarity {
                     best = index
-                    bestIoU = iou
+                    bestSimilarity = value
                 }
             }
             guard best >= 0 else { continue }
             referenceTaken[best] = true
             score.matched += 1
-            score.iouSum += bestIoU
+            score.iouSum += bestSimilarity
         }
         return score
     }

@@ -111,7 +111,7 @@ public struct QuestionKind: Sendable, Hashable {
     static let registered: [Registration] = [
         Registration(ChoiceQuestion.self), Registration(MultiChoiceQuestion.self), Registration(RatingQuestion.self),
         Registration(TextQuestion.self), Registration(SpansQuestion.self), Registration(BoxesQuestion.self),
-        Registration(PolygonsQuestion.self),
+        Registration(PolygonsQuestion.self), Registration(KeypointsQuestion.self), Registration(MasksQuestion.self),
     ]
 
     /// A kind's name and decoder, captured generically (no existential metatypes to open).

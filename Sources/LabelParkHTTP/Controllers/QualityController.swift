@@ -115,6 +115,8 @@ struct QualityController {
                 JSONMember("aggregated", .array(selections.map { render($0, options: options ?? []) })))
         case .boxes(let tasks):
             members.append(JSONMember("aggregated", .array(tasks.map(render))))
+        case .masks(let tasks):
+            members.append(JSONMember("aggregated", .array(tasks.map(render))))
         }
         if let confusion = question.goldConfusion {
             members.append(JSONMember("gold_confusion", render(confusion)))
@@ -135,6 +137,24 @@ struct QualityController {
                             JSONMember("label", .string(box.label)), JSONMember("agreement", .double(box.agreement)),
                             JSONMember("confidence", .double(box.confidence)),
                             JSONMember("support", .integer(box.support)),
+                        ])
+                    })),
+        ])
+    }
+
+    private static func render(_ task: AggregatedMasks) -> JSONValue {
+        .object([
+            JSONMember("task_id", .integer(task.taskID)),
+            JSONMember(
+                "masks",
+                .array(
+                    task.masks.map { voted in
+                        .object([
+                            JSONMember("label", .string(voted.label)),
+                            JSONMember("rle", voted.mask.cocoJSON),
+                            JSONMember("area", .integer(Int64(voted.mask.area))),
+                            JSONMember("support", .integer(Int64(voted.support))),
+                            JSONMember("voters", .integer(Int64(voted.voters))),
                         ])
                     })),
         ])

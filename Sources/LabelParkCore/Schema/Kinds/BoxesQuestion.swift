@@ -60,22 +60,13 @@ public struct BoxesQuestion: RegionQuestion {
         }
     }
 
+    public var matchThreshold: Double { iouThreshold }
+
     /// The region agreement of every region kind, and the crowd's boxes per task by weighted boxes fusion,
-    /// each annotator weighted by their record on this question's gold: (2·matched + 1) ÷ (their regions + gold
-    /// regions + 2), so an annotator without gold weighs ½ and one who matches every gold box nearly 1.
+    /// each annotator weighted by their record on this question's gold (``RegionQuestion/goldWeights(_:)``).
     public func measure(_ answers: QuestionAnswers, tasks: [QualityTaskInput], question: String) -> QuestionMeasures {
         var measures = measureRegions(answers)
-        var goldRecords: [Int64: RegionMatchScore] = [:]
-        for answer in answers.answers {
-            guard let gold = answers.gold[answer.taskID].flatMap(Self.regions),
-                let regions = Self.regions(answer.value)
-            else { continue }
-            goldRecords[answer.annotatorID, default: .none].add(
-                RegionMatching.match(regions, gold, threshold: iouThreshold))
-        }
-        let weights = goldRecords.mapValues { record in
-            Double(2 * record.matched + 1) / Double(record.answerCount + record.goldCount + 2)
-        }
+        let weights = goldWeights(answers)
         var fused: [AggregatedBoxes] = []
         for (taskID, task) in zip(answers.taskIDs, answers.byTask) {
             let weighted = task.map { answer in

@@ -18,6 +18,8 @@ public struct PolygonsQuestion: RegionQuestion {
         (field, labels, iouThreshold) = try RegionJSON.common(question, path: path, kind: "polygons")
     }
 
+    public var matchThreshold: Double { iouThreshold }
+
     public var schemaMembers: [JSONMember] { regionSchemaMembers }
 
     public func validate(answer: JSONValue, in context: AnswerContext, path: String) throws(ValidationError) {

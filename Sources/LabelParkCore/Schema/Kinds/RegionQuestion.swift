@@ -1,15 +1,23 @@
-/// What the region kinds (boxes, polygons) share: they mark an image field with labelled regions in image
-/// pixels, and are scored and compared by matching regions of the same label at IoU ≥ the question's
-/// `iou_threshold` (``RegionMatching``): precision, recall, F1 (the score) and the mean IoU of the matches.
+/// What the region kinds (boxes, polygons, masks, keypoints) share: they mark an image field with labelled
+/// regions in image pixels, and are scored and compared by matching regions of the same label whose similarity
+/// (IoU, or OKS for keypoints) is at least the question's threshold (``RegionMatching``): precision, recall, F1
+/// (the score) and the mean similarity of the matches.
 public protocol RegionQuestion: QuestionType {
+    /// What one region of an answer is read as.
+    associatedtype Region: LabelledRegion
+
     /// The image field the regions mark.
     var field: String { get }
     var labels: [String] { get }
-    /// The least IoU at which two regions of the same label match (0 < t ≤ 1; 0.5 by default).
-    var iouThreshold: Double { get }
+    /// The least similarity at which two regions of the same label match (0 < t ≤ 1; 0.5 by default).
+    var matchThreshold: Double { get }
+    /// How the kind measures two regions' likeness.
+    static var similarity: RegionSimilarity { get }
 
     /// The regions of a stored answer; `nil` when it is not an answer of this kind.
-    static func regions(_ value: JSONValue) -> [ImageRegion]?
+    static func regions(_ value: JSONValue) -> [Region]?
+    /// How alike an answer's region is to a reference region of the same label, from 0 to 1.
+    func similarity(_ answer: Region, _ reference: Region) -> Double
 }
 
 extension RegionQuestion {
@@ -24,19 +32,25 @@ extension RegionQuestion {
 
     public func isReadable(_ value: JSONValue) -> Bool { Self.regions(value) != nil }
 
+    /// Matches an answer's regions with a reference's at this question's threshold.
+    func match(_ answer: [Region], _ reference: [Region]) -> RegionMatchScore {
+        RegionMatching.match(answer, reference, threshold: matchThreshold, similarity: similarity)
+    }
+
     public func score(answer: JSONValue?, gold: JSONValue, options: AccuracyOptions) -> QuestionScore? {
         guard let goldRegions = Self.regions(gold) else { return nil }
         guard let answer, let answerRegions = Self.regions(answer) else { return .unanswered }
-        let matched = RegionMatching.match(answerRegions, goldRegions, threshold: iouThreshold)
-        return QuestionScore(value: matched.f1, detail: .regions(matched))
+        let matched = match(answerRegions, goldRegions)
+        return QuestionScore(value: matched.f1, detail: .regions(matched, similarity: Self.similarity))
     }
 
     public func measure(_ answers: QuestionAnswers, tasks: [QualityTaskInput], question: String) -> QuestionMeasures {
         measureRegions(answers)
     }
 
-    /// Mean pairwise F1 (matching one annotator's regions against another's is symmetric) and the mean IoU of
-    /// every matched pair, pooled.
+    /// Mean pairwise F1 and the mean similarity of every matched pair, pooled. Each pair matches the earlier
+    /// annotator's regions against the later one's (IoU is symmetric; OKS takes the later one's as the
+    /// reference).
     func measureRegions(_ answers: QuestionAnswers) -> QuestionMeasures {
         var f1Sum = 0.0
         var pooled = RegionMatchScore.none
@@ -45,7 +59,7 @@ extension RegionQuestion {
             let regions = task.map { Self.regions($0.value) ?? [] }
             for first in regions.indices {
                 for second in regions.indices where second > first {
-                    let matched = RegionMatching.match(regions[first], regions[second], threshold: iouThreshold)
+                    let matched = match(regions[first], regions[second])
                     f1Sum += matched.f1
                     pooled.add(matched)
                     pairs += 1
@@ -58,17 +72,33 @@ extension RegionQuestion {
                 comparedPairs: pairs))
     }
 
+    /// Each annotator's weight in a crowd answer, from their record on this question's gold: (2·matched + 1) ÷
+    /// (their regions + gold regions + 2), so an annotator without gold weighs ½ and one who matches every gold
+    /// region nearly 1.
+    func goldWeights(_ answers: QuestionAnswers) -> [Int64: Double] {
+        var goldRecords: [Int64: RegionMatchScore] = [:]
+        for answer in answers.answers {
+            guard let gold = answers.gold[answer.taskID].flatMap(Self.regions),
+                let regions = Self.regions(answer.value)
+            else { continue }
+            goldRecords[answer.annotatorID, default: .none].add(match(regions, gold))
+        }
+        return goldRecords.mapValues { record in
+            Double(2 * record.matched + 1) / Double(record.answerCount + record.goldCount + 2)
+        }
+    }
+
     public func agreementMembers(_ agreement: QuestionAgreement) -> [JSONMember] {
         [
-            JSONMember("iou_threshold", .double(iouThreshold)),
+            JSONMember("\(Self.similarity.rawValue)_threshold", .double(matchThreshold)),
             JSONMember("mean_pairwise_f1", .measurement(agreement.meanPairwiseRegionF1)),
-            JSONMember("mean_matched_iou", .measurement(agreement.meanMatchedIoU)),
+            JSONMember("mean_matched_\(Self.similarity.rawValue)", .measurement(agreement.meanMatchedIoU)),
             JSONMember("compared_pairs", .integer(agreement.comparedPairs)),
         ]
     }
 
     public func goldMembers(_ gold: GoldRecord) -> [JSONMember] {
-        [JSONMember("regions", gold.regionScores.map { $0.measurementJSON } ?? .null)]
+        [JSONMember("regions", gold.regionScores.map { $0.measurementJSON(Self.similarity) } ?? .null)]
     }
 
     public var optionAnswers: OptionAnswers? { nil }
@@ -77,25 +107,33 @@ extension RegionQuestion {
     var regionSchemaMembers: [JSONMember] {
         [
             JSONMember("field", .string(field)), JSONMember("labels", .array(labels.map(JSONValue.string))),
-            JSONMember("iou_threshold", .double(iouThreshold)),
+            JSONMember("\(Self.similarity.rawValue)_threshold", .double(matchThreshold)),
         ]
     }
 }
 
+extension RegionQuestion where Region == ImageRegion {
+    /// Shapes match by the exact IoU of their outlines.
+    public static var similarity: RegionSimilarity { .iou }
+
+    public func similarity(_ answer: ImageRegion, _ reference: ImageRegion) -> Double { answer.iou(with: reference) }
+}
+
 /// Reading and checking what region kinds share.
 enum RegionJSON {
-    /// The field, labels and IoU threshold of a region question's schema.
+    /// The field, labels and match threshold (`iou_threshold`, or `oks_threshold` for keypoints) of a region
+    /// question's schema.
     static func common(
-        _ question: JSONValue, path: String, kind: String
-    ) throws(ValidationError) -> (field: String, labels: [String], iouThreshold: Double) {
+        _ question: JSONValue, path: String, kind: String, threshold key: String = "iou_threshold"
+    ) throws(ValidationError) -> (field: String, labels: [String], threshold: Double) {
         guard let field = question["field"]?.stringValue else {
             throw ValidationError(field: "\(path).field", message: "must name the image field the \(kind) mark")
         }
         let labels = try SchemaJSON.options(question["labels"], path: "\(path).labels")
         var threshold = 0.5
-        if let json = question["iou_threshold"] {
+        if let json = question[key] {
             guard let value = json.doubleValue, value > 0, value <= 1 else {
-                throw ValidationError(field: "\(path).iou_threshold", message: "must be a number above 0 and at most 1")
+                throw ValidationError(field: "\(path).\(key)", message: "must be a number above 0 and at most 1")
             }
             threshold = value
         }

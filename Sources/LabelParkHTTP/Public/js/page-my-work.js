@@ -362,7 +362,7 @@ function answerText(question, answer, data) {
       })
       .join("; ");
   }
-  if (Array.isArray(answer) && (question?.type === "boxes" || question?.type === "polygons")) {
+  if (Array.isArray(answer) && ["boxes", "polygons", "keypoints", "masks"].includes(question?.type)) {
     if (answer.length === 0) return t("myWork.noRegions");
     // Regions by label and count: where each lies is for the editor to show, not a table cell.
     const counts = new Map();

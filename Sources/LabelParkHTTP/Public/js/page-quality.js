@@ -142,24 +142,31 @@ function agreementMetrics(question) {
       }));
     case "boxes":
     case "polygons":
+    case "masks":
+    case "keypoints": {
+      // Keypoint instances match by OKS, every other region kind by IoU.
+      const oks = question.type === "keypoints";
       return [
         {
           key: "mean_pairwise_f1",
-          label: t("quality.metricRegionF1", { threshold: agreement.iou_threshold ?? 0.5 }),
+          label: oks
+            ? t("quality.metricKeypointF1", { threshold: agreement.oks_threshold ?? 0.5 })
+            : t("quality.metricRegionF1", { threshold: agreement.iou_threshold ?? 0.5 }),
           value: agreement.mean_pairwise_f1,
           reading: overlapReading,
           format: formatShare,
           missingKey: "quality.missingPairs",
         },
         {
-          key: "mean_matched_iou",
-          label: t("quality.metricMatchedIoU"),
-          value: agreement.mean_matched_iou,
+          key: oks ? "mean_matched_oks" : "mean_matched_iou",
+          label: t(oks ? "quality.metricMatchedOKS" : "quality.metricMatchedIoU"),
+          value: oks ? agreement.mean_matched_oks : agreement.mean_matched_iou,
           reading: overlapReading,
           format: formatShare,
           missingKey: "quality.missingPairs",
         },
       ];
+    }
     case "text":
       return [];
     default:
@@ -291,10 +298,18 @@ function goldColumns(type, missingGoldKey) {
       break;
     case "boxes":
     case "polygons":
+    case "masks":
       columns.push(
         ["gold-region-precision", "quality.colRegionPrecision", goldSpan("regions", "precision"), formatShare, missingGoldKey],
         ["gold-region-recall", "quality.colRegionRecall", goldSpan("regions", "recall"), formatShare, missingGoldKey],
         ["gold-region-iou", "quality.colRegionIoU", goldSpan("regions", "mean_iou"), formatShare, missingGoldKey],
+      );
+      break;
+    case "keypoints":
+      columns.push(
+        ["gold-region-precision", "quality.colRegionPrecision", goldSpan("regions", "precision"), formatShare, missingGoldKey],
+        ["gold-region-recall", "quality.colRegionRecall", goldSpan("regions", "recall"), formatShare, missingGoldKey],
+        ["gold-region-oks", "quality.colRegionOKS", goldSpan("regions", "mean_oks"), formatShare, missingGoldKey],
       );
       break;
   }

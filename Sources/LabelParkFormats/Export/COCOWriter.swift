@@ -33,35 +33,46 @@ public enum COCOAnswers: String, Sendable, CaseIterable {
 /// Writes a COCO instances file (images, annotations, categories) from a project's tasks, a piece at a time.
 ///
 /// Every label of every region question is a category (`supercategory` is the question), numbered from 1 in
-/// schema order. An image is a task (`id` = the task's id); boxes have `bbox` `[x, y, width, height]` and an
-/// empty `segmentation`; rotated boxes and polygons have their outline as `segmentation` (one ring) and its
-/// bounding rectangle as `bbox`, and a rotated box keeps its `rotation` in `attributes`. `area` is the exact
-/// area of the region. pycocotools reads the file as it is.
+/// schema order; a keypoints question's categories carry its `keypoints` names and its `skeleton` (1-based, as
+/// COCO numbers them). An image is a task (`id` = the task's id); boxes have `bbox` `[x, y, width, height]` and
+/// an empty `segmentation`; rotated boxes and polygons have their outline as `segmentation` (one ring) and its
+/// bounding rectangle as `bbox`, and a rotated box keeps its `rotation` in `attributes`; masks have their
+/// compressed RLE as `segmentation`; keypoint instances have `keypoints` `[x, y, v, …]` in the skeleton's order
+/// (0, 0, 0 for a point not placed), `num_keypoints`, and the box around their placed points as `bbox` and its
+/// area as `area`, the scale their OKS uses. `area` is otherwise the exact area of the region. pycocotools
+/// reads the file as it is.
 public struct COCOWriter: Sendable {
     public struct Category: Sendable, Hashable {
         public var id: Int
         public var question: String
         public var label: String
+        /// A keypoints question's point names and skeleton (pairs of 1-based indices).
+        public var keypoints: [String]?
+        public var skeleton: [[Int]]?
     }
 
     public let categories: [Category]
     /// The image field the region questions mark (the first one's).
     public let imageField: String
-    private let questions: [String]
+    private let questions: [(name: String, kind: QuestionKind)]
     private let parser = JSONParser(maxDepth: 64)
 
     /// `nil` for a schema without box or polygon questions.
     public init?(schema: ProjectSchema) {
         var categories: [Category] = []
-        var questions: [String] = []
+        var questions: [(name: String, kind: QuestionKind)] = []
         var field: String?
         for question in schema.questions {
             guard let region = question.kind.type as? any RegionQuestion else { continue }
             field = field ?? region.field
             guard region.field == field else { continue }
-            questions.append(question.name)
+            questions.append((question.name, question.kind))
+            let keypoints = question.kind.as(KeypointsQuestion.self)
             for label in region.labels {
-                categories.append(Category(id: categories.count + 1, question: question.name, label: label))
+                categories.append(
+                    Category(
+                        id: categories.count + 1, question: question.name, label: label, keypoints: keypoints?.points,
+                        skeleton: keypoints?.skeleton.map { $0.map { $0 + 1 } }))
             }
         }
         guard let field, !questions.isEmpty else { return nil }
@@ -85,8 +96,17 @@ public struct COCOWriter: Sendable {
             "contributor": .string("LabelPark"),
         ])
         let categoryList = JSONValue.array(
-            categories.map {
-                .object(["id": .integer($0.id), "name": .string($0.label), "supercategory": .string($0.question)])
+            categories.map { category in
+                var members = [
+                    JSONMember("id", .integer(category.id)), JSONMember("name", .string(category.label)),
+                    JSONMember("supercategory", .string(category.question)),
+                ]
+                if let keypoints = category.keypoints, let skeleton = category.skeleton {
+                    members.append(JSONMember("keypoints", .array(keypoints.map(JSONValue.string))))
+                    members.append(
+                        JSONMember("skeleton", .array(skeleton.map { .array($0.map { .integer($0) }) })))
+                }
+                return .object(members)
             })
         buffer.append(contentsOf: #"{"info":"#.utf8)
         info.write(to: &buffer)
@@ -115,10 +135,10 @@ public struct COCOWriter: Sendable {
         for annotation in Self.chosen(task.annotations, answers) {
             guard let result = try? parser.parse(annotation.resultJSON) else { continue }
             for question in questions {
-                for region in result[question]?.arrayValue ?? [] {
+                for region in result[question.name]?.arrayValue ?? [] {
                     guard let label = region["label"]?.stringValue,
-                        let category = categories.first(where: { $0.question == question && $0.label == label }),
-                        var members = Self.geometry(of: region)
+                        let category = categories.first(where: { $0.question == question.name && $0.label == label }),
+                        var members = Self.geometry(of: region, kind: question.kind)
                     else { continue }
                     members =
                         [
@@ -155,8 +175,11 @@ public struct COCOWriter: Sendable {
         }
     }
 
-    /// `bbox`, `area` and `segmentation` of a stored box or polygon; `nil` for anything else.
-    static func geometry(of region: JSONValue) -> [JSONMember]? {
+    /// `bbox`, `area` and `segmentation` (and a keypoint instance's `keypoints`) of a stored region; `nil` for
+    /// anything unreadable.
+    static func geometry(of region: JSONValue, kind: QuestionKind) -> [JSONMember]? {
+        if let keypoints = kind.as(KeypointsQuestion.self) { return keypointMembers(region, keypoints) }
+        if kind.as(MasksQuestion.self) != nil { return maskMembers(region) }
         if let points = region["points"]?.arrayValue {
             var outline: [PlanePoint] = []
             for point in points {
@@ -179,6 +202,35 @@ public struct COCOWriter: Sendable {
         }
         return outlineMembers(
             ImageRegion.box(x: x, y: y, width: width, height: height, rotation: rotation, label: "").outline)
+    }
+
+    private static func keypointMembers(_ region: JSONValue, _ question: KeypointsQuestion) -> [JSONMember]? {
+        guard let instance = KeypointsQuestion.regions(.array([region]))?.first else { return nil }
+        var values: [JSONValue] = []
+        values.reserveCapacity(question.points.count * 3)
+        for name in question.points {
+            if let point = instance.points[name], let visibility = region["points"]?[name]?.arrayValue?.last?.intValue {
+                values += [.double(point.x), .double(point.y), .integer(visibility)]
+            } else {
+                values += [.integer(0), .integer(0), .integer(0)]
+            }
+        }
+        let box = instance.box
+        return [
+            JSONMember("bbox", .array([.double(box.x), .double(box.y), .double(box.width), .double(box.height)])),
+            JSONMember("area", .double(instance.boxArea)), JSONMember("segmentation", .array([])),
+            JSONMember("keypoints", .array(values)), JSONMember("num_keypoints", .integer(instance.points.count)),
+        ]
+    }
+
+    private static func maskMembers(_ region: JSONValue) -> [JSONMember]? {
+        guard let mask = MasksQuestion.regions(.array([region]))?.first?.mask else { return nil }
+        let box = mask.boundingBox
+        return [
+            JSONMember(
+                "bbox", .array([.integer(box.x), .integer(box.y), .integer(box.width), .integer(box.height)])),
+            JSONMember("area", .integer(mask.area)), JSONMember("segmentation", mask.cocoJSON),
+        ]
     }
 
     private static func outlineMembers(_ outline: [PlanePoint]) -> [JSONMember] {

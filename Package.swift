@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Pure domain: no I/O, no dependencies.
@@ -90,7 +92,12 @@ let package = Package(
         // Streaming import/export codecs: bytes in, values out (and back). No I/O policy.
         .target(
             name: "LabelParkFormats",
-            dependencies: ["LabelParkCore", "LabelParkStore"],
+            dependencies: [
+                "LabelParkCore", "LabelParkStore",
+                .product(name: "XMLCoder", package: "XMLCoder"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -164,7 +171,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LabelParkFormatsTests",
-            dependencies: ["LabelParkCore", "LabelParkStore", "LabelParkFormats"],
+            dependencies: [
+                "LabelParkCore", "LabelParkStore", "LabelParkFormats",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -200,6 +210,7 @@ let package = Package(
         .testTarget(
             name: "LabelParkHTTPTests",
             dependencies: [
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 "LabelParkCore",
                 "LabelParkStore",
                 "LabelParkSQLite",

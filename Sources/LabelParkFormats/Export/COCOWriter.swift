@@ -1,33 +1,25 @@
 import LabelParkCore
 import LabelParkStore
 
-/// The image of one task in a COCO export.
-public struct COCOImage: Sendable, Hashable {
-    public var taskID: Int64
-    public var assetID: Int64
-    /// The image's name: an attached storage's object key, or `<sha256>.<ext>` for an upload, or its URL.
-    public var fileName: String
-    /// Where the park serves it: `/api/v1/assets/{id}/content`.
-    public var url: String
-    public var width: Int
-    public var height: Int
-
-    public init(taskID: Int64, assetID: Int64, fileName: String, url: String, width: Int, height: Int) {
-        self.taskID = taskID
-        self.assetID = assetID
-        self.fileName = fileName
-        self.url = url
-        self.width = width
-        self.height = height
-    }
-}
-
 /// Which annotations of a task a COCO export writes.
 public enum COCOAnswers: String, Sendable, CaseIterable {
     /// The task's answer: its last accepted annotation, else its last annotation that was not rejected.
     case latest
     /// Every annotation that was not rejected, each region tagged with its annotation and annotator.
     case all
+
+    /// The annotations of a task an export writes.
+    public func chosen(from annotations: [ExportedAnnotation]) -> [ExportedAnnotation] {
+        let standing = annotations.filter { $0.status != .rejected }
+        switch self {
+        case .all:
+            return standing
+        case .latest:
+            let accepted = standing.filter { $0.status == .accepted }
+            let pool = accepted.isEmpty ? standing : accepted
+            return pool.max { ($0.updatedAt, $0.id.rawValue) < ($1.updatedAt, $1.id.rawValue) }.map { [$0] } ?? []
+        }
+    }
 }
 
 /// Writes a COCO instances file (images, annotations, categories) from a project's tasks, a piece at a time.
@@ -81,14 +73,6 @@ public struct COCOWriter: Sendable {
         self.imageField = field
     }
 
-    /// The asset a task's image field names.
-    public func assetID(of task: ExportedTask) -> Int64? {
-        guard let data = try? parser.parse(task.dataJSON), let text = data[imageField]?.stringValue,
-            case .asset(let id) = MediaReference(text)
-        else { return nil }
-        return id
-    }
-
     /// `{"info":…,"licenses":[],"categories":[…],"images":[`
     public func opening(description: String, createdAt: String, into buffer: inout [UInt8]) {
         let info = JSONValue.object([
@@ -115,7 +99,7 @@ public struct COCOWriter: Sendable {
         buffer.append(contentsOf: #","images":["#.utf8)
     }
 
-    public func image(_ image: COCOImage, first: Bool, into buffer: inout [UInt8]) {
+    public func image(_ image: DatasetImage, first: Bool, into buffer: inout [UInt8]) {
         if !first { buffer.append(UInt8(ascii: ",")) }
         JSONValue.object([
             "id": .integer(image.taskID), "file_name": .string(image.fileName), "coco_url": .string(image.url),
@@ -132,7 +116,7 @@ public struct COCOWriter: Sendable {
     public func annotations(
         of task: ExportedTask, answers: COCOAnswers, nextID: inout Int64, first: inout Bool, into buffer: inout [UInt8]
     ) {
-        for annotation in Self.chosen(task.annotations, answers) {
+        for annotation in answers.chosen(from: task.annotations) {
             guard let result = try? parser.parse(annotation.resultJSON) else { continue }
             for question in questions {
                 for region in result[question.name]?.arrayValue ?? [] {
@@ -159,19 +143,6 @@ public struct COCOWriter: Sendable {
                     nextID += 1
                 }
             }
-        }
-    }
-
-    /// The annotations an export writes for a task.
-    static func chosen(_ annotations: [ExportedAnnotation], _ answers: COCOAnswers) -> [ExportedAnnotation] {
-        let standing = annotations.filter { $0.status != .rejected }
-        switch answers {
-        case .all:
-            return standing
-        case .latest:
-            let accepted = standing.filter { $0.status == .accepted }
-            let pool = accepted.isEmpty ? standing : accepted
-            return pool.max { ($0.updatedAt, $0.id.rawValue) < ($1.updatedAt, $1.id.rawValue) }.map { [$0] } ?? []
         }
     }
 

@@ -32,11 +32,18 @@ struct ExportController {
         // lets a refusal be a proper 403.
         try AccessRules.requireManagement(access, for: .export)
         let formatName = request.query("format") ?? ExportFormat.jsonl.rawValue
-        if formatName == "coco" { return try await exportCOCO(request, access: access, by: principal) }
+        switch formatName {
+        case "coco": return try await exportCOCO(request, access: access, by: principal)
+        case "yolo": return try await exportYOLO(request, access: access, by: principal)
+        case "voc": return try await exportVOC(request, access: access, by: principal)
+        default: break
+        }
         guard let format = ExportFormat(rawValue: formatName) else {
             throw ValidationError(
                 field: "format",
-                message: "must be one of \((ExportFormat.allCases.map(\.rawValue) + ["coco"]).joined(separator: ", "))")
+                message:
+                    "must be one of \((ExportFormat.allCases.map(\.rawValue) + ["coco", "yolo", "voc"]).joined(separator: ", "))"
+            )
         }
         let store = store
         let project = access.project
@@ -70,7 +77,7 @@ struct ExportController {
     }
 
     /// `GET …/export?format=coco[&answers=latest|all][&images=names|urls]`: a COCO instances file of the
-    /// project's boxes and polygons, streamed from one snapshot (see `COCOWriter`).
+    /// project's region questions, streamed from one snapshot (see `COCOWriter`).
     ///
     /// A first read collects the assets the tasks show, whose sizes and names are looked up before the response
     /// starts and held for the export (a name and a size an image). The second streams the images while the
@@ -78,34 +85,14 @@ struct ExportController {
     func exportCOCO(_ request: Request, access: ProjectAccess, by principal: Principal) async throws -> Response {
         let project = access.project
         guard let coco = COCOWriter(schema: project.schema) else {
-            throw ValidationError(field: "format", message: "coco needs a boxes or polygons question")
+            throw ValidationError(field: "format", message: "coco needs a boxes, polygons, keypoints or masks question")
         }
-        guard let answers = COCOAnswers(rawValue: request.query("answers") ?? COCOAnswers.latest.rawValue) else {
-            throw ValidationError(field: "answers", message: "must be latest or all")
-        }
-        let naming = request.query("images") ?? "names"
-        guard naming == "names" || naming == "urls" else {
-            throw ValidationError(field: "images", message: "must be names or urls")
-        }
+        let answers = try Self.cocoAnswers(request)
+        let byURL = try Self.namesImagesByURL(request)
         let store = store
         let permit = try gate.enter()
-        let referenced = Mutex(Set<Int64>())
-        try await store.exportTasks(of: project.id, by: principal) { task in
-            if let asset = coco.assetID(of: task) { _ = referenced.withLock { $0.insert(asset) } }
-        }
-        let ids = referenced.withLock { Array($0) }
-        var images: [Int64: COCOImage] = [:]
-        for start in stride(from: 0, to: ids.count, by: 1_000) {
-            let batch = ids[start..<min(start + 1_000, ids.count)].map { AssetID($0) }
-            for asset in try await store.assets(batch, in: project.id, by: principal) {
-                guard let width = asset.width, let height = asset.height else { continue }
-                let url = "/api/v1/assets/\(asset.id.rawValue)/content"
-                let name = asset.source?.objectKey ?? "\(asset.sha256).\(Self.fileExtension(of: asset.mediaType))"
-                images[asset.id.rawValue] = COCOImage(
-                    taskID: 0, assetID: asset.id.rawValue, fileName: naming == "urls" ? url : name, url: url,
-                    width: width, height: height)
-            }
-        }
+        let (images, _) = try await datasetImages(
+            of: project.id, field: coco.imageField, byURL: byURL, urlNames: true, by: principal)
         let known = images
         let spoolDirectory = spoolDirectory
         let description = "LabelPark project \(project.id.rawValue): \(project.name)"
@@ -119,7 +106,10 @@ struct ExportController {
             coco.opening(description: description, createdAt: SystemClock().now().iso8601, into: &buffer)
             let state = Mutex((buffer: buffer, firstImage: true, firstAnnotation: true, nextID: Int64(1)))
             try await store.exportTasks(of: project.id, by: principal) { task in
-                guard let asset = coco.assetID(of: task), var image = known[asset] else { return }
+                guard let asset = DatasetImage.assetID(of: task, field: coco.imageField), var image = known[asset]
+                else {
+                    return
+                }
                 image.taskID = task.id.rawValue
                 try state.withLock { state in
                     coco.image(image, first: state.firstImage, into: &state.buffer)

@@ -1,0 +1,90 @@
+import Foundation
+import HTTPTypes
+import Testing
+import ZIPFoundation
+
+@Suite("YOLO and VOC exports: a zip of label files per image, read back as an archive")
+struct DatasetArchiveRouteTests {
+    static let schema = """
+        {"fields":[{"name":"photo","type":"image"}],"questions":[\
+        {"name":"hazards","type":"boxes","field":"photo","labels":["person","smoke"]},\
+        {"name":"cracks","type":"polygons","field":"photo","labels":["crack"]},\
+        {"name":"pose","type":"keypoints","field":"photo","labels":["person"],"points":["head","hand"]},\
+        {"name":"seg","type":"masks","field":"photo","labels":["coal"]}]}
+        """
+
+    /// The entries of a zip, by path.
+    static func entries(_ body: [UInt8]) throws -> [String: String] {
+        let archive = try Archive(data: Data(body), accessMode: .read)
+        var entries: [String: String] = [:]
+        for entry in archive {
+            var data = Data()
+            _ = try archive.extract(entry) { data.append($0) }
+            entries[entry.path] = String(decoding: data, as: UTF8.self)
+        }
+        return entries
+    }
+
+    @Test("yolo writes detect, segment and pose labels and data.yaml; voc writes one XML per image")
+    func archives() async throws {
+        try await withTestPark { park in
+            let created = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA,
+                json: #"{"name":"Street scenes","overlap":1,"schema":\#(Self.schema)}"#)
+            let project = try #require(created.int("id"), "\(created.text)")
+            let uploaded = try await MediaRouteTests.upload(
+                park, TestImages.png(width: 200, height: 100), as: "image/png", into: project)
+            let asset = try #require(uploaded.int("id"))
+            _ = try await park.importNDJSON(
+                [#"{"photo":"asset:\#(asset)"}"#, #"{"photo":"asset:\#(asset)"}"#], into: project, as: park.managerA)
+            let first = try await park.claim(project, as: park.annotatorA)
+            let answer = """
+                {"hazards":[{"x":10,"y":20,"width":100,"height":50,"label":"smoke"}],\
+                "cracks":[{"points":[[0,0],[50,0],[50,25]],"label":"crack"}],\
+                "pose":[{"points":{"head":[20,10,2],"hand":[60,30,1]},"label":"person"}]}
+                """
+            #expect(try await park.submit(first, result: answer, as: park.annotatorA).status == .created)
+            let second = try await park.claim(project, as: park.annotatorA)
+            let other = #"{"hazards":[{"x":0,"y":0,"width":200,"height":100,"label":"person"}]}"#
+            #expect(try await park.submit(second, result: other, as: park.annotatorA).status == .created)
+
+            let detect = try await park.send(.get, "/api/v1/projects/\(project)/export?format=yolo", as: park.managerA)
+            #expect(detect.status == .ok && detect.header("Content-Type") == "application/zip")
+            let files = try Self.entries(detect.bytes)
+            let stem = try #require(files.keys.first { $0.hasPrefix("labels/train/") })
+            // Both tasks show the one image: its label file holds both answers' boxes.
+            #expect(files[stem] == "1 0.3 0.45 0.5 0.5\n0 0.5 0.5 1 1\n", "\(files)")
+            #expect(files["train.txt"]?.hasPrefix("./images/train/") == true)
+            #expect(
+                files["data.yaml"]?.contains("names:\n  0: person\n  1: smoke\n") == true, "\(files["data.yaml"] ?? "")"
+            )
+
+            let segment = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?format=yolo&question=cracks", as: park.managerA)
+            #expect(try Self.entries(segment.bytes)[stem] == "0 0 0 0.25 0 0.25 0.25\n")
+            let pose = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?format=yolo&question=pose&images=urls", as: park.managerA)
+            let poseFiles = try Self.entries(pose.bytes)
+            #expect(poseFiles["labels/train/asset-\(asset).txt"] == "0 0.2 0.2 0.2 0.2 0.1 0.1 2 0.3 0.3 1\n")
+            #expect(poseFiles["data.yaml"]?.contains("kpt_shape: [2, 3]") == true, "\(poseFiles["data.yaml"] ?? "")")
+            #expect(poseFiles["image-urls.txt"] == "images/train/asset-\(asset).png\t/api/v1/assets/\(asset)/content\n")
+            let masks = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?format=yolo&question=seg", as: park.managerA)
+            #expect(masks.status == .unprocessableContent && masks.string("error.field") == "question")
+            let unknown = try await park.send(
+                .get, "/api/v1/projects/\(project)/export?format=yolo&question=nope", as: park.managerA)
+            #expect(unknown.status == .unprocessableContent && unknown.string("error.field") == "question")
+
+            let voc = try await park.send(.get, "/api/v1/projects/\(project)/export?format=voc", as: park.managerA)
+            let vocFiles = try Self.entries(voc.bytes)
+            let xmlPath = try #require(vocFiles.keys.first { $0.hasPrefix("Annotations/") })
+            let xml = try #require(vocFiles[xmlPath])
+            #expect(xml.contains("<width>200</width>") && xml.contains("<height>100</height>"))
+            #expect(xml.components(separatedBy: "<object>").count == 4, "\(xml)")
+            #expect(xml.contains("<name>crack</name>") && xml.contains("<xmax>50.0</xmax>"), "\(xml)")
+            #expect(vocFiles["labelmap.txt"] == "# label:color_rgb:parts:actions\nperson:::\nsmoke:::\ncrack:::\n")
+            #expect(
+                vocFiles["ImageSets/Main/default.txt"].map { xmlPath.hasSuffix(".xml") && $0.hasSuffix("\n") } == true)
+        }
+    }
+}

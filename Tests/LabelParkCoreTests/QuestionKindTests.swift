@@ -33,7 +33,7 @@ struct QuestionKindTests {
         #expect(
             throws: ValidationError(
                 field: "schema.questions[0].type",
-                message: "unknown question type \"essay\" (known: choice, multi_choice, rating, text, spans, boxes, polygons)")
+                message: "unknown question type \"essay\" (known: choice, multi_choice, rating, text, spans, boxes, polygons, keypoints, masks)")
         ) { try ProjectSchema(json: json) }
     }
 

@@ -318,7 +318,7 @@ struct SchemaDecodingTests {
         #expect(
             throws: ValidationError(
                 field: "body.schema.questions[0].type",
-                message: #"unknown question type "essay" (known: choice, multi_choice, rating, text, spans, boxes, polygons)"#)
+                message: #"unknown question type "essay" (known: choice, multi_choice, rating, text, spans, boxes, polygons, keypoints, masks)"#)
         ) {
             try ProjectSchema(json: json, path: "body.schema")
         }

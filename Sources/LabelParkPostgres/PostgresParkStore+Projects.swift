@@ -249,13 +249,16 @@ extension PostgresParkStore {
     ) async throws {
         // Arrays of optionals cannot be bound, so a task without gold sends '' (never valid JSON) for NULL.
         let gold = batch.map { $0.goldJSON ?? "" }
+        let prefill = batch.map { $0.prefillJSON ?? "" }
         try await connection.run(
             """
             WITH inserted AS (
-                INSERT INTO task (organization_id, project_id, data, gold, priority, created_at, batch_id)
-                SELECT \(organization), \(project), data, NULLIF(gold, ''), priority, \(createdAt.rawValue), \(batchID)
-                FROM unnest(\(batch.map(\.dataJSON))::text[], \(gold)::text[], \(batch.map(\.priority))::int[])
-                     WITH ORDINALITY AS t(data, gold, priority, position)
+                INSERT INTO task (organization_id, project_id, data, gold, priority, created_at, batch_id, prefill)
+                SELECT \(organization), \(project), data, NULLIF(gold, ''), priority, \(createdAt.rawValue), \(batchID),
+                       NULLIF(prefill, '')
+                FROM unnest(\(batch.map(\.dataJSON))::text[], \(gold)::text[], \(batch.map(\.priority))::int[],
+                            \(prefill)::text[])
+                     WITH ORDINALITY AS t(data, gold, priority, prefill, position)
                 ORDER BY position
                 RETURNING id, priority, gold IS NOT NULL AS is_gold)
             INSERT INTO slot (task_id, slot_index, project_id, priority)
@@ -269,7 +272,7 @@ extension PostgresParkStore {
         try await read { connection in
             guard
                 let row = try await connection.first(
-                    "SELECT id, project_id, data, priority, created_at FROM task WHERE id = \(task.rawValue)",
+                    "SELECT id, project_id, data, priority, created_at, prefill FROM task WHERE id = \(task.rawValue)",
                     logger: self.logger)
             else { throw StoreError.notFound(.task) }
             let record = try Self.task(from: row)
@@ -295,9 +298,10 @@ extension PostgresParkStore {
     }
 
     static func task(from row: PostgresRow) throws -> TaskRecord {
-        let (id, project, data, priority, createdAt) = try row.decode((Int64, Int64, String, Int, Int64).self)
+        let (id, project, data, priority, createdAt, prefill) = try row.decode(
+            (Int64, Int64, String, Int, Int64, String?).self)
         return TaskRecord(
             id: TaskID(id), projectID: ProjectID(project), dataJSON: data, priority: priority,
-            createdAt: Timestamp(rawValue: createdAt))
+            createdAt: Timestamp(rawValue: createdAt), prefillJSON: prefill)
     }
 }

@@ -117,7 +117,7 @@ extension PostgresParkStore {
         logged AS (
             INSERT INTO lease (token, task_id, slot_index, annotator_id, claimed_at)
             SELECT \(token.rawValue)::text, task_id, slot_index, \(annotator)::bigint, \(now.rawValue)::bigint FROM claimed)
-        SELECT t.id, t.project_id, t.data, t.priority, t.created_at FROM task t JOIN claimed c ON c.task_id = t.id
+        SELECT t.id, t.project_id, t.data, t.priority, t.created_at, t.prefill FROM task t JOIN claimed c ON c.task_id = t.id
         """
     }
 
@@ -169,7 +169,7 @@ extension PostgresParkStore {
 
     static func leasedTaskSQL(token: LeaseToken, annotator: Int64) -> PostgresQuery {
         """
-        SELECT t.id, t.project_id, t.data, t.priority, t.created_at
+        SELECT t.id, t.project_id, t.data, t.priority, t.created_at, t.prefill
         FROM lease l JOIN task t ON t.id = l.task_id
         WHERE l.token = \(token.rawValue)::text AND l.annotator_id = \(annotator)::bigint
         """

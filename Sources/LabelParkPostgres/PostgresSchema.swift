@@ -29,6 +29,7 @@ enum PostgresSchema {
         Migration(version: 5, name: "token expiry", sql: v5),
         Migration(version: 6, name: "assets", sql: v6),
         Migration(version: 7, name: "attached storages", sql: v7),
+        Migration(version: 8, name: "prefilled answers", sql: v8),
     ]
 
     static let v1 = """
@@ -403,5 +404,10 @@ enum PostgresSchema {
             PRIMARY KEY (storage_id, object_key),
             CHECK ((asset_id IS NULL) <> (skipped IS NULL))
         );
+        """
+
+    /// A task's starting answer, which annotators correct rather than draw from nothing.
+    static let v8 = """
+        ALTER TABLE task ADD COLUMN prefill TEXT;
         """
 }

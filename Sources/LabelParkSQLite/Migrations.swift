@@ -29,6 +29,9 @@ enum Migrations {
         migrator.registerMigration("v7 attached storages") { db in
             try db.execute(sql: v7)
         }
+        migrator.registerMigration("v8 prefilled answers") { db in
+            try db.execute(sql: v8)
+        }
         return migrator
     }
 
@@ -399,5 +402,10 @@ enum Migrations {
             PRIMARY KEY (storage_id, object_key),
             CHECK ((asset_id IS NULL) <> (skipped IS NULL))
         );
+        """
+
+    /// A task's starting answer, which annotators correct rather than draw from nothing.
+    static let v8 = """
+        ALTER TABLE task ADD COLUMN prefill TEXT;
         """
 }

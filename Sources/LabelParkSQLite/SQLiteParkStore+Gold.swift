@@ -74,7 +74,8 @@ extension SQLiteParkStore {
             sql: "INSERT INTO lease (token, task_id, slot_index, annotator_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [token.rawValue, taskID, LeaseRecord.goldSlotIndex, annotator, now.rawValue])
         let taskRow = try Row.fetchOneCached(
-            db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?", arguments: [taskID])!
+            db, sql: "SELECT id, project_id, data, priority, created_at, prefill FROM task WHERE id = ?",
+            arguments: [taskID])!
         return Claim(task: Self.task(from: taskRow), token: token, expiresAt: expiresAt)
     }
 

@@ -284,14 +284,15 @@ extension SQLiteParkStore {
         var taskID = max(start, (try Int64.fetchOne(db, sql: "SELECT max(id) FROM task") ?? 0) + 1)
         let insertTask = try db.cachedStatement(
             sql: """
-                INSERT INTO task (id, organization_id, project_id, data, gold, priority, created_at, batch_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO task (id, organization_id, project_id, data, gold, priority, created_at, batch_id, prefill)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insertSlot = try db.cachedStatement(
             sql: "INSERT INTO slot (task_id, slot_index, project_id, priority) VALUES (?, ?, ?, ?)")
         for task in tasks {
             try insertTask.execute(arguments: [
                 taskID, organization, project, task.dataJSON, task.goldJSON, task.priority, createdAt.rawValue, batch,
+                task.prefillJSON,
             ])
             if task.goldJSON == nil {
                 for index in 0..<overlap {
@@ -350,7 +351,7 @@ extension SQLiteParkStore {
         try await pool.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
+                    db, sql: "SELECT id, project_id, data, priority, created_at, prefill FROM task WHERE id = ?",
                     arguments: [task.rawValue])
             else { throw StoreError.notFound(.task) }
             let record = Self.task(from: row)
@@ -385,6 +386,6 @@ extension SQLiteParkStore {
         TaskRecord(
             id: TaskID(row["id"]), projectID: ProjectID(row["project_id"]), dataJSON: row["data"],
             priority: row["priority"],
-            createdAt: Timestamp(rawValue: row["created_at"]))
+            createdAt: Timestamp(rawValue: row["created_at"]), prefillJSON: row["prefill"])
     }
 }

@@ -61,7 +61,7 @@ extension SQLiteParkStore {
                 arguments: [token.rawValue, taskID, slotIndex, annotator, now.rawValue])
             guard
                 let taskRow = try Row.fetchOneCached(
-                    db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
+                    db, sql: "SELECT id, project_id, data, priority, created_at, prefill FROM task WHERE id = ?",
                     arguments: [taskID])
             else { throw StoreError.notFound(.task) }
             return Claim(task: Self.task(from: taskRow), token: token, expiresAt: expiresAt)
@@ -186,7 +186,7 @@ extension SQLiteParkStore {
         try await pool.read { db in
             guard let lease = try Self.leaseRecord(token, db: db), lease.annotatorID == principal.userID,
                 let row = try Row.fetchOneCached(
-                    db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
+                    db, sql: "SELECT id, project_id, data, priority, created_at, prefill FROM task WHERE id = ?",
                     arguments: [lease.taskID.rawValue])
             else { throw StoreError.notFound(.lease) }
             let task = Self.task(from: row)

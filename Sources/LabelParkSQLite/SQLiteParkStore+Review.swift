@@ -36,7 +36,7 @@ extension SQLiteParkStore {
                 arguments: [principal.userID.rawValue, token.rawValue, expiresAt.rawValue, annotationID])
             let annotation = try Self.fetchAnnotation(db, where: "id = ?", arguments: [annotationID])!
             let taskRow = try Row.fetchOneCached(
-                db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
+                db, sql: "SELECT id, project_id, data, priority, created_at, prefill FROM task WHERE id = ?",
                 arguments: [annotation.taskID.rawValue])!
             return ReviewClaim(
                 task: Self.task(from: taskRow), annotation: annotation, token: token, expiresAt: expiresAt,
@@ -49,7 +49,7 @@ extension SQLiteParkStore {
             let item = try self.liveReviewItem(token, by: principal, at: self.clock.now(), db: db)
             let annotation = try Self.fetchAnnotation(db, where: "id = ?", arguments: [item["annotation_id"]])!
             let taskRow = try Row.fetchOneCached(
-                db, sql: "SELECT id, project_id, data, priority, created_at FROM task WHERE id = ?",
+                db, sql: "SELECT id, project_id, data, priority, created_at, prefill FROM task WHERE id = ?",
                 arguments: [annotation.taskID.rawValue])!
             return ReviewClaim(
                 task: Self.task(from: taskRow), annotation: annotation, token: token,

@@ -309,11 +309,15 @@ public struct NewTask: Sendable, Hashable {
     /// The compact JSON text of the known answer, for gold tasks.
     public var goldJSON: String?
     public var priority: Int
+    /// The compact JSON text of a starting answer annotators see and correct (a model's or an imported
+    /// dataset's regions); a result, possibly partial.
+    public var prefillJSON: String?
 
-    public init(dataJSON: String, goldJSON: String? = nil, priority: Int = 0) {
+    public init(dataJSON: String, goldJSON: String? = nil, priority: Int = 0, prefillJSON: String? = nil) {
         self.dataJSON = dataJSON
         self.goldJSON = goldJSON
         self.priority = priority
+        self.prefillJSON = prefillJSON
     }
 }
 
@@ -324,13 +328,19 @@ public struct TaskRecord: Sendable, Hashable {
     public var dataJSON: String
     public var priority: Int
     public var createdAt: Timestamp
+    /// The starting answer annotators correct, when the task was imported with one.
+    public var prefillJSON: String?
 
-    public init(id: TaskID, projectID: ProjectID, dataJSON: String, priority: Int, createdAt: Timestamp) {
+    public init(
+        id: TaskID, projectID: ProjectID, dataJSON: String, priority: Int, createdAt: Timestamp,
+        prefillJSON: String? = nil
+    ) {
         self.id = id
         self.projectID = projectID
         self.dataJSON = dataJSON
         self.priority = priority
         self.createdAt = createdAt
+        self.prefillJSON = prefillJSON
     }
 }
 

@@ -143,7 +143,7 @@ extension ParkTable {
             columns: [
                 Column("id", .integer), Column("organization_id", .integer), Column("project_id", .integer),
                 Column("data", .text), Column("gold", .text), Column("priority", .integer),
-                Column("created_at", .integer), Column("batch_id", .integer),
+                Column("created_at", .integer), Column("batch_id", .integer), Column("prefill", .text),
             ],
             primaryKey: ["id"]),
         ParkTable(

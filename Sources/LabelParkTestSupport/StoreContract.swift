@@ -40,6 +40,7 @@ public enum StoreContract {
         ("edits need the current version and keep every revision", versionedEdits),
         ("an exhausted annotator is told so until new work appears", exhaustionMemo),
         ("imports are all or nothing", atomicImport),
+        ("a task's prefill is stored and handed out with its claim", prefilledTasks),
         ("an import being written is invisible until it completes, and a failed one leaves nothing", importInProgress),
         ("exports read one snapshot", exportSnapshot),
         ("other tenants' objects are not found", tenancy),
@@ -335,6 +336,24 @@ public enum StoreContract {
         await expectStoreError(.forbidden("only the project's managers import tasks")) {
             _ = try await store.importTasks(into: project.id, by: park.annotatorA) { _ in }
         }
+    }
+
+    /// A prefill, the answer annotators start from, comes back with the claim, the leased task and the task.
+    public static func prefilledTasks(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore(ManualClock())
+        let park = try await ParkFixture.make(in: store)
+        let project = try await park.makeProject(tasks: 0, overlap: 1)
+        let prefill = #"{"label":"b"}"#
+        _ = try await store.importTasks(into: project.id, by: park.managerA) { insert in
+            try insert(NewTask(dataJSON: #"{"text":"prefilled"}"#, prefillJSON: prefill))
+            try insert(NewTask(dataJSON: #"{"text":"plain"}"#))
+        }
+        let first = try #require(try await store.claimNextSlot(in: project.id, by: park.annotatorA))
+        let second = try #require(try await store.claimNextSlot(in: project.id, by: park.annotatorA))
+        let claims = [first, second].sorted { $0.task.id.rawValue < $1.task.id.rawValue }
+        #expect(claims.map(\.task.prefillJSON) == [prefill, nil])
+        #expect(try await store.leasedTask(claims[0].token, by: park.annotatorA).0.prefillJSON == prefill)
+        #expect(try await store.task(claims[0].task.id, by: park.managerA).0.prefillJSON == prefill)
     }
 
     /// An import of 7,000 tasks (several of SQLite's chunks) pauses after 5,000 while claims, gold, exports,

@@ -135,4 +135,39 @@ struct RegionRouteTests {
             #expect(urls.text.contains(#""file_name":"/api/v1/assets/\#(asset)/content""#))
         }
     }
+
+    @Test("a prefill is checked against the image and handed out with the claim; gold tasks have none")
+    func prefills() async throws {
+        try await withTestPark { park in
+            let (project, asset) = try await Self.project(park, name: "Model boxes", overlap: 1)
+            let inside = #"{"hazards":[{"x":10,"y":20,"width":100,"height":50,"label":"smoke"}]}"#
+            let outside = #"{"hazards":[{"x":600,"y":20,"width":100,"height":50,"label":"smoke"}]}"#
+            let refused = try await park.importNDJSON(
+                [
+                    #"{"data":{"photo":"asset:\#(asset)"},"prefill":\#(inside)}"#,
+                    #"{"data":{"photo":"asset:\#(asset)"},"prefill":\#(inside),"gold":\#(inside)}"#,
+                    #"{"data":{"photo":"asset:\#(asset)"},"prefill":{"hazards":[{"label":"dog"}]}}"#,
+                ], into: project, as: park.managerA)
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            let errors = try #require((refused.json as? [String: Any])?["errors"] as? [[String: Any]])
+            #expect(errors.compactMap { $0["line"] as? Int } == [2, 3], "\(refused.text)")
+            // Checked against the image once the media are known, like gold.
+            let beyond = try await park.importNDJSON(
+                [
+                    #"{"data":{"photo":"asset:\#(asset)"},"prefill":\#(inside)}"#,
+                    #"{"data":{"photo":"asset:\#(asset)"},"prefill":\#(outside)}"#,
+                ], into: project, as: park.managerA)
+            let beyondErrors = try #require((beyond.json as? [String: Any])?["errors"] as? [[String: Any]])
+            #expect(beyondErrors.compactMap { $0["line"] as? Int } == [2], "\(beyond.text)")
+            let message = beyondErrors.first?["message"] as? String ?? ""
+            #expect(message.contains("prefill.hazards[0]") && message.contains("640 × 480"), "\(message)")
+            let imported = try await park.importNDJSON(
+                [#"{"data":{"photo":"asset:\#(asset)"},"prefill":\#(inside)}"#], into: project, as: park.managerA)
+            #expect(imported.status == .created, "\(imported.text)")
+            let claim = try await park.send(.post, "/api/v1/projects/\(project)/next", as: park.annotatorA)
+            let task = try #require((claim.json as? [String: Any])?["task"] as? [String: Any], "\(claim.text)")
+            let prefill = try #require(task["prefill"] as? [String: Any])
+            #expect((prefill["hazards"] as? [[String: Any]])?.first?["label"] as? String == "smoke")
+        }
+    }
 }

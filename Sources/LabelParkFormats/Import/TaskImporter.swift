@@ -6,12 +6,15 @@ public struct ImportedTask: Sendable, Equatable {
     public var dataJSON: String
     public var goldJSON: String?
     public var priority: Int
+    public var prefillJSON: String? = nil
 }
 
 /// Turns an import body into validated tasks and line errors, as bytes arrive.
 ///
 /// Accepted shapes: an NDJSON line or array element is either the task's data object, or a wrapper
-/// `{"data": {…}, "gold"?: {…}, "priority"?: n}`; a CSV record maps header names to string values.
+/// `{"data": {…}, "gold"?: {…}, "prefill"?: {…}, "priority"?: n}`; a CSV record maps header names to string
+/// values. A gold answer and a prefill (the starting answer annotators correct) are results that may be
+/// partial; a task is not both gold and prefilled (annotators would be scored against what they were shown).
 /// Nothing here stores anything: the caller decides what to do with tasks and errors.
 public struct TaskImporter {
     public let format: ImportFormat
@@ -88,9 +91,9 @@ public struct TaskImporter {
         guard let members = value.objectValue else {
             throw LineError(line: line, message: "expected a JSON object, not \(value.typeName)")
         }
-        let wrapperKeys: Set<String> = ["data", "gold", "priority"]
+        let wrapperKeys: Set<String> = ["data", "gold", "prefill", "priority"]
         guard let data = value["data"], data.objectValue != nil, members.allSatisfy({ wrapperKeys.contains($0.key) })
-        else { return try validated(data: value, gold: nil, priority: 0, line: line) }
+        else { return try validated(data: value, gold: nil, prefill: nil, priority: 0, line: line) }
         var priority = 0
         if let priorityJSON = value["priority"] {
             guard let parsed = priorityJSON.intValue, Self.priorityRange.contains(parsed) else {
@@ -99,7 +102,12 @@ public struct TaskImporter {
             priority = parsed
         }
         let gold = value["gold"].flatMap { $0.isNull ? nil : $0 }
-        return try validated(data: data, gold: gold, priority: priority, line: line)
+        let prefill = value["prefill"].flatMap { $0.isNull ? nil : $0 }
+        if gold != nil && prefill != nil {
+            throw LineError(
+                line: line, message: "prefill: a gold task cannot have a prefill (its answer would be shown)")
+        }
+        return try validated(data: data, gold: gold, prefill: prefill, priority: priority, line: line)
     }
 
     private func task(fromCSV fields: [String], header: [String], line: Int) throws(LineError) -> ImportedTask {
@@ -108,18 +116,23 @@ public struct TaskImporter {
                 line: line, message: "expected \(header.count) fields as in the header, found \(fields.count)")
         }
         let data = JSONValue.object(zip(header, fields).map { JSONMember($0, .string($1)) })
-        return try validated(data: data, gold: nil, priority: 0, line: line)
+        return try validated(data: data, gold: nil, prefill: nil, priority: 0, line: line)
     }
 
     private func validated(
-        data: JSONValue, gold: JSONValue?, priority: Int, line: Int
+        data: JSONValue, gold: JSONValue?, prefill: JSONValue?, priority: Int, line: Int
     ) throws(LineError) -> ImportedTask {
         do {
             try schema.validate(taskData: data)
             if let gold { try schema.validate(result: gold, against: data, requireAnswers: false, path: "gold") }
+            if let prefill {
+                try schema.validate(result: prefill, against: data, requireAnswers: false, path: "prefill")
+            }
         } catch {
             throw LineError(line: line, message: error.description)
         }
-        return ImportedTask(line: line, dataJSON: data.jsonText, goldJSON: gold?.jsonText, priority: priority)
+        return ImportedTask(
+            line: line, dataJSON: data.jsonText, goldJSON: gold?.jsonText, priority: priority,
+            prefillJSON: prefill?.jsonText)
     }
 }

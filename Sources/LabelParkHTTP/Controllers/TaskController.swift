@@ -60,7 +60,10 @@ struct TaskController {
                 // In atomic mode, once a line failed nothing will be stored: keep validating, stop spooling.
                 if partial || errorCount == 0 {
                     media?.note(task, spoolPosition: spool.count)
-                    try spool.append(NewTask(dataJSON: task.dataJSON, goldJSON: task.goldJSON, priority: task.priority))
+                    try spool.append(
+                        NewTask(
+                            dataJSON: task.dataJSON, goldJSON: task.goldJSON, priority: task.priority,
+                            prefillJSON: task.prefillJSON))
                 }
             case .failure(let error):
                 errorCount += 1
@@ -77,6 +80,7 @@ struct TaskController {
         var resolution = ImportedMedia.Resolution()
         if let media, errorCount == 0 || partial {
             resolution = try await media.resolve(in: access.project.id, store: store, by: principal)
+            try media.checkPrefills(in: spool, &resolution)
             errorCount += resolution.errors.count
             errors = Array((errors + resolution.errors).sorted { $0.line < $1.line }.prefix(limits.maxListedErrors))
         }

@@ -5,7 +5,8 @@ import LabelParkStore
 /// The media an import's tasks reference, checked once the body is read: a task naming an asset the project
 /// does not have, or an object its attached storage has not synced, is an invalid line like any other. An
 /// object reference (`storage:ID/KEY`) is stored as the `asset:ID` it was synced into. Gold answers, checked
-/// line by line without the media, are checked again with it (a gold box must lie inside its image).
+/// line by line without the media, are checked again with it (a gold box must lie inside its image), and so are
+/// prefills, read back from the spool (every task may have one).
 struct ImportedMedia {
     private let schema: ProjectSchema
     private let fields: [String]
@@ -13,6 +14,8 @@ struct ImportedMedia {
     private var golds: [(line: Int, position: Int, data: JSONValue, gold: JSONValue)] = []
     private var assets: [(line: Int, position: Int, asset: AssetID)] = []
     private var objects: [(line: Int, position: Int, field: String, storage: StorageID, key: String)] = []
+    /// The spool positions of the tasks with a prefill, ascending, and their lines.
+    private var prefilled: [(position: Int, line: Int)] = []
     private let parser = JSONParser()
 
     /// `nil` for a schema without media fields: nothing to check.
@@ -28,6 +31,7 @@ struct ImportedMedia {
         if let goldJSON = task.goldJSON, let gold = try? parser.parse(goldJSON) {
             golds.append((task.line, position, data, gold))
         }
+        if task.prefillJSON != nil { prefilled.append((position, task.line)) }
         for field in fields {
             guard let text = data[field]?.stringValue else { continue }
             switch MediaReference(text) {
@@ -45,6 +49,8 @@ struct ImportedMedia {
         var errors: [LineError] = []
         var positions = Set<Int>()
         var rewrites: [Int: [(field: String, asset: AssetID)]] = [:]
+        /// The assets the tasks show, by id, for checking answers against them.
+        var known: [AssetID: Asset] = [:]
 
         mutating func refuse(line: Int, position: Int, _ message: String) {
             guard positions.insert(position).inserted else { return }
@@ -87,7 +93,29 @@ struct ImportedMedia {
                 resolution.refuse(line: entry.line, position: entry.position, error.description)
             }
         }
+        resolution.known = known
         return resolution
+    }
+
+    /// Checks the spooled tasks' prefills against their media (a box must lie inside its image), refusing the
+    /// lines whose prefill does not fit.
+    func checkPrefills(in spool: ImportSpool, _ resolution: inout Resolution) throws {
+        guard !prefilled.isEmpty else { return }
+        var next = 0
+        try spool.replay(skipping: resolution.positions) { task, position in
+            while next < prefilled.count && prefilled[next].position < position { next += 1 }
+            guard next < prefilled.count, prefilled[next].position == position,
+                let prefill = task.prefillJSON.flatMap({ try? parser.parse($0) }),
+                let data = try? parser.parse(task.dataJSON)
+            else { return }
+            do throws(ValidationError) {
+                try schema.validate(
+                    result: prefill, in: context(data, rewrites: resolution.rewrites[position], resolution.known),
+                    requireAnswers: false, path: "prefill")
+            } catch {
+                resolution.refuse(line: prefilled[next].line, position: position, error.description)
+            }
+        }
     }
 
     /// The project's assets among `ids`, by id.
@@ -102,7 +130,7 @@ struct ImportedMedia {
         return found
     }
 
-    /// What a task's gold answer is checked against: its data and the size of each image it shows.
+    /// What a task's gold answer or prefill is checked against: its data and the size of each image it shows.
     private func context(
         _ data: JSONValue, rewrites: [(field: String, asset: AssetID)]?, _ known: [AssetID: Asset]
     ) -> AnswerContext {

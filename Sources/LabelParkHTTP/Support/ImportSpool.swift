@@ -29,11 +29,12 @@ final class ImportSpool: @unchecked Sendable {
         try? FileManager.default.removeItem(at: url)
     }
 
-    /// Appends one task: its data, its gold answer and its priority, each length-prefixed.
+    /// Appends one task: its data, its gold answer, its priority and its prefill, each length-prefixed.
     func append(_ task: NewTask) throws {
         appendFrame(Array(task.dataJSON.utf8))
-        if let gold = task.goldJSON { appendFrame(Array(gold.utf8)) } else { appendLength(UInt32.max) }
+        appendOptionalFrame(task.goldJSON)
         appendLength(UInt32(bitPattern: Int32(task.priority)))
+        appendOptionalFrame(task.prefillJSON)
         count += 1
         if pending.count >= Self.flushThreshold { try flush() }
     }
@@ -41,6 +42,10 @@ final class ImportSpool: @unchecked Sendable {
     private func appendFrame(_ bytes: [UInt8]) {
         appendLength(UInt32(bytes.count))
         pending.append(contentsOf: bytes)
+    }
+
+    private func appendOptionalFrame(_ text: String?) {
+        if let text { appendFrame(Array(text.utf8)) } else { appendLength(UInt32.max) }
     }
 
     private func appendLength(_ value: UInt32) {
@@ -53,7 +58,7 @@ final class ImportSpool: @unchecked Sendable {
     }
 
     /// Reads every task back in order, leaving out the ones appended at the positions in `skipping`; called
-    /// once, after all appends.
+    /// after all appends (once to check prefills, once to store).
     func replay(skipping: Set<Int> = [], _ body: (_ task: NewTask, _ position: Int) throws -> Void) throws {
         try flush()
         try handle.seek(toOffset: 0)
@@ -80,14 +85,17 @@ final class ImportSpool: @unchecked Sendable {
 
         mutating func nextTask() -> NewTask? {
             let start = position
-            guard let data = frame(), let gold = optionalFrame(), let priority = length() else {
+            guard let data = frame(), let gold = optionalFrame(), let priority = length(),
+                let prefill = optionalFrame()
+            else {
                 position = start
                 return nil
             }
             return NewTask(
                 dataJSON: String(decoding: data, as: UTF8.self),
                 goldJSON: gold.map { String(decoding: $0, as: UTF8.self) },
-                priority: Int(Int32(bitPattern: priority)))
+                priority: Int(Int32(bitPattern: priority)),
+                prefillJSON: prefill.map { String(decoding: $0, as: UTF8.self) })
         }
 
         private mutating func length() -> UInt32? {
@@ -105,7 +113,7 @@ final class ImportSpool: @unchecked Sendable {
             return buffer[position..<position + Int(count)]
         }
 
-        /// `.some(nil)` for an absent gold answer, `nil` when the frame is incomplete.
+        /// `.some(nil)` for an absent gold answer or prefill, `nil` when the frame is incomplete.
         private mutating func optionalFrame() -> ArraySlice<UInt8>?? {
             guard buffer.count - position >= 4 else { return nil }
             let save = position

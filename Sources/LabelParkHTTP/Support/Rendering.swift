@@ -105,32 +105,30 @@ enum Rendering {
 
     /// A task as its project's managers see it: real id, priority and import time.
     static func task(_ task: TaskRecord) -> JSONValue {
-        .object([
-            "id": .integer(task.id.rawValue),
-            "project_id": .integer(task.projectID.rawValue),
-            "data": storedJSON(task.dataJSON),
-            "priority": .integer(task.priority),
-            "created_at": .string(task.createdAt.iso8601),
-        ])
+        var members = [
+            JSONMember("id", .integer(task.id.rawValue)), JSONMember("project_id", .integer(task.projectID.rawValue)),
+            JSONMember("data", storedJSON(task.dataJSON)), JSONMember("priority", .integer(task.priority)),
+            JSONMember("created_at", .string(task.createdAt.iso8601)),
+        ]
+        if let prefill = task.prefillJSON { members.append(JSONMember("prefill", storedJSON(prefill))) }
+        return .object(members)
     }
 
     /// A task as people who work on it see it: their handle for it and its data, nothing that tells when
-    /// or in which batch it was imported (so a gold task looks like any other).
+    /// or in which batch it was imported (so a gold task looks like any other). A prefilled task carries its
+    /// `prefill`, the answer the annotator starts from.
     static func workerTask(_ task: TaskRecord, handle: Int64) -> JSONValue {
-        .object([
-            "id": .integer(handle),
-            "project_id": .integer(task.projectID.rawValue),
-            "data": storedJSON(task.dataJSON),
-        ])
+        var members = [
+            JSONMember("id", .integer(handle)), JSONMember("project_id", .integer(task.projectID.rawValue)),
+            JSONMember("data", storedJSON(task.dataJSON)),
+        ]
+        if let prefill = task.prefillJSON { members.append(JSONMember("prefill", storedJSON(prefill))) }
+        return .object(members)
     }
 
     static func claim(_ claim: Claim, handle: Int64) -> JSONValue {
         .object([
-            "task": .object([
-                "id": .integer(handle),
-                "project_id": .integer(claim.task.projectID.rawValue),
-                "data": storedJSON(claim.task.dataJSON),
-            ]),
+            "task": workerTask(claim.task, handle: handle),
             "lease": .object([
                 "token": .string(claim.token.rawValue),
                 "expires_at": .string(claim.expiresAt.iso8601),

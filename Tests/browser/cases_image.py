@@ -128,6 +128,39 @@ def upload(park, token: str, project_id: int, body: bytes, media_type: str) -> d
     return answer.json()
 
 
+ADJUSTED_SCRIPT = """
+const viewer = document.querySelector('#task .lp-image');
+const layers = [...viewer.querySelectorAll('.lp-image-stage, .lp-image-tiles')];
+return {filters: layers.map((layer) => getComputedStyle(layer).filter),
+        overlay: getComputedStyle(viewer.querySelector('.lp-image-overlay')).filter,
+        brightness: viewer.querySelector('input[data-adjust=brightness]').value,
+        contrast: viewer.querySelector('input[data-adjust=contrast]').value,
+        focused: document.activeElement?.dataset?.adjust ?? null};
+"""
+
+
+def check_adjustments(ctx: TestContext, browser) -> None:
+    """Brightness and contrast by keyboard on their sliders: only the image layers are filtered; reset undoes."""
+    adjusted = lambda: browser.js(ADJUSTED_SCRIPT)  # noqa: E731
+    browser.js("document.querySelector('#task .lp-image input[data-adjust=brightness]').focus()")
+    browser.press(Keys.ARROW_RIGHT)
+    browser.press(Keys.ARROW_RIGHT)
+    browser.press(Keys.TAB)
+    browser.press(Keys.ARROW_LEFT)
+    wait_until(lambda: adjusted()["brightness"] == "110" and adjusted()["contrast"] == "95", 5,
+               "→ → on brightness and ← on contrast", describe=adjusted)
+    state = adjusted()
+    assert state["filters"] and all(f == "brightness(1.1) contrast(0.95)" for f in state["filters"]), \
+        f"the image layers are filtered {state['filters']}"
+    assert state["overlay"] == "none", f"the regions' overlay is filtered too: {state['overlay']}"
+    browser.screenshot(ctx.screenshot_dir / "image_field-adjusted.png")
+    browser.click('#task .lp-image [data-action="reset-adjustments"]')
+    wait_until(lambda: all(f == "none" for f in adjusted()["filters"]), 5, "reset to show the image as it is",
+               describe=adjusted)
+    ctx.note(f"brightness 110% and contrast 95% by keyboard filtered {len(state['filters'])} image layer(s); "
+             "reset cleared them")
+
+
 def test_image_field(ctx: TestContext) -> None:
     park = ctx.park
     park.open([(MANAGER, "manager", "Mia Manager"), (ANNOTATOR, "annotator", "Ann Annotator")])
@@ -205,6 +238,7 @@ def test_image_field(ctx: TestContext) -> None:
     stored = park.annotations_by(manager.token, project_id, annotator.user_id)[0][1]["result"]
     assert stored == {"ok": "yes"}, f"stored {stored}"
 
+    check_adjustments(ctx, browser)
     check_large_image(ctx, browser, seen, park, manager, large)
 
     # The viewer on its own: imageTarget maps the image's centre, corners and overlay where the <img> is.

@@ -7,7 +7,8 @@ real `labelpark serve` process, one fresh park, server and browser profile per t
 Prints one line per test, then `perf: …` and `browser: N passed, M failed`; exits non-zero on a failure.
 A failing test leaves a screenshot, the page's HTML and its console in .build/browser-screenshots/
 (passing ones too with --keep, which also keeps each test's park directory).
-Needs: apt-get install -y chromium chromium-driver; pip install --break-system-packages selenium.
+Needs: apt-get install -y chromium chromium-driver; pip install --break-system-packages selenium (and, for
+the keypoints_masks test, pycocotools, which reads the stored masks).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def all_tests():
         ("question_kinds", importlib.import_module("cases_form").test_question_kinds),
         ("image_field", importlib.import_module("cases_image").test_image_field),
         ("regions", importlib.import_module("cases_regions").test_regions),
+        ("prefilled_boxes", importlib.import_module("cases_prefill").test_prefilled_boxes),
+        ("keypoints_masks", importlib.import_module("cases_keypoints_masks").test_keypoints_masks),
         ("media_upload", importlib.import_module("cases_media_upload").test_media_upload),
         ("storages", importlib.import_module("cases_storages").test_storages),
         ("offline_then_back", cases_annotate.test_offline_then_back),

@@ -7,6 +7,7 @@ import { taskLabel } from "/static/js/task-label.js";
 import { api, ApiError, deleteWhileLeaving, refreshSession } from "/static/js/api.js";
 import { sessionAwareCaller } from "/static/js/session-wait.js";
 import { renderForm, isTypingTarget } from "/static/js/form.js";
+import { kindShortcuts } from "/static/js/questions/registry.js";
 import { openOutbox, MemoryOutbox, OutboxSender, newIdempotencyKey } from "/static/js/outbox.js";
 import { ActiveTime, watchActivity } from "/static/js/activity.js";
 import { StatusBanner } from "/static/js/annotate-status.js";
@@ -153,9 +154,14 @@ function present(claim) {
   nodes.empty.hidden = true;
   nodes.paused.hidden = true;
   nodes.workspace.hidden = false;
-  nodes.taskLabel.textContent = t("annotate.taskNumber", { id: taskLabel(claim.task.id) });
+  const prefilled = claim.task.prefill && typeof claim.task.prefill === "object";
+  // A prefilled task starts from a model's or a dataset's answer, which the annotator corrects.
+  nodes.taskLabel.textContent = t(prefilled ? "annotate.taskNumberPrefilled" : "annotate.taskNumber", {
+    id: taskLabel(claim.task.id),
+  });
   current = { task: claim.task, lease: claim.lease, form: null, history: [], lastChange: null, lapsed: false };
   current.form = renderForm(nodes.formRoot, project.schema, claim.task.data ?? {}, {
+    result: prefilled ? claim.task.prefill : undefined,
     onChange: onFormChange,
     ids: { task: "task", questions: "questions" },
   });
@@ -375,6 +381,41 @@ function onKeyDown(event) {
 
 // MARK: - Start
 
+/**
+ * The mouse and keys of the project's marking questions (boxes, keypoints, …) in the list of shortcuts; the
+ * keys for marking text only where a question marks text.
+ */
+function showKindShortcuts(schema) {
+  const spans = byId("spans-shortcuts");
+  const questions = Array.isArray(schema?.questions) ? schema.questions : [];
+  if (spans) spans.hidden = !questions.some((question) => question?.type === "spans");
+  const box = byId("kind-shortcuts");
+  if (!box) return;
+  const parts = [];
+  for (const { heading, keys } of kindShortcuts(schema)) {
+    const title = document.createElement("h3");
+    title.className = "lp-shortcuts-subheading";
+    title.textContent = t(heading);
+    const list = document.createElement("dl");
+    for (const [combination, meaning] of keys) {
+      const row = document.createElement("div");
+      const term = document.createElement("dt");
+      const key = document.createElement("kbd");
+      key.textContent = t(combination);
+      term.append(key);
+      const text = t(meaning);
+      const description = document.createElement("dd");
+      // The form's own lists say "draw a box…" after the key; here each line stands alone.
+      description.textContent = text.charAt(0).toUpperCase() + text.slice(1);
+      row.append(term, description);
+      list.append(row);
+    }
+    parts.push(title, list);
+  }
+  box.replaceChildren(...parts);
+  box.hidden = parts.length === 0;
+}
+
 async function loadProject() {
   for (;;) {
     try {
@@ -453,6 +494,7 @@ async function start() {
   }
   nodes.title.textContent = project.name;
   document.title = `${project.name} · ${t("annotate.title")} · LabelPark`;
+  showKindShortcuts(project.schema);
 
   supply = new TaskSupply({
     claim: async () => {

@@ -28,6 +28,14 @@ const panShare = 0.125;
 /** While the server makes the tiles, how often to ask again (ms), growing to the last value, and for how long. */
 const tilePollDelays = [2_000, 4_000, 8_000, 15_000, 30_000];
 const tilePollLimitMs = 15 * 60_000;
+/** Brightness and contrast range, in percent; the step of the arrow keys on their sliders is 5. */
+const adjustmentRange = { min: 20, max: 300, step: 5 };
+
+/**
+ * Brightness and contrast, in percent, kept for the page: a dark mine camera's next frame is just as dark, so
+ * the next task opens as the annotator left the last one. They change only how the image is shown.
+ */
+const adjustments = { brightness: 100, contrast: 100 };
 
 export const imageViewer = {
   type: "image",
@@ -62,10 +70,17 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
   zoomText.setAttribute("aria-label", t("form.imageZoom"));
   const zoomInButton = toolButton("zoom-in", "+", t("form.imageZoomIn"), "+");
   const fitButton = toolButton("fit", t("form.imageFitShort"), t("form.imageFit"), "0");
+  const brightnessSlider = adjustmentSlider("brightness", "☀", t("form.imageBrightness"));
+  const contrastSlider = adjustmentSlider("contrast", "◐", t("form.imageContrast"));
+  const resetButton = toolButton("reset-adjustments", "↺", t("form.imageResetAdjustments"), "");
+  resetButton.removeAttribute("aria-keyshortcuts");
   const sizeText = element("span", "lp-image-size");
   const note = element("span", "lp-image-note", t("form.imagePreparingTiles"));
   note.hidden = true;
-  toolbar.append(zoomOutButton, zoomText, zoomInButton, fitButton, sizeText, note);
+  toolbar.append(
+    zoomOutButton, zoomText, zoomInButton, fitButton, brightnessSlider.label, contrastSlider.label, resetButton,
+    sizeText, note,
+  );
   const buttons = [zoomOutButton, zoomInButton, fitButton];
 
   const viewport = element("div", "lp-image-viewport");
@@ -115,6 +130,33 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
     button.setAttribute("aria-keyshortcuts", key);
     button.title = label;
     return button;
+  }
+
+  /** A labelled range input for one of `adjustments`; its value shows as a percentage to screen readers. */
+  function adjustmentSlider(name, symbol, labelText) {
+    const label = element("label", "lp-image-adjust");
+    label.title = labelText;
+    const input = document.createElement("input");
+    input.type = "range";
+    input.dataset.adjust = name;
+    Object.assign(input, { min: adjustmentRange.min, max: adjustmentRange.max, step: adjustmentRange.step });
+    input.value = String(adjustments[name]);
+    input.setAttribute("aria-label", labelText);
+    input.setAttribute("aria-valuetext", `${adjustments[name]}%`);
+    label.append(element("span", "lp-image-adjust-symbol", symbol), input);
+    return { label, input };
+  }
+
+  /** Shows the image with `adjustments`: a CSS filter on the image layers only, so regions keep their colours. */
+  function applyAdjustments() {
+    const { brightness, contrast } = adjustments;
+    if (brightness === 100 && contrast === 100) viewport.style.removeProperty("--lp-image-filter");
+    else viewport.style.setProperty("--lp-image-filter", `brightness(${brightness}%) contrast(${contrast}%)`);
+    for (const { input } of [brightnessSlider, contrastSlider]) {
+      input.value = String(adjustments[input.dataset.adjust]);
+      input.setAttribute("aria-valuetext", `${adjustments[input.dataset.adjust]}%`);
+    }
+    resetButton.setAttribute("aria-disabled", String(brightness === 100 && contrast === 100));
   }
 
   /** Buttons are marked disabled rather than disabled, so a focused one keeps the focus (and the keys). */
@@ -409,6 +451,20 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
     if (button.dataset.action === "zoom-in") zoomAround(zoomStep);
     else if (button.dataset.action === "zoom-out") zoomAround(1 / zoomStep);
     else if (button.dataset.action === "fit") fit();
+    else if (button.dataset.action === "reset-adjustments") {
+      adjustments.brightness = 100;
+      adjustments.contrast = 100;
+      applyAdjustments();
+    }
+  };
+
+  const onAdjust = (event) => {
+    const name = event.target?.dataset?.adjust;
+    if (!name) return;
+    const value = Number(event.target.value);
+    if (!Number.isFinite(value)) return;
+    adjustments[name] = Math.min(adjustmentRange.max, Math.max(adjustmentRange.min, value));
+    applyAdjustments();
   };
 
   /**
@@ -417,6 +473,8 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
    */
   function handleKey(event) {
     if (!ready() || event.ctrlKey || event.metaKey || event.altKey) return false;
+    // The brightness and contrast sliders take their own arrow keys.
+    if (event.target?.closest?.(".lp-image-adjust")) return false;
     const key = event.key;
     const code = event.code || "";
     if (key === "+" || key === "=" || code === "NumpadAdd") {
@@ -466,6 +524,8 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
   viewport.addEventListener("pointerup", onPointerEnd);
   viewport.addEventListener("pointercancel", onPointerEnd);
   toolbar.addEventListener("click", onToolbarClick);
+  toolbar.addEventListener("input", onAdjust);
+  applyAdjustments();
   if (readOnly) root.addEventListener("keydown", onKeyDown);
 
   // MARK: start
@@ -515,6 +575,7 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
       viewport.removeEventListener("pointerup", onPointerEnd);
       viewport.removeEventListener("pointercancel", onPointerEnd);
       toolbar.removeEventListener("click", onToolbarClick);
+      toolbar.removeEventListener("input", onAdjust);
       root.removeEventListener("keydown", onKeyDown);
       tiles?.destroy();
       tiles = null;

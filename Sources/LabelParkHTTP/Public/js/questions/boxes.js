@@ -51,24 +51,30 @@ function tidyInside(box, image) {
   return tidy({ ...next, x: next.x + inward(dx), y: next.y + inward(dy) });
 }
 
+/** The keys of a boxes question, as `[keys, meaning]` translation keys (turning only where boxes turn). */
+function keysFor(turns) {
+  return [
+    ["form.boxKeysDraw", "form.boxKeysDrawMeaning"],
+    ["form.boxKeysNew", "form.boxKeysNewMeaning"],
+    ["form.regionKeysSelect", "form.regionKeysSelectMeaning"],
+    ["form.regionKeysMove", "form.regionKeysMoveMeaning"],
+    ["form.regionKeysGrow", "form.regionKeysGrowMeaning"],
+    ...(turns ? [["form.boxKeysTurn", "form.boxKeysTurnMeaning"]] : []),
+    ["form.regionKeysLabel", "form.regionKeysLabelMeaning"],
+    ["form.regionKeysRemove", "form.regionKeysRemoveMeaning"],
+    ["form.regionKeysHide", "form.regionKeysHideMeaning"],
+    ["form.regionKeysUndo", "form.regionKeysUndoMeaning"],
+    ["form.regionKeysPan", "form.regionKeysPanMeaning"],
+  ];
+}
+
 export const boxesQuestion = {
   type: "boxes",
   markedField: (question) => question.field,
+  shortcuts: (question) => ({ heading: "form.boxesKeysHeading", keys: keysFor(question.rotation === true) }),
   render(question, context) {
     const turns = question.rotation === true;
-    const keys = [
-      ["form.boxKeysDraw", "form.boxKeysDrawMeaning"],
-      ["form.boxKeysNew", "form.boxKeysNewMeaning"],
-      ["form.regionKeysSelect", "form.regionKeysSelectMeaning"],
-      ["form.regionKeysMove", "form.regionKeysMoveMeaning"],
-      ["form.regionKeysGrow", "form.regionKeysGrowMeaning"],
-      ...(turns ? [["form.boxKeysTurn", "form.boxKeysTurnMeaning"]] : []),
-      ["form.regionKeysLabel", "form.regionKeysLabelMeaning"],
-      ["form.regionKeysRemove", "form.regionKeysRemoveMeaning"],
-      ["form.regionKeysHide", "form.regionKeysHideMeaning"],
-      ["form.regionKeysUndo", "form.regionKeysUndoMeaning"],
-      ["form.regionKeysPan", "form.regionKeysPanMeaning"],
-    ];
+    const keys = keysFor(turns);
     const editor = createRegionEditor(question, context, {
       type: "boxes",
       idPrefix: "b",

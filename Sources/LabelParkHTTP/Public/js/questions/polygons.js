@@ -41,25 +41,31 @@ function ringProblem(points) {
   return null;
 }
 
+/** The keys of a polygons question, as `[keys, meaning]` translation keys. */
+function keysFor() {
+  return [
+    ["form.polygonKeysDraw", "form.polygonKeysDrawMeaning"],
+    ["form.polygonKeysNew", "form.polygonKeysNewMeaning"],
+    ["form.polygonKeysPen", "form.polygonKeysPenMeaning"],
+    ["form.polygonKeysPoint", "form.polygonKeysPointMeaning"],
+    ["form.polygonKeysClose", "form.polygonKeysCloseMeaning"],
+    ["form.polygonKeysBack", "form.polygonKeysBackMeaning"],
+    ["form.regionKeysSelect", "form.regionKeysSelectMeaning"],
+    ["form.regionKeysMove", "form.regionKeysMoveMeaning"],
+    ["form.regionKeysGrow", "form.regionKeysGrowMeaning"],
+    ["form.regionKeysLabel", "form.regionKeysLabelMeaning"],
+    ["form.regionKeysRemove", "form.regionKeysRemoveMeaning"],
+    ["form.regionKeysHide", "form.regionKeysHideMeaning"],
+    ["form.regionKeysUndo", "form.regionKeysUndoMeaning"],
+  ];
+}
+
 export const polygonsQuestion = {
   type: "polygons",
   markedField: (question) => question.field,
+  shortcuts: () => ({ heading: "form.polygonsKeysHeading", keys: keysFor() }),
   render(question, context) {
-    const keys = [
-      ["form.polygonKeysDraw", "form.polygonKeysDrawMeaning"],
-      ["form.polygonKeysNew", "form.polygonKeysNewMeaning"],
-      ["form.polygonKeysPen", "form.polygonKeysPenMeaning"],
-      ["form.polygonKeysPoint", "form.polygonKeysPointMeaning"],
-      ["form.polygonKeysClose", "form.polygonKeysCloseMeaning"],
-      ["form.polygonKeysBack", "form.polygonKeysBackMeaning"],
-      ["form.regionKeysSelect", "form.regionKeysSelectMeaning"],
-      ["form.regionKeysMove", "form.regionKeysMoveMeaning"],
-      ["form.regionKeysGrow", "form.regionKeysGrowMeaning"],
-      ["form.regionKeysLabel", "form.regionKeysLabelMeaning"],
-      ["form.regionKeysRemove", "form.regionKeysRemoveMeaning"],
-      ["form.regionKeysHide", "form.regionKeysHideMeaning"],
-      ["form.regionKeysUndo", "form.regionKeysUndoMeaning"],
-    ];
+    const keys = keysFor();
     const editor = createRegionEditor(question, context, {
       type: "polygons",
       idPrefix: "p",

@@ -1,9 +1,9 @@
 /**
- * What the region kinds (`boxes.js`, `polygons.js`) share: labelled regions of one image field, drawn in one
- * `<svg>` over the image viewer's `imageTarget.overlay`, with the label buttons, the list of regions (hover,
- * select, hide, lock, remove), the selection, undo and redo, and the keys every kind has. A kind adds its
- * shape: how to read, write, draw, move and grow one region (`spec`) and its own pointer and key handling
- * (`editor.setTool(tool)`).
+ * What the region kinds (`boxes.js`, `polygons.js`, `keypoints.js`, `masks.js`) share: labelled regions of one
+ * image field, drawn in one `<svg>` over the image viewer's `imageTarget.overlay` (or, for a kind whose marks
+ * are pictures, in an HTML layer under it), with the label buttons, the list of regions (hover, select, hide,
+ * lock, remove), the selection, undo and redo, and the keys every kind has. A kind adds its shape: how to read,
+ * write, draw, move and grow one region (`spec`) and its own pointer and key handling (`editor.setTool(tool)`).
  *
  * Drawing stays cheap with thousands of regions: a region is an immutable object, a change swaps objects,
  * and only the marks and list rows of swapped objects are touched. Panning costs nothing here (the overlay
@@ -12,8 +12,8 @@
  * non-scaling-stroke` does not help: Chromium scales strokes by the CSS transform of the overlay anyway.)
  *
  * Marks carry `data-region` (the region's id) and list rows the same; the svg is `svg.lp-regions` with
- * `data-question`. A kind's tool is `{pointerDown(event, hit), click?(event), dblclick?(event),
- * hover?(event), handleKey?(event), refresh(), cancel?(), usesSpace?()}`: see `createRegionEditor`.
+ * `data-question` and `data-kind`. A kind's tool is `{pointerDown(event, hit), click?(event), dblclick?(event),
+ * hover?(event), handleKey?(event), refresh(), cancel?(), usesSpace?(), destroy?()}`: see `createRegionEditor`.
  */
 
 import { t, lang } from "/static/js/i18n.js";
@@ -69,6 +69,11 @@ function icon(parts) {
 
 /** Whether a key event carries Ctrl or ⌘. */
 const commandKey = (event) => event.ctrlKey || event.metaKey;
+
+/** Whether a key event is the letter `name` (lower case), by its character or, under an input method, its key. */
+export function isLetter(event, name) {
+  return event.key === name || event.key === name.toUpperCase() || event.code === `Key${name.toUpperCase()}`;
+}
 
 // MARK: one hub per image
 
@@ -171,7 +176,7 @@ function hubOf(target) {
 
 /**
  * The shared part of a region question. `spec` is the kind's shape:
- * - `type`: "boxes" or "polygons"; `idPrefix`: the first letter of ids made here;
+ * - `type`: the question type; `idPrefix`: the first letter of ids made here;
  * - `strings`: translation keys `{hint, readOnly, listLabel, count, none, keys: [[keys, key], …]}`;
  * - `parse(raw) → shape | null`: the shape members of one answer element (no label, no id), or null;
  * - `serialize(region) → object`: one answer element, label and id included;
@@ -179,6 +184,8 @@ function hubOf(target) {
  * - `points(region)`: its outline (corners, vertices), for keeping moves inside the image;
  * - `translate(region, dx, dy)`, `grow(region, dx, dy)`: the moved and the grown region (grow: null if not);
  * - `markTag`, `drawMark(node, region)`: the SVG element of a region and how to set its geometry;
+ * - `htmlMarks`, `createMark()`: instead of `markTag`, marks are HTML elements (a mask's canvas) made by
+ *   `createMark`, in a layer of their own under the svg (`div.lp-region-marks` with `data-question`);
  * - `describe(region)`: its size in words, for the list.
  *
  * Returns the editor, whose `view` the kind returns from `render`.
@@ -292,22 +299,37 @@ export function createRegionEditor(question, context, spec) {
 
   const svg = svgElement("svg", "lp-regions" + (editable ? " lp-regions-editable" : ""));
   svg.dataset.question = question.name;
+  svg.dataset.kind = spec.type;
   svg.setAttribute("width", "100%");
   svg.setAttribute("height", "100%");
   svg.setAttribute("preserveAspectRatio", "none");
   svg.setAttribute("aria-hidden", "true");
-  const markLayer = svgElement("g", "lp-region-marks");
+  const markLayer = spec.htmlMarks ?
+    element("div", "lp-region-marks lp-region-pictures") :
+    svgElement("g", "lp-region-marks");
   const editLayer = svgElement("g", "lp-region-edit");
-  svg.append(markLayer, editLayer);
+  if (spec.htmlMarks) {
+    markLayer.dataset.question = question.name;
+    markLayer.dataset.kind = spec.type;
+    svg.append(editLayer);
+  } else {
+    svg.append(markLayer, editLayer);
+  }
+  /** What moves with the view: the svg, and the HTML layer of marks if the kind has one. */
+  const layers = spec.htmlMarks ? [markLayer, svg] : [svg];
 
   let unsubscribe = null;
   let hub = null;
+  let defaultHint = "";
   let lastScale = 0;
   let settleTimer = 0;
   if (target) {
     const heading = shown.definition.label || shown.definition.name;
     hint.textContent = readOnly ? t(spec.strings.readOnly) : t(spec.strings.hint, { field: heading });
     if (labels.length === 0) hint.textContent = t("form.regionsNoLabels");
+    defaultHint = hint.textContent;
+    // Pictures go under every svg, so that no question's marks and handles are hidden under a mask.
+    if (spec.htmlMarks) target.overlay.insertBefore(markLayer, target.overlay.firstChild);
     target.overlay.append(svg);
     unsubscribe = target.onViewChange(onView);
     if (target.width > 0) onView({ scale: target.scale });
@@ -332,7 +354,7 @@ export function createRegionEditor(question, context, spec) {
       tool.refresh();
       return;
     }
-    svg.classList.add("lp-moving");
+    for (const layer of layers) layer.classList.add("lp-moving");
     clearTimeout(settleTimer);
     settleTimer = setTimeout(settle, settleMilliseconds);
     if (view.scale !== lastScale) {
@@ -343,7 +365,7 @@ export function createRegionEditor(question, context, spec) {
 
   function settle() {
     settleTimer = 0;
-    svg.classList.remove("lp-moving");
+    for (const layer of layers) layer.classList.remove("lp-moving");
     svg.style.setProperty("--lp-px", String(1 / lastScale));
   }
 
@@ -361,7 +383,8 @@ export function createRegionEditor(question, context, spec) {
   // MARK: drawing the regions and the list
 
   function makeMark(region) {
-    const mark = svgElement(spec.markTag, `lp-mark lp-c${colourOf(region.label)}`);
+    const mark = spec.createMark ? spec.createMark() : svgElement(spec.markTag);
+    mark.setAttribute("class", `lp-mark lp-c${colourOf(region.label)}`);
     mark.dataset.region = region.id;
     spec.drawMark(mark, region);
     if (hidden.has(region.id)) mark.classList.add("lp-hidden");
@@ -935,6 +958,8 @@ export function createRegionEditor(question, context, spec) {
       keys.contains(event.target);
     if (!onImage && !inPanel) return false;
     if (commandKey(event) && !event.altKey && (event.key === "z" || event.key === "Z" || event.code === "KeyZ")) {
+      // A shape being drawn (a polygon's points, a keypoint instance's) takes back its own last step first.
+      if (editable && onImage && !activeDrag && tool.handleKey?.(event)) return true;
       return event.shiftKey ? redo() : undo();
     }
     if (commandKey(event) && !event.altKey && !event.shiftKey && (event.key === "y" || event.key === "Y")) return redo();
@@ -1061,11 +1086,13 @@ export function createRegionEditor(question, context, spec) {
     handleKey: target ? handleKey : undefined,
     destroy() {
       cancelDrag();
+      tool.destroy?.();
       clearTimeout(settleTimer);
       if (listFrame) cancelAnimationFrame(listFrame);
       listSize.disconnect();
       unsubscribe?.();
       svg.remove();
+      if (spec.htmlMarks) markLayer.remove();
       if (hub) {
         hub.editors.splice(hub.editors.indexOf(editorHandle), 1);
         if (hub.editors.length === 0) hub.detach();
@@ -1079,6 +1106,7 @@ export function createRegionEditor(question, context, spec) {
     view,
     svg,
     editLayer,
+    markLayer,
     target,
     editable,
     labels,
@@ -1100,11 +1128,16 @@ export function createRegionEditor(question, context, spec) {
     isLocked: (id) => locked.has(id),
     isHidden: (id) => hidden.has(id),
     currentLabel: () => labels[current],
+    /** The regions in drawing order (last on top), as committed. */
+    regions: () => regions,
+    /** The mark drawn for a region, or undefined. */
+    markOf: (id) => marks.get(id),
     regionById,
     selectedRegion,
     select,
     add,
     update,
+    remove,
     preview,
     endPreview,
     drag,
@@ -1113,6 +1146,15 @@ export function createRegionEditor(question, context, spec) {
     viewCentre,
     viewExtent,
     showProblem: context.showProblem,
+    /** Shows `text` as the question's hint (what to do next, while a tool is at work); null: the usual hint. */
+    setHint(text) {
+      const next = text ?? defaultHint;
+      if (hint.textContent !== next) hint.textContent = next;
+    },
+    /** Puts a kind's own controls (a brush's) in the panel, after the label buttons. */
+    addControls(node) {
+      hint.before(node);
+    },
     /** Image pixels per screen pixel at the current zoom. */
     pixel: () => 1 / (target?.scale || 1),
     /** The own region whose mark is under a pointer event, or null. */

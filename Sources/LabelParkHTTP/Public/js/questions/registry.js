@@ -2,11 +2,14 @@
  * The question kinds the form can ask, by schema `type`. A new kind is one module in this folder, imported
  * and listed in `kinds` below.
  *
- * A kind is `{type, render(question, context), markedField?(question)}`.
+ * A kind is `{type, render(question, context), markedField?(question), shortcuts?(question)}`.
  *
- * `markedField(question)` names the field whose regions the question marks (spans mark a text, boxes and
- * polygons an image); the form then asks that field's viewer to render for marking (`marked` in the
- * viewer's context).
+ * `markedField(question)` names the field whose regions the question marks (spans mark a text; boxes,
+ * polygons, keypoints and masks an image); the form then asks that field's viewer to render for marking
+ * (`marked` in the viewer's context).
+ *
+ * `shortcuts(question)` is `{heading, keys: [[keys, meaning], …]}` (translation keys): the mouse and keys of
+ * the kind, for the page's list of keyboard shortcuts (`kindShortcuts`).
  *
  * `render(question, context)` builds what goes in the question's fieldset between its legend and its
  * error line (the form draws those, and tracks which question is active). `context` has:
@@ -44,11 +47,21 @@ import { textQuestion } from "/static/js/questions/text.js";
 import { spansQuestion } from "/static/js/questions/spans.js";
 import { boxesQuestion } from "/static/js/questions/boxes.js";
 import { polygonsQuestion } from "/static/js/questions/polygons.js";
+import { keypointsQuestion } from "/static/js/questions/keypoints.js";
+import { masksQuestion } from "/static/js/questions/masks.js";
 
 const kinds = new Map(
-  [choiceQuestion, multiChoiceQuestion, ratingQuestion, textQuestion, spansQuestion, boxesQuestion, polygonsQuestion].map(
-    (kind) => [kind.type, kind],
-  ),
+  [
+    choiceQuestion,
+    multiChoiceQuestion,
+    ratingQuestion,
+    textQuestion,
+    spansQuestion,
+    boxesQuestion,
+    polygonsQuestion,
+    keypointsQuestion,
+    masksQuestion,
+  ].map((kind) => [kind.type, kind]),
 );
 
 /** What the form shows for a question type it does not know: a message, and no answer. */
@@ -68,6 +81,27 @@ export const unsupportedQuestion = {
 /** The kind for questions of `type`; `unsupportedQuestion` for a type this page does not know. */
 export function questionKind(type) {
   return kinds.get(type) ?? unsupportedQuestion;
+}
+
+/**
+ * The shortcut lists of the kinds a schema's questions ask (`shortcuts` of each kind), in the order the
+ * questions come: one list per heading, however many questions share it (two boxes questions, one turning
+ * its boxes, list the turning keys once). The keys every region kind shares (`form.regionKeys…`) are taken
+ * out of each kind's list and listed once, last.
+ */
+export function kindShortcuts(schema) {
+  const lists = new Map();
+  const shared = new Map();
+  for (const question of Array.isArray(schema?.questions) ? schema.questions : []) {
+    if (!question || typeof question !== "object") continue;
+    const list = questionKind(question.type).shortcuts?.(question);
+    if (!list) continue;
+    const own = lists.get(list.heading) ?? new Map();
+    lists.set(list.heading, own);
+    for (const pair of list.keys) (pair[0].startsWith("form.regionKeys") ? shared : own).set(pair[0], pair);
+  }
+  if (shared.size > 0) lists.set("form.regionsKeysHeading", shared);
+  return [...lists].map(([heading, keys]) => ({ heading, keys: [...keys.values()] }));
 }
 
 /** The types this page can ask, in registration order. */

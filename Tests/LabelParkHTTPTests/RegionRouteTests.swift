@@ -114,7 +114,9 @@ struct RegionRouteTests {
             #expect(categories.map { $0["supercategory"] as? String } == ["hazards", "hazards", "cracks"])
             let images = try #require(coco["images"] as? [[String: Any]])
             #expect(
-                images.count == 2 && images.allSatisfy { $0["width"] as? Int == 640 && $0["height"] as? Int == 480 })
+                images.count == 1 && images.allSatisfy { $0["width"] as? Int == 640 && $0["height"] as? Int == 480 })
+            // Both tasks show the one image: it is one COCO image, its id the asset's.
+            #expect(images.first?["id"] as? Int == asset)
             #expect((images.first?["file_name"] as? String)?.hasSuffix(".png") == true)
             #expect(images.first?["coco_url"] as? String == "/api/v1/assets/\(asset)/content")
             let annotations = try #require(coco["annotations"] as? [[String: Any]])
@@ -129,7 +131,9 @@ struct RegionRouteTests {
             #expect((person["attributes"] as? [String: Any])?["rotation"] as? Double == 90)
             let crack = try #require(annotations.first { $0["category_id"] as? Int == 3 })
             #expect(crack["area"] as? Double == 700 && crack["bbox"] as? [Double] == [0, 0, 40, 40])
-            #expect(Set(annotations.compactMap { $0["image_id"] as? Int }).count == 1)
+            #expect(Set(annotations.compactMap { $0["image_id"] as? Int }) == [asset])
+            #expect(
+                Set(annotations.compactMap { ($0["attributes"] as? [String: Any])?["task_id"] as? Int }).count == 1)
             let urls = try await park.send(
                 .get, "/api/v1/projects/\(project)/export?format=coco&images=urls", as: park.managerA)
             #expect(urls.text.contains(#""file_name":"/api/v1/assets/\#(asset)/content""#))

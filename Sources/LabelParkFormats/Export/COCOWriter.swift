@@ -26,7 +26,8 @@ public enum COCOAnswers: String, Sendable, CaseIterable {
 ///
 /// Every label of every region question is a category (`supercategory` is the question), numbered from 1 in
 /// schema order; a keypoints question's categories carry its `keypoints` names and its `skeleton` (1-based, as
-/// COCO numbers them). An image is a task (`id` = the task's id); boxes have `bbox` `[x, y, width, height]` and
+/// COCO numbers them). An image is an image file (`id` = its asset's id), written once however many tasks show
+/// it; each region names its task in `attributes`. Boxes have `bbox` `[x, y, width, height]` and
 /// an empty `segmentation`; rotated boxes and polygons have their outline as `segmentation` (one ring) and its
 /// bounding rectangle as `bbox`, and a rotated box keeps its `rotation` in `attributes`; masks have their
 /// compressed RLE as `segmentation`; keypoint instances have `keypoints` `[x, y, v, …]` in the skeleton's order
@@ -102,7 +103,7 @@ public struct COCOWriter: Sendable {
     public func image(_ image: DatasetImage, first: Bool, into buffer: inout [UInt8]) {
         if !first { buffer.append(UInt8(ascii: ",")) }
         JSONValue.object([
-            "id": .integer(image.taskID), "file_name": .string(image.fileName), "coco_url": .string(image.url),
+            "id": .integer(image.assetID), "file_name": .string(image.fileName), "coco_url": .string(image.url),
             "width": .integer(image.width), "height": .integer(image.height),
             "labelpark_asset_id": .integer(image.assetID),
         ]).write(to: &buffer)
@@ -111,10 +112,11 @@ public struct COCOWriter: Sendable {
     public static let annotationsOpening = Array(#"],"annotations":["#.utf8)
     public static let closing = Array("]}".utf8)
 
-    /// Writes the regions of the task's chosen annotations; `nextID` numbers them across the file, `first` says
-    /// whether the file has none yet.
+    /// Writes the regions of the task's chosen annotations on the image `imageID` (its asset); `nextID` numbers
+    /// them across the file, `first` says whether the file has none yet.
     public func annotations(
-        of task: ExportedTask, answers: COCOAnswers, nextID: inout Int64, first: inout Bool, into buffer: inout [UInt8]
+        of task: ExportedTask, imageID: Int64, answers: COCOAnswers, nextID: inout Int64, first: inout Bool,
+        into buffer: inout [UInt8]
     ) {
         for annotation in answers.chosen(from: task.annotations) {
             guard let result = try? parser.parse(annotation.resultJSON) else { continue }
@@ -126,10 +128,11 @@ public struct COCOWriter: Sendable {
                     else { continue }
                     members =
                         [
-                            JSONMember("id", .integer(nextID)), JSONMember("image_id", .integer(task.id.rawValue)),
+                            JSONMember("id", .integer(nextID)), JSONMember("image_id", .integer(imageID)),
                             JSONMember("category_id", .integer(category.id)),
                         ] + members
                     var attributes = [
+                        JSONMember("task_id", .integer(task.id.rawValue)),
                         JSONMember("annotation_id", .integer(annotation.id.rawValue)),
                         JSONMember("annotator_id", .integer(annotation.annotatorID.rawValue)),
                     ]

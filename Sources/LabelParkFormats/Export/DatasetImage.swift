@@ -1,9 +1,8 @@
 import LabelParkCore
 import LabelParkStore
 
-/// The image of one task in a dataset export (COCO, YOLO, VOC).
+/// An image file of a dataset export (COCO, YOLO, VOC): one per asset, however many tasks show it.
 public struct DatasetImage: Sendable, Hashable {
-    public var taskID: Int64
     public var assetID: Int64
     /// The image's name: an attached storage's object key, or `<sha256>.<ext>` for an upload, or its URL.
     public var fileName: String
@@ -12,8 +11,7 @@ public struct DatasetImage: Sendable, Hashable {
     public var width: Int
     public var height: Int
 
-    public init(taskID: Int64, assetID: Int64, fileName: String, url: String, width: Int, height: Int) {
-        self.taskID = taskID
+    public init(assetID: Int64, fileName: String, url: String, width: Int, height: Int) {
         self.assetID = assetID
         self.fileName = fileName
         self.url = url

@@ -53,11 +53,11 @@ public struct YOLOWriter: Sendable {
         return nil
     }
 
-    /// `data.yaml`: the dataset root, its image list for training and validation, the class names and, for pose,
-    /// the keypoint shape.
+    /// `data.yaml`: the image list for training and validation, the class names and, for pose, the keypoint
+    /// shape. It names no `path`: Ultralytics then takes the file's own folder as the dataset's root (a relative
+    /// `path` would be read from wherever training is started).
     public func dataYAML(imageList: String) -> String {
         var yaml = Node.Mapping([])
-        yaml["path"] = "."
         yaml["train"] = Node(imageList)
         yaml["val"] = Node(imageList)
         var names = Node.Mapping([])

@@ -148,7 +148,7 @@ extension ExportController {
                     name = asset.source?.objectKey ?? "\(asset.sha256).\(fileExtension)"
                 }
                 images[asset.id.rawValue] = DatasetImage(
-                    taskID: 0, assetID: asset.id.rawValue, fileName: name, url: url, width: width, height: height)
+                    assetID: asset.id.rawValue, fileName: name, url: url, width: width, height: height)
             }
         }
         return (images, tasksPerImage)

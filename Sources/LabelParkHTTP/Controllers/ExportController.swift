@@ -104,20 +104,20 @@ struct ExportController {
             defer { spool.remove() }
             var buffer: [UInt8] = []
             coco.opening(description: description, createdAt: SystemClock().now().iso8601, into: &buffer)
-            let state = Mutex((buffer: buffer, firstImage: true, firstAnnotation: true, nextID: Int64(1)))
+            let state = Mutex(
+                (buffer: buffer, written: Set<Int64>(), firstAnnotation: true, nextID: Int64(1)))
             try await store.exportTasks(of: project.id, by: principal) { task in
-                guard let asset = DatasetImage.assetID(of: task, field: coco.imageField), var image = known[asset]
-                else {
-                    return
-                }
-                image.taskID = task.id.rawValue
+                guard let asset = DatasetImage.assetID(of: task, field: coco.imageField), let image = known[asset]
+                else { return }
                 try state.withLock { state in
-                    coco.image(image, first: state.firstImage, into: &state.buffer)
-                    state.firstImage = false
+                    // An image several tasks show is one COCO image.
+                    if state.written.insert(asset).inserted {
+                        coco.image(image, first: state.written.count == 1, into: &state.buffer)
+                    }
                     var annotations: [UInt8] = []
                     coco.annotations(
-                        of: task, answers: answers, nextID: &state.nextID, first: &state.firstAnnotation,
-                        into: &annotations)
+                        of: task, imageID: asset, answers: answers, nextID: &state.nextID,
+                        first: &state.firstAnnotation, into: &annotations)
                     try spool.append(annotations)
                     if state.buffer.count >= 1 << 16 {
                         try pipe.send(state.buffer)

@@ -88,3 +88,74 @@ struct DatasetArchiveRouteTests {
         }
     }
 }
+
+@Suite("COCO imports: a task per image, its annotations as gold or prefill")
+struct COCOImportRouteTests {
+    @Test("a LabelPark COCO export comes back as prefilled tasks with the same regions; problems name the image")
+    func roundTrip() async throws {
+        try await withTestPark { park in
+            let created = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA,
+                json: #"{"name":"Round trip","overlap":1,"schema":\#(DatasetArchiveRouteTests.schema)}"#)
+            let project = try #require(created.int("id"), "\(created.text)")
+            let uploaded = try await MediaRouteTests.upload(
+                park, TestImages.png(width: 200, height: 100), as: "image/png", into: project)
+            let asset = try #require(uploaded.int("id"))
+            _ = try await park.importNDJSON([#"{"photo":"asset:\#(asset)"}"#], into: project, as: park.managerA)
+            let claim = try await park.claim(project, as: park.annotatorA)
+            let answer = """
+                {"hazards":[{"x":10,"y":20,"width":100,"height":50,"label":"smoke"}],\
+                "cracks":[{"points":[[0,0],[50,0],[50,25]],"label":"crack"}],\
+                "pose":[{"points":{"head":[20,10,2],"hand":[60,30,1]},"label":"person"}],\
+                "seg":[{"rle":{"size":[100,200],"counts":"jn1X1l10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000ne<"},"label":"coal"}]}
+                """
+            let submitted = try await park.submit(claim, result: answer, as: park.annotatorA)
+            try #require(submitted.status == .created, "\(submitted.text)")
+            let coco = try await park.send(.get, "/api/v1/projects/\(project)/export?format=coco", as: park.managerA)
+
+            let imported = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?format=coco&as=prefill", as: park.managerA,
+                body: coco.bytes, contentType: "application/json")
+            #expect(imported.status == .created && imported.int("created") == 1, "\(imported.text)")
+            let other = try await park.makeAnnotator("prefill-annotator")
+            let next = try await park.send(.post, "/api/v1/projects/\(project)/next", as: other)
+            let task = try #require((next.json as? [String: Any])?["task"] as? [String: Any], "\(next.text)")
+            let prefill = try #require(task["prefill"] as? [String: Any], "\(task)")
+            let boxes = try #require(prefill["hazards"] as? [[String: Any]])
+            #expect(
+                boxes.count == 1 && boxes.first?["width"] as? Double == 100
+                    && boxes.first?["label"] as? String == "smoke")
+            #expect(
+                (prefill["cracks"] as? [[String: Any]])?.first?["points"] as? [[Double]] == [
+                    [0, 0], [50, 0], [50, 25],
+                ])
+            let pose = try #require((prefill["pose"] as? [[String: Any]])?.first?["points"] as? [String: [Double]])
+            #expect(pose == ["head": [20, 10, 2], "hand": [60, 30, 1]])
+            let mask = (prefill["seg"] as? [[String: Any]])?.first?["rle"] as? [String: Any]
+            #expect(mask?["size"] as? [Int] == [100, 200])
+
+            // The whole file is refused for a category no question has; an image without a reference is a line.
+            let unknown = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?format=coco&as=gold", as: park.managerA,
+                json: #"{"images":[],"annotations":[],"categories":[{"id":1,"name":"dog"}]}"#)
+            #expect(unknown.status == .unprocessableContent && unknown.string("error.field") == "categories[0].name")
+            let unnamed = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?format=coco&as=gold", as: park.managerA,
+                json:
+                    #"{"images":[{"id":1,"file_name":"a.png"}],"annotations":[],"categories":[{"id":1,"name":"smoke"}]}"#
+            )
+            #expect(unnamed.status == .unprocessableContent, "\(unnamed.text)")
+            #expect(unnamed.text.contains("images[0] names no LabelPark asset"), "\(unnamed.text)")
+            let noMode = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?format=coco", as: park.managerA, json: "{}")
+            #expect(noMode.string("error.field") == "as")
+            let outside = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?format=coco&as=gold", as: park.managerA,
+                json: """
+                    {"images":[{"id":1,"labelpark_asset_id":\(asset)}],"categories":[{"id":1,"name":"smoke"}],\
+                    "annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[150,0,100,10]}]}
+                    """)
+            #expect(outside.status == .unprocessableContent && outside.text.contains("200 × 100"), "\(outside.text)")
+        }
+    }
+}

@@ -41,7 +41,9 @@ export):
   (2·matched + 1) ÷ (answer masks + gold masks + 2) from the gold records: equal pixel by pixel, except pixels
   where |2·Σcovering − Σall| < 1e-9 (a float tie), which are skipped and counted;
 - the COCO export (`format=coco&answers=all`) loaded by pycocotools: keypoint categories with the skeleton's
-  names and 1-based pairs, every instance's `keypoints` in schema order (0, 0, 0 where not placed),
+  names and 1-based pairs, one image per image file (its id the asset's id, exactly the assets the tasks show,
+  each once, though nine tasks show each), every annotation on the image of the task its `attributes.task_id`
+  names; per task and annotator, every instance's `keypoints` in schema order (0, 0, 0 where not placed),
   `num_keypoints`, the box of its placed points as `bbox` and its area as `area`; every mask's RLE decoding to
   the annotator's pixels, its `area` and `bbox` equal to pycocotools' `mask.area` and `mask.toBbox`.
 
@@ -62,18 +64,18 @@ import json
 import math
 import random
 import shutil
-import struct
 import sys
 import tempfile
 import time
 import warnings
-import zlib
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "process"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lp_client import ParkClient  # noqa: E402
 from lp_server import Deadline, ServerProcess, TEST_BCRYPT_COST, create_account  # noqa: E402
+from reference_park import Checks, answer_every_task, asset_id, coco_annotations_by_task, png  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -131,15 +133,6 @@ PROFILES = [
     {"noise": 4.0, "drop": 0.25, "guess": 0.4, "shift": 3.5, "morph": 3, "miss": 0.30, "extra": 0.25, "swap": 0.15,
      "split": 0.2},
 ]
-
-
-def png(width: int, height: int, shade: int) -> bytes:
-    """A grey PNG; the shade makes each image's bytes (and asset) its own."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    row = b"\x00" + bytes([shade, shade, shade]) * width
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
 
 
 # ---------------------------------------------------------------------------------------------- geometry
@@ -553,22 +546,6 @@ def f1(matched: int, answered: int, gold: int) -> float:
 # ---------------------------------------------------------------------------------------------- the run
 
 
-class Checks:
-    def __init__(self):
-        self.failures: list[str] = []
-        self.passes = 0
-
-    def equal(self, what: str, ours, theirs, tolerance: float | None = None) -> None:
-        if tolerance is None:
-            ok = ours == theirs
-        else:
-            ok = ours is not None and theirs is not None and abs(ours - theirs) <= tolerance
-        if ok:
-            self.passes += 1
-        else:
-            self.failures.append(f"{what}: LabelPark {ours!r}, reference {theirs!r}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", required=True)
@@ -611,20 +588,9 @@ def main() -> int:
                       expect=(201,))
         clients = [ParkClient(server.base_url, account.token) for account in annotators]
         answer_rng = random.Random(f"{args.seed}/answers")
-        active = list(range(len(annotators)))
-        while active:
-            deadline.check()
-            still = []
-            for index in active:
-                claim = clients[index].request("POST", f"/api/v1/projects/{project}/next", expect=(200, 204))
-                if claim.status == 204:
-                    continue
-                still.append(index)
-                body = claim.json()
-                answer = answer_of(PROFILES[index], truths[body["task"]["data"]["item"]], answer_rng)
-                clients[index].post_json(f"/api/v1/tasks/{body['task']['id']}/annotations",
-                                         {"lease_token": body["lease"]["token"], "result": answer}, expect=(201,))
-            active = still
+        answer_every_task(clients, project,
+                          lambda index, task: answer_of(PROFILES[index], truths[task["data"]["item"]], answer_rng),
+                          deadline)
         export_text = admin.get(f"/api/v1/projects/{project}/export?format=jsonl", expect=(200,)).text()
         (work / "export.jsonl").write_text(export_text)
         export = [json.loads(line) for line in export_text.splitlines() if line.strip()]
@@ -798,7 +764,8 @@ def compare_crowd_masks(checks: Checks, export: list, questions: dict, weights: 
 
 
 def compare_coco(checks: Checks, coco_text: str, export: list, work: Path) -> None:
-    """The COCO export, loaded by pycocotools, holds every instance and mask of every answer."""
+    """The COCO export, loaded by pycocotools, holds each image file once and every instance and mask of every
+    answer, on its task's image."""
     path = work / "coco.json"
     path.write_text(coco_text)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -809,7 +776,10 @@ def compare_coco(checks: Checks, coco_text: str, export: list, work: Path) -> No
     found_categories = [(category["supercategory"], category["name"], category.get("keypoints"),
                          category.get("skeleton")) for _, category in sorted(categories.items())]
     checks.equal("COCO: categories (keypoint names and 1-based skeleton)", found_categories, expected_categories)
-    checks.equal("COCO: one image per task", sorted(dataset.getImgIds()), sorted(task["id"] for task in export))
+    asset_of_task = {task["id"]: asset_id(task["data"]["photo"]) for task in export}
+    checks.equal("COCO: tasks sharing an image (the layout this check is about)",
+                 len(set(asset_of_task.values())) < len(asset_of_task), True)
+    by_task = coco_annotations_by_task(checks, "COCO", dataset.dataset, asset_of_task)
     for task in export:
         expected_figures, expected_masks = defaultdict(list), defaultdict(list)
         for annotation in task.get("annotations", []):
@@ -821,7 +791,7 @@ def compare_coco(checks: Checks, coco_text: str, export: list, work: Path) -> No
             for mask in annotation["result"]["areas"]:
                 expected_masks[user].append((mask["label"], pixels_digest(decode(mask["rle"]))))
         found_figures, found_masks = defaultdict(list), defaultdict(list)
-        for annotation in dataset.loadAnns(dataset.getAnnIds(imgIds=[task["id"]])):
+        for annotation in by_task.get(task["id"], []):
             user = annotation["attributes"]["annotator_id"]
             label = categories[annotation["category_id"]]["name"]
             if "keypoints" in annotation:

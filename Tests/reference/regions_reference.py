@@ -19,8 +19,10 @@ export):
   rasterizes polygons, so it is not exact) — counts equal, mean IoU to 1e-9;
 - the pairwise agreement of both questions (mean F1 of every pair of answers to a task, mean IoU of every
   match) by hand over the same IoUs;
-- the COCO export (`format=coco&answers=all`) loaded by pycocotools: one image per task, every box at its
-  coordinates and label, every polygon's ring, its area equal to shapely's;
+- the COCO export (`format=coco&answers=all`) loaded by pycocotools: one image per image file (its id the
+  asset's id, exactly the assets the tasks show, each once, though eight tasks show each), every annotation on
+  the image of the task its `attributes.task_id` names; per task, every box at its coordinates and label, every
+  polygon's ring, its area equal to shapely's;
 - the crowd's boxes per task against ensemble-boxes' `weighted_boxes_fusion` (`conf_type="avg"`,
   `skip_box_thr=0`) with each annotator weighted (2·matched + 1) ÷ (answers + gold + 2) from their gold record:
   the same clusters, boxes within 0.01 px (ensemble-boxes averages in float32) and confidences within 1e-5.
@@ -40,16 +42,16 @@ import json
 import math
 import random
 import shutil
-import struct
 import sys
 import tempfile
-import zlib
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "process"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lp_client import ParkClient  # noqa: E402
 from lp_server import Deadline, ServerProcess, TEST_BCRYPT_COST, create_account  # noqa: E402
+from reference_park import Checks, answer_every_task, asset_id, coco_annotations_by_task, png  # noqa: E402
 
 import numpy as np  # noqa: E402
 from ensemble_boxes import weighted_boxes_fusion  # noqa: E402
@@ -78,15 +80,6 @@ SCHEMA = {
 }
 # noise (px), chance to miss a box, chance of an extra box, chance to swap a label
 PROFILES = [(1.0, 0.02, 0.02, 0.0), (3.0, 0.08, 0.05, 0.03), (6.0, 0.15, 0.10, 0.08), (12.0, 0.30, 0.25, 0.15)]
-
-
-def png(width: int, height: int, shade: int) -> bytes:
-    """A grey PNG; the shade makes each image's bytes (and asset) its own."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    row = b"\x00" + bytes([shade, shade, shade]) * width
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
 
 
 # ---------------------------------------------------------------------------------------------- simulation
@@ -250,22 +243,6 @@ def f1(matched: int, answered: int, gold: int) -> float:
 # ---------------------------------------------------------------------------------------------- the run
 
 
-class Checks:
-    def __init__(self):
-        self.failures: list[str] = []
-        self.passes = 0
-
-    def equal(self, what: str, ours, theirs, tolerance: float | None = None) -> None:
-        if tolerance is None:
-            ok = ours == theirs
-        else:
-            ok = ours is not None and theirs is not None and abs(ours - theirs) <= tolerance
-        if ok:
-            self.passes += 1
-        else:
-            self.failures.append(f"{what}: LabelPark {ours!r}, reference {theirs!r}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", required=True)
@@ -306,20 +283,9 @@ def main() -> int:
                       expect=(201,))
         clients = [ParkClient(server.base_url, account.token) for account in annotators]
         answer_rng = random.Random(f"{args.seed}/answers")
-        active = list(range(len(annotators)))
-        while active:
-            deadline.check()
-            still = []
-            for index in active:
-                claim = clients[index].request("POST", f"/api/v1/projects/{project}/next", expect=(200, 204))
-                if claim.status == 204:
-                    continue
-                still.append(index)
-                body = claim.json()
-                answer = answer_of(PROFILES[index], truths[body["task"]["data"]["item"]], answer_rng)
-                clients[index].post_json(f"/api/v1/tasks/{body['task']['id']}/annotations",
-                                         {"lease_token": body["lease"]["token"], "result": answer}, expect=(201,))
-            active = still
+        answer_every_task(clients, project,
+                          lambda index, task: answer_of(PROFILES[index], truths[task["data"]["item"]], answer_rng),
+                          deadline)
         export = [json.loads(line) for line in admin.get(f"/api/v1/projects/{project}/export?format=jsonl",
                                                          expect=(200,)).text().splitlines() if line.strip()]
         truth_of = {task["id"]: truths[task["data"]["item"]] for task in export}
@@ -429,7 +395,8 @@ def compare(checks: Checks, export: list[dict], truth_of: dict, gold_tasks: set,
 
 
 def compare_coco(checks: Checks, coco_text: str, export: list[dict], work: Path) -> None:
-    """The COCO export, loaded by pycocotools, holds every region of every answer at its coordinates."""
+    """The COCO export, loaded by pycocotools, holds each image file once and every region of every answer at its
+    coordinates, on its task's image."""
     path = work / "coco.json"
     path.write_text(coco_text)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -445,10 +412,13 @@ def compare_coco(checks: Checks, coco_text: str, export: list[dict], work: Path)
                 expected_polygons[task["id"]].append(
                     (polygon["label"], tuple(round(value, 6) for point in polygon["points"] for value in point)))
     names = {category["id"]: category["name"] for category in dataset.loadCats(dataset.getCatIds())}
-    checks.equal("COCO: one image per task", sorted(dataset.getImgIds()), sorted(task["id"] for task in export))
+    asset_of_task = {task["id"]: asset_id(task["data"]["photo"]) for task in export}
+    checks.equal("COCO: tasks sharing an image (the layout this check is about)",
+                 len(set(asset_of_task.values())) < len(asset_of_task), True)
+    by_task = coco_annotations_by_task(checks, "COCO", dataset.dataset, asset_of_task)
     for task in export:
         found_boxes, found_polygons = [], []
-        for annotation in dataset.loadAnns(dataset.getAnnIds(imgIds=[task["id"]])):
+        for annotation in by_task.get(task["id"], []):
             if annotation["segmentation"]:
                 ring = annotation["segmentation"][0]
                 found_polygons.append((names[annotation["category_id"]], tuple(round(value, 6) for value in ring)))

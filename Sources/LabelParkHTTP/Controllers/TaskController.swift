@@ -13,11 +13,17 @@ public struct ImportLimits: Sendable {
     public var maxTaskBytes: Int
     /// How many line errors a response lists; the count covers all of them.
     public var maxListedErrors: Int
+    /// The largest dataset file (COCO), which is parsed whole.
+    public var maxDatasetBytes: Int
 
-    public init(maxBodyBytes: Int = 1 << 30, maxTaskBytes: Int = 4 << 20, maxListedErrors: Int = 1_000) {
+    public init(
+        maxBodyBytes: Int = 1 << 30, maxTaskBytes: Int = 4 << 20, maxListedErrors: Int = 1_000,
+        maxDatasetBytes: Int = 256 << 20
+    ) {
         self.maxBodyBytes = maxBodyBytes
         self.maxTaskBytes = maxTaskBytes
         self.maxListedErrors = maxListedErrors
+        self.maxDatasetBytes = maxDatasetBytes
     }
 }
 
@@ -33,7 +39,8 @@ struct TaskController {
         group.get("tasks/:id", use: show)
     }
 
-    /// `POST /api/v1/projects/{id}/tasks[?partial=true]` with an NDJSON, CSV or JSON array body.
+    /// `POST /api/v1/projects/{id}/tasks[?partial=true]` with an NDJSON, CSV or JSON array body, or with
+    /// `format=coco&as=gold|prefill[&storage=ID][&question=NAME]` a COCO instances file, a task per image.
     ///
     /// Atomic by default: any invalid line means nothing is stored and every bad line is listed.
     @Sendable func importTasks(request: Request, context: ParkRequestContext) async throws -> Response {
@@ -42,7 +49,8 @@ struct TaskController {
         // The store checks this too, but only after the whole body has been received and spooled.
         try AccessRules.requireManagement(access, for: .importTasks)
         let contentType = request.headers[.contentType] ?? ""
-        guard let format = ImportFormat(contentType: contentType) else {
+        let dataset = try Self.datasetReader(request, schema: access.project.schema)
+        guard let format = dataset != nil ? .ndjson : ImportFormat(contentType: contentType) else {
             throw APIError.unsupportedMediaType(
                 contentType, accepted: ["application/x-ndjson", "text/csv", "application/json"])
         }
@@ -70,11 +78,34 @@ struct TaskController {
                 if errors.count < limits.maxListedErrors { errors.append(error) }
             }
         }
-        var received = 0
-        for try await chunk in request.body {
-            received += chunk.readableBytes
-            guard received <= limits.maxBodyBytes else { throw APIError.payloadTooLarge(limit: limits.maxBodyBytes) }
-            try chunk.withUnsafeReadableBytes { bytes in try importer.push(bytes, handle: handle) }
+        if let dataset {
+            // A dataset file is read whole (it is one JSON document), then turned into a line per image.
+            let body = try await JSONRequest.collect(request, limit: limits.maxDatasetBytes)
+            let parsed: JSONValue
+            do {
+                parsed = try JSONParser(maxDepth: 64).parse(body.readableBytesView)
+            } catch {
+                throw ValidationError(field: "body", message: "is not JSON: \(error)")
+            }
+            for (index, line) in try dataset.lines(from: parsed).enumerated() {
+                switch line {
+                case .task(let text):
+                    try Array((text + "\n").utf8).withUnsafeBytes { try importer.push($0, handle: handle) }
+                case .problem(let message):
+                    // An empty line keeps the numbering: line N is the file's N-th image.
+                    try Array("\n".utf8).withUnsafeBytes { try importer.push($0, handle: handle) }
+                    try handle(.failure(LineError(line: index + 1, message: message)))
+                }
+            }
+        } else {
+            var received = 0
+            for try await chunk in request.body {
+                received += chunk.readableBytes
+                guard received <= limits.maxBodyBytes else {
+                    throw APIError.payloadTooLarge(limit: limits.maxBodyBytes)
+                }
+                try chunk.withUnsafeReadableBytes { bytes in try importer.push(bytes, handle: handle) }
+            }
         }
         try importer.finish(handle: handle)
         var resolution = ImportedMedia.Resolution()
@@ -119,5 +150,22 @@ struct TaskController {
             guard access.canManage else { throw StoreError.notFound(.task) }
             return JSONResponse.make(Rendering.task(task))
         }
+    }
+
+    /// The reader of a dataset import (`format=coco`), or `nil` for a plain import.
+    private static func datasetReader(_ request: Request, schema: ProjectSchema) throws -> COCODatasetReader? {
+        guard let format = request.query("format") else { return nil }
+        guard format == "coco" else { throw ValidationError(field: "format", message: "must be coco") }
+        guard let answers = request.query("as").flatMap(DatasetAnswers.init(rawValue:)) else {
+            throw ValidationError(field: "as", message: "must be gold or prefill: what the file's annotations become")
+        }
+        var images = DatasetImages.assets
+        if let storage = request.query("storage") {
+            guard let id = Int64(storage), id > 0 else {
+                throw ValidationError(field: "storage", message: "must be a storage id")
+            }
+            images = .storage(id)
+        }
+        return COCODatasetReader(schema: schema, answers: answers, images: images, question: request.query("question"))
     }
 }

@@ -33,7 +33,7 @@ struct JSONRequest {
         return buffer.readableBytes == 0 ? nil : try parse(buffer)
     }
 
-    private static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         do {
             return try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {

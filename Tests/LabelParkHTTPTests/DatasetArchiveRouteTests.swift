@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import LabelParkHTTP
 import Testing
 import ZIPFoundation
 
@@ -156,6 +157,78 @@ struct COCOImportRouteTests {
                     "annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[150,0,100,10]}]}
                     """)
             #expect(outside.status == .unprocessableContent && outside.text.contains("200 × 100"), "\(outside.text)")
+        }
+    }
+}
+
+@Suite("YOLO imports: labels from a zip, images from an attached storage")
+struct YOLOImportRouteTests {
+    /// A zip of the given text files.
+    static func labelsZip(_ files: [String: String]) throws -> [UInt8] {
+        let archive = try Archive(accessMode: .create)
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count)) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        return Array(try #require(archive.data))
+    }
+
+    @Test("boxes come back in pixels of the synced image; unknown images and classes name their line")
+    func boxes() async throws {
+        let folders = try StorageRouteTests.Folders()
+        defer { folders.remove() }
+        try folders.write(TestImages.png(width: 200, height: 100), "street/0001.png")
+        try await withTestPark(attachments: try AttachmentPolicy(allowedDirectories: [folders.allowed])) { park in
+            let created = try await park.send(
+                .post, "/api/v1/projects", as: park.managerA,
+                json: #"{"name":"Streets","overlap":1,"schema":\#(DatasetArchiveRouteTests.schema)}"#)
+            let project = try #require(created.int("id"), "\(created.text)")
+            let attached = try await StorageRouteTests.attach(
+                park, project, #"{"kind":"directory","path":"\#(folders.frames)"}"#)
+            let storage = try #require(attached.int("id"), "\(attached.text)")
+            #expect(
+                try await StorageRouteTests.sync(park, project, storage, json: #"{"create_tasks":false}"#).status
+                    == .accepted)
+
+            let labels = try Self.labelsZip([
+                "data.yaml": "train: train.txt\nnames:\n  0: person\n  1: smoke\n",
+                "train.txt": "./images/train/street/0001.png\n",
+                "labels/train/street/0001.txt": "1 0.3 0.45 0.5 0.5\n0 0.5 0.5 1 1\n",
+            ])
+            let path = "/api/v1/projects/\(project)/tasks?format=yolo&as=prefill&question=hazards&storage=\(storage)"
+            let imported = try await park.send(
+                .post, path, as: park.managerA, body: labels, contentType: "application/zip")
+            #expect(imported.status == .created && imported.int("created") == 1, "\(imported.text)")
+            let next = try await park.send(.post, "/api/v1/projects/\(project)/next", as: park.annotatorA)
+            let task = try #require((next.json as? [String: Any])?["task"] as? [String: Any], "\(next.text)")
+            let boxes = try #require((task["prefill"] as? [String: Any])?["hazards"] as? [[String: Any]], "\(task)")
+            let numbers = boxes.map { box in ["x", "y", "width", "height"].map { box[$0] as? Double ?? -1 } }
+            #expect(
+                Swift.zip(numbers.flatMap { $0 }, [10.0, 20, 100, 50, 0, 0, 200, 100]).allSatisfy {
+                    abs($0 - $1) < 1e-9
+                })
+            #expect(boxes.map { $0["label"] as? String } == ["smoke", "person"])
+
+            let wrong = try Self.labelsZip([
+                "data.yaml": "train: train.txt\nnames: [person, smoke]\n",
+                "train.txt": "./images/train/street/0001.png\n./images/train/street/missing.png\n",
+                "labels/train/street/0001.txt": "7 0.5 0.5 0.1 0.1\n",
+            ])
+            let refused = try await park.send(
+                .post, path, as: park.managerA, body: wrong, contentType: "application/zip")
+            let errors = try #require(
+                (refused.json as? [String: Any])?["errors"] as? [[String: Any]], "\(refused.text)")
+            #expect(errors.compactMap { $0["line"] as? Int } == [1, 2], "\(refused.text)")
+            #expect((errors.first?["message"] as? String)?.contains("no class") == true, "\(refused.text)")
+            let notZip = try await park.send(
+                .post, path, as: park.managerA, body: Array("hello".utf8), contentType: "application/zip")
+            #expect(notZip.status == .unprocessableContent && notZip.string("error.field") == "body", "\(notZip.text)")
+            let noStorage = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?format=yolo&as=gold", as: park.managerA, body: labels,
+                contentType: "application/zip")
+            #expect(noStorage.string("error.field") == "storage")
         }
     }
 }

@@ -40,7 +40,8 @@ struct TaskController {
     }
 
     /// `POST /api/v1/projects/{id}/tasks[?partial=true]` with an NDJSON, CSV or JSON array body, or with
-    /// `format=coco&as=gold|prefill[&storage=ID][&question=NAME]` a COCO instances file, a task per image.
+    /// `format=coco|yolo&as=gold|prefill[&storage=ID][&question=NAME]` a COCO instances file or a YOLO labels
+    /// zip, a task per image.
     ///
     /// Atomic by default: any invalid line means nothing is stored and every bad line is listed.
     @Sendable func importTasks(request: Request, context: ParkRequestContext) async throws -> Response {
@@ -79,15 +80,10 @@ struct TaskController {
             }
         }
         if let dataset {
-            // A dataset file is read whole (it is one JSON document), then turned into a line per image.
+            // A dataset file is read whole (a JSON document, a zip), then turned into a line per image.
             let body = try await JSONRequest.collect(request, limit: limits.maxDatasetBytes)
-            let parsed: JSONValue
-            do {
-                parsed = try JSONParser(maxDepth: 64).parse(body.readableBytesView)
-            } catch {
-                throw ValidationError(field: "body", message: "is not JSON: \(error)")
-            }
-            for (index, line) in try dataset.lines(from: parsed).enumerated() {
+            let lines = try await datasetLines(dataset, body: body, project: access.project.id, by: principal)
+            for (index, line) in lines.enumerated() {
                 switch line {
                 case .task(let text):
                     try Array((text + "\n").utf8).withUnsafeBytes { try importer.push($0, handle: handle) }
@@ -152,20 +148,92 @@ struct TaskController {
         }
     }
 
-    /// The reader of a dataset import (`format=coco`), or `nil` for a plain import.
-    private static func datasetReader(_ request: Request, schema: ProjectSchema) throws -> COCODatasetReader? {
+    /// A dataset import's format and what its annotations become.
+    enum DatasetImport {
+        case coco(COCODatasetReader)
+        case yolo(answers: DatasetAnswers, storage: StorageID, question: String?)
+    }
+
+    /// The dataset import a request asks for (`format=coco|yolo`), or `nil` for a plain import.
+    private static func datasetReader(_ request: Request, schema: ProjectSchema) throws -> DatasetImport? {
         guard let format = request.query("format") else { return nil }
-        guard format == "coco" else { throw ValidationError(field: "format", message: "must be coco") }
+        guard format == "coco" || format == "yolo" else {
+            throw ValidationError(field: "format", message: "must be coco or yolo")
+        }
         guard let answers = request.query("as").flatMap(DatasetAnswers.init(rawValue:)) else {
             throw ValidationError(field: "as", message: "must be gold or prefill: what the file's annotations become")
         }
-        var images = DatasetImages.assets
-        if let storage = request.query("storage") {
-            guard let id = Int64(storage), id > 0 else {
+        var storage: StorageID?
+        if let text = request.query("storage") {
+            guard let id = Int64(text), id > 0 else {
                 throw ValidationError(field: "storage", message: "must be a storage id")
             }
-            images = .storage(id)
+            storage = StorageID(id)
         }
-        return COCODatasetReader(schema: schema, answers: answers, images: images, question: request.query("question"))
+        if format == "yolo" {
+            guard let storage else {
+                throw ValidationError(
+                    field: "storage",
+                    message: "must name the attached storage holding the images (YOLO zips hold labels only)")
+            }
+            return .yolo(answers: answers, storage: storage, question: request.query("question"))
+        }
+        return .coco(
+            COCODatasetReader(
+                schema: schema, answers: answers, images: storage.map { .storage($0.rawValue) } ?? .assets,
+                question: request.query("question")))
+    }
+
+    /// The import lines of a dataset file, one per image.
+    private func datasetLines(
+        _ dataset: DatasetImport, body: ByteBuffer, project: ProjectID, by principal: Principal
+    ) async throws -> [DatasetLine] {
+        switch dataset {
+        case .coco(let reader):
+            let parsed: JSONValue
+            do {
+                parsed = try JSONParser(maxDepth: 64).parse(body.readableBytesView)
+            } catch {
+                throw ValidationError(field: "body", message: "is not JSON: \(error)")
+            }
+            return try reader.lines(from: parsed)
+        case .yolo(let answers, let storage, let question):
+            let schema = try await store.projectAccess(project, by: principal).project.schema
+            let reader = try YOLODatasetReader(
+                zip: Data(body.readableBytesView), schema: schema, answers: answers, question: question)
+            return reader.lines(for: try await foundImages(reader.images, in: storage, project: project, by: principal))
+        }
+    }
+
+    /// The listed images the storage's syncs recorded, by list position, with their sizes.
+    private func foundImages(
+        _ images: [YOLODatasetReader.ListedImage], in storage: StorageID, project: ProjectID, by principal: Principal
+    ) async throws -> [Int: YOLODatasetReader.FoundImage] {
+        guard try await store.storage(storage, by: principal).projectID == project else {
+            throw ValidationError(field: "storage", message: "is not a storage of this project")
+        }
+        let keys = Array(Set(images.flatMap(\.candidateKeys)))
+        var assetOfKey: [String: AssetID] = [:]
+        for start in stride(from: 0, to: keys.count, by: 1_000) {
+            let batch = Array(keys[start..<min(start + 1_000, keys.count)])
+            assetOfKey.merge(try await store.objectAssets(batch, in: storage, by: principal)) { first, _ in first }
+        }
+        let ids = Array(Set(assetOfKey.values))
+        var sizes: [AssetID: (Int, Int)] = [:]
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            for asset in try await store.assets(
+                Array(ids[start..<min(start + 1_000, ids.count)]), in: project, by: principal)
+            {
+                if let width = asset.width, let height = asset.height { sizes[asset.id] = (width, height) }
+            }
+        }
+        var found: [Int: YOLODatasetReader.FoundImage] = [:]
+        for (index, image) in images.enumerated() {
+            guard let asset = image.candidateKeys.lazy.compactMap({ assetOfKey[$0] }).first,
+                let (width, height) = sizes[asset]
+            else { continue }
+            found[index] = YOLODatasetReader.FoundImage(assetID: asset.rawValue, width: width, height: height)
+        }
+        return found
     }
 }

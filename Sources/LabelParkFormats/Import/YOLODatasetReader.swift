@@ -167,9 +167,11 @@ public struct YOLODatasetReader: Sendable {
         var placed: [JSONMember] = []
         for (index, name) in keypoints.points.enumerated() {
             let start = 4 + index * stride
-            let visibility = stride == 3 ? Int(numbers[start + 2]) : 2
+            // A visibility outside 0…2 is left to the answer check, without converting a huge number to Int.
+            let visibility = stride == 3 ? numbers[start + 2] : 2
             guard visibility > 0, numbers[start] != 0 || numbers[start + 1] != 0 else { continue }
-            placed.append(JSONMember(name, .array(point(start) + [.integer(min(visibility, 2))])))
+            let flag: JSONValue = visibility == 1 || visibility == 2 ? .integer(Int(visibility)) : .double(visibility)
+            placed.append(JSONMember(name, .array(point(start) + [flag])))
         }
         return .object([JSONMember("points", .object(placed)), label])
     }

@@ -48,9 +48,10 @@ export function attachBody(kind, values) {
 
 /**
  * Wires `#storages-section` for a project the caller manages (hidden otherwise) and loads its storages.
- * `onSynced` runs when a sync this page watched finishes (the page refreshes its numbers).
+ * `onSynced` runs when a sync this page watched finishes (the page refreshes its numbers), `onAttached` when a
+ * storage was attached (the dataset import lists it).
  */
-export async function setUpStorages(projectID, project, { onSynced } = {}) {
+export async function setUpStorages(projectID, project, { onSynced, onAttached } = {}) {
   const byId = (id) => document.getElementById(id);
   const section = byId("storages-section");
   if (!project.can_manage) {
@@ -358,6 +359,7 @@ export async function setUpStorages(projectID, project, { onSynced } = {}) {
       }
       showStatus(formStatus, t("project.storages.attached", { title: json.title }), "ok");
       upsert(json).button.focus();
+      onAttached?.(json);
     } catch (error) {
       showStatus(formStatus, "");
       showAttachFailure(error);

@@ -299,19 +299,18 @@ function goldColumns(type, missingGoldKey) {
     case "boxes":
     case "polygons":
     case "masks":
+    case "keypoints": {
+      // Keypoint instances match by OKS, the other region kinds by IoU.
+      const mean = type === "keypoints"
+        ? ["gold-region-oks", "quality.colRegionOKS", goldSpan("regions", "mean_oks"), formatShare, missingGoldKey]
+        : ["gold-region-iou", "quality.colRegionIoU", goldSpan("regions", "mean_iou"), formatShare, missingGoldKey];
       columns.push(
         ["gold-region-precision", "quality.colRegionPrecision", goldSpan("regions", "precision"), formatShare, missingGoldKey],
         ["gold-region-recall", "quality.colRegionRecall", goldSpan("regions", "recall"), formatShare, missingGoldKey],
-        ["gold-region-iou", "quality.colRegionIoU", goldSpan("regions", "mean_iou"), formatShare, missingGoldKey],
+        mean,
       );
       break;
-    case "keypoints":
-      columns.push(
-        ["gold-region-precision", "quality.colRegionPrecision", goldSpan("regions", "precision"), formatShare, missingGoldKey],
-        ["gold-region-recall", "quality.colRegionRecall", goldSpan("regions", "recall"), formatShare, missingGoldKey],
-        ["gold-region-oks", "quality.colRegionOKS", goldSpan("regions", "mean_oks"), formatShare, missingGoldKey],
-      );
-      break;
+    }
   }
   return columns;
 }

@@ -159,11 +159,10 @@ export function cropFromCounts(counts, height, width) {
 }
 
 /**
- * The whole image's counts (`height` × `width`) of a crop: its runs with the zeros above, below and beside the
- * box added per column, never pixel by pixel.
+ * Calls `visit(column, row, length)` for each piece of the crop's covered runs within one column of the crop
+ * (crop coordinates, rows downwards), in order.
  */
-export function countsFromCrop(crop, height, width) {
-  const writer = new RunWriter();
+export function forEachColumnPiece(crop, visit) {
   let at = 0;
   const runs = crop.runs;
   for (let index = 0; index < runs.length; index++) {
@@ -175,14 +174,25 @@ export function countsFromCrop(crop, height, width) {
         const column = Math.floor(start / crop.height);
         const row = start - column * crop.height;
         const piece = Math.min(end - start, crop.height - row);
-        const full = (crop.x + column) * height + crop.y + row;
-        writer.write(0, full - writer.written);
-        writer.write(1, piece);
+        visit(column, row, piece);
         start += piece;
       }
     }
     at += length;
   }
+}
+
+/**
+ * The whole image's counts (`height` × `width`) of a crop: its runs with the zeros above, below and beside the
+ * box added per column, never pixel by pixel.
+ */
+export function countsFromCrop(crop, height, width) {
+  const writer = new RunWriter();
+  forEachColumnPiece(crop, (column, row, piece) => {
+    const full = (crop.x + column) * height + crop.y + row;
+    writer.write(0, full - writer.written);
+    writer.write(1, piece);
+  });
   return writer.finish(height * width);
 }
 

@@ -23,7 +23,7 @@ import { t } from "/static/js/i18n.js";
 import { element } from "/static/js/form-dom.js";
 import { createRegionEditor, isLetter as letter, svgElement } from "/static/js/questions/regions.js";
 import { clamp } from "/static/js/questions/region-geometry.js";
-import { cocoRle, cropCovers, cropFromRle } from "/static/js/questions/mask-rle.js";
+import { cocoRle, cropCovers, cropFromRle, forEachColumnPiece } from "/static/js/questions/mask-rle.js";
 import {
   brushCentre,
   createWork,
@@ -223,29 +223,13 @@ function drawRuns(canvas, crop, colour) {
   const context = canvas.getContext("2d");
   const picture = context.createImageData(width, height);
   const pixels = new Uint32Array(picture.data.buffer);
-  const runs = crop.runs;
-  let at = 0;
-  for (let index = 0; index < runs.length; index++) {
-    const length = runs[index];
-    if (index % 2 === 1) {
-      // A run, one column at a time.
-      let start = at;
-      const end = at + length;
-      while (start < end) {
-        const column = Math.floor(start / crop.height);
-        const row = start - column * crop.height;
-        const last = Math.min(crop.height, row + end - start) - 1;
-        if (column % factor === 0) {
-          const x = column / factor;
-          for (let y = Math.ceil(row / factor) * factor; y <= last; y += factor) {
-            pixels[(y / factor) * width + x] = colour;
-          }
-        }
-        start += last - row + 1;
-      }
+  forEachColumnPiece(crop, (column, row, piece) => {
+    if (column % factor !== 0) return;
+    const x = column / factor;
+    for (let y = Math.ceil(row / factor) * factor; y < row + piece; y += factor) {
+      pixels[(y / factor) * width + x] = colour;
     }
-    at += length;
-  }
+  });
   context.putImageData(picture, 0, 0);
 }
 

@@ -63,6 +63,7 @@ def all_tests():
         ("keypoints_masks", importlib.import_module("cases_keypoints_masks").test_keypoints_masks),
         ("media_upload", importlib.import_module("cases_media_upload").test_media_upload),
         ("storages", importlib.import_module("cases_storages").test_storages),
+        ("datasets", importlib.import_module("cases_datasets").test_datasets),
         ("offline_then_back", cases_annotate.test_offline_then_back),
         ("hostile_text", cases_pages.test_hostile_text_is_shown_not_run),
         ("both_languages", cases_pages.test_both_languages),

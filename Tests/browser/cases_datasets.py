@@ -355,6 +355,25 @@ def test_datasets(ctx: TestContext) -> None:
     assert shown.count(synced) == 1 and len(shown) == 5, f"the tasks show {shown}; the synced image is {synced}"
     ctx.note(f"COCO naming storage {storage_id}'s objects, as gold: {state['result']!r}")
 
+    # A YOLO labels zip whose listed image is the storage's object becomes a prefilled task, in pixels.
+    yolo = io.BytesIO()
+    with zipfile.ZipFile(yolo, "w") as archive:
+        archive.writestr("data.yaml", "train: train.txt\nnames:\n  0: person\n  1: smoke\n")
+        archive.writestr("train.txt", "./images/train/yard.png\n")
+        archive.writestr("labels/train/yard.txt", "1 0.25 0.25 0.25 0.25\n")
+    yolo_path = ctx.directory / "storage-yolo.zip"
+    yolo_path.write_bytes(yolo.getvalue())
+    browser.click("input[name=dataset-as][value=prefill]")
+    if not browser.find("#dataset-question-field").get_attribute("hidden"):
+        Select(browser.find("#dataset-question")).select_by_value("hazards")
+    # The answer before said "1 created" too: cleared, so that the new one is told apart.
+    browser.js("document.getElementById('dataset-import-result').textContent = ''")
+    state = import_dataset(browser, yolo_path)
+    assert state["resultState"] == "ok" and state["result"] == "1 created", f"the YOLO zip: {state}"
+    shown = [task["data"]["photo"] for task in park.export(manager.token, project_id)]
+    assert shown.count(synced) == 2, f"the tasks show {shown}; the synced image is {synced}"
+    ctx.note(f"a YOLO labels zip naming the storage's image, as prefill: {state['result']!r}")
+
     # In Chinese: the same downloads, translated, and a refusal.
     state = open_project(browser, park.base_url, project_id, "zh-CN")
     assert [link["href"] for link in state["links"]] == english_hrefs, f"zh-CN links: {state['links']}"

@@ -245,8 +245,8 @@ public struct COCODatasetReader: Sendable {
                 ((corners[2].x - corners[1].x) * (corners[2].x - corners[1].x)
                 + (corners[2].y - corners[1].y) * (corners[2].y - corners[1].y)).squareRoot()
             return [
-                JSONMember("x", .double(center.x - width / 2)), JSONMember("y", .double(center.y - height / 2)),
-                JSONMember("width", .double(width)), JSONMember("height", .double(height)),
+                JSONMember("x", .pixels(center.x - width / 2)), JSONMember("y", .pixels(center.y - height / 2)),
+                JSONMember("width", .pixels(width)), JSONMember("height", .pixels(height)),
                 JSONMember("rotation", .double(rotation)),
             ]
         }
@@ -283,4 +283,7 @@ public struct COCODatasetReader: Sendable {
 
 extension JSONValue {
     fileprivate var int64Value: Int64? { intValue.map(Int64.init) }
+
+    /// A coordinate rebuilt from corners, to a millionth of a pixel: the arithmetic's last bits are noise.
+    static func pixels(_ value: Double) -> JSONValue { .double((value * 1e6).rounded() / 1e6) }
 }

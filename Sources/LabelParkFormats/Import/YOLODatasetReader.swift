@@ -194,8 +194,8 @@ public struct YOLODatasetReader: Sendable {
         let height = (ex * ex + ey * ey).squareRoot()
         let rotation = (atan2(dy, dx) * 180 / .pi * 100).rounded() / 100
         return [
-            JSONMember("x", .double(center.x - width / 2)), JSONMember("y", .double(center.y - height / 2)),
-            JSONMember("width", .double(width)), JSONMember("height", .double(height)),
+            JSONMember("x", .pixels(center.x - width / 2)), JSONMember("y", .pixels(center.y - height / 2)),
+            JSONMember("width", .pixels(width)), JSONMember("height", .pixels(height)),
             JSONMember("rotation", .double(rotation)),
         ]
     }

@@ -72,9 +72,12 @@ function downloadName(projectID, item) {
   }
 }
 
-/** The import route's URL for a COCO file: `as` gold or prefill, an optional storage id and question. */
-export function datasetImportURL(projectID, { as, storage, question, partial }) {
-  const query = new URLSearchParams({ format: "coco", as });
+/**
+ * The import route's URL for a dataset file (`format` coco or yolo): `as` gold or prefill, an optional storage id
+ * (a YOLO zip needs one) and question.
+ */
+export function datasetImportURL(projectID, { format = "coco", as, storage, question, partial }) {
+  const query = new URLSearchParams({ format, as });
   if (storage) query.set("storage", String(storage));
   if (question) query.set("question", question);
   if (partial) query.set("partial", "true");
@@ -243,22 +246,29 @@ export function setUpDatasets(projectID, project, { onImported } = {}) {
       upload.refuse(t("project.importChooseFile"), fileInput);
       return;
     }
-    if (!/\.json$/i.test(file.name)) {
+    // A COCO instances file is JSON; a YOLO dataset is a zip of labels whose images are in a storage.
+    const format = /\.json$/i.test(file.name) ? "coco" : /\.zip$/i.test(file.name) ? "yolo" : null;
+    if (!format) {
       upload.refuse(t("project.datasets.notJSON"), fileInput);
       return;
     }
     const fromStorage = inStorage.checked;
+    if (format === "yolo" && !fromStorage) {
+      upload.refuse(t("project.datasets.yoloNeedsStorage"), storageSelect.disabled ? fileInput : inStorage);
+      return;
+    }
     if (fromStorage && !storageSelect.value) {
       upload.refuse(t("project.datasets.chooseStorage"), storageSelect);
       return;
     }
     const url = datasetImportURL(projectID, {
+      format,
       as: checked(radios("dataset-as")) ?? "prefill",
       storage: fromStorage ? storageSelect.value : null,
       question: questionField.hidden ? "" : questionSelect.value,
       partial: partialInput.checked,
     });
-    upload.send(url, file, "application/json");
+    upload.send(url, file, format === "coco" ? "application/json" : "application/zip");
   }
 
   /** Shows the panel and its downloads for `next`, or hides it when the schema has no region question. */

@@ -147,6 +147,18 @@ struct COCOImportRouteTests {
             )
             #expect(unnamed.status == .unprocessableContent, "\(unnamed.text)")
             #expect(unnamed.text.contains("images[0] names no LabelPark asset"), "\(unnamed.text)")
+            let repeated = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?format=coco&as=gold", as: park.managerA,
+                json: #"{"images":[{"id":1,"labelpark_asset_id":\#(asset)},{"id":1}],"annotations":[],"categories":[]}"#
+            )
+            #expect(repeated.string("error.field") == "images[1].id", "\(repeated.text)")
+            let badCounts = try await park.send(
+                .post, "/api/v1/projects/\(project)/tasks?format=coco&as=gold", as: park.managerA,
+                json: """
+                    {"images":[{"id":1,"labelpark_asset_id":\(asset)}],"categories":[{"id":1,"name":"coal"}],\
+                    "annotations":[{"id":1,"image_id":1,"category_id":1,"segmentation":{"size":[100,200],"counts":[100,"x"]}}]}
+                    """)
+            #expect(badCounts.text.contains("segmentation.counts[1]"), "\(badCounts.text)")
             let noMode = try await park.send(
                 .post, "/api/v1/projects/\(project)/tasks?format=coco", as: park.managerA, json: "{}")
             #expect(noMode.string("error.field") == "as")
@@ -225,6 +237,27 @@ struct YOLOImportRouteTests {
             let notZip = try await park.send(
                 .post, path, as: park.managerA, body: Array("hello".utf8), contentType: "application/zip")
             #expect(notZip.status == .unprocessableContent && notZip.string("error.field") == "body", "\(notZip.text)")
+            // An end record pointing past the body (ZIPFoundation's in-memory reader traps on it) and a billion
+            // laughs in data.yaml are refused, not crashed or hung on.
+            let pastEnd: [UInt8] = [
+                0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 1, 0, 1, 0, 0x2e, 0, 0, 0, 0xe8, 0x03, 0, 0, 0, 0,
+            ]
+            let broken = try await park.send(
+                .post, path, as: park.managerA, body: pastEnd, contentType: "application/zip")
+            #expect(broken.status == .unprocessableContent && broken.string("error.field") == "body", "\(broken.text)")
+            var laughs = "a: &a [\"lol\",\"lol\"]\n"
+            for level in 1...9 {
+                laughs +=
+                    "\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ",")
+                    + "]\n"
+            }
+            let bomb = try Self.labelsZip([
+                "data.yaml": laughs + "train: train.txt\nnames: {*l9: car}\n", "train.txt": "a.png\n",
+            ])
+            let exploded = try await park.send(
+                .post, path, as: park.managerA, body: bomb, contentType: "application/zip")
+            #expect(exploded.string("error.field") == "data.yaml", "\(exploded.text)")
+            #expect(exploded.string("error.message")?.contains("aliases") == true, "\(exploded.text)")
             let noStorage = try await park.send(
                 .post, "/api/v1/projects/\(project)/tasks?format=yolo&as=gold", as: park.managerA, body: labels,
                 contentType: "application/zip")

@@ -64,26 +64,46 @@ public struct COCODatasetReader: Sendable {
         let targets = try categoryTargets(coco["categories"])
         let imageField = try self.imageField(targets)
         var byImage: [Int64: [JSONValue]] = [:]
+        if let annotations = coco["annotations"], annotations.arrayValue == nil {
+            throw ValidationError(field: "annotations", message: "must be an array of annotations")
+        }
         for (index, annotation) in (coco["annotations"]?.arrayValue ?? []).enumerated() {
             guard let imageID = annotation["image_id"]?.int64Value else {
                 throw ValidationError(field: "annotations[\(index)].image_id", message: "must be an integer")
             }
             byImage[imageID, default: []].append(annotation)
         }
+        var imageIDs = Set<Int64>()
+        for (index, image) in images.enumerated() {
+            guard let id = image["id"]?.int64Value else {
+                throw ValidationError(field: "images[\(index)].id", message: "must be an integer")
+            }
+            guard imageIDs.insert(id).inserted else {
+                throw ValidationError(field: "images[\(index)].id", message: "repeats the image id \(id)")
+            }
+        }
         let questions = Array(Set(targets.values.map(\.question))).sorted()
         var lines: [DatasetLine] = []
         lines.reserveCapacity(images.count)
         for (index, image) in images.enumerated() {
             let reference = self.reference(of: image)
-            var answer = questions.map { JSONMember($0, .array([])) }
+            var regions: [String: [JSONValue]] = [:]
             var problem: String?
-            for annotation in byImage[image["id"]?.int64Value ?? Int64.min] ?? [] {
+            let annotations = byImage[image["id"]?.int64Value ?? Int64.min] ?? []
+            if annotations.count > ResultLimits.maxRegions * max(1, questions.count) {
+                problem = "images[\(index)] has \(annotations.count) annotations, more than an answer may hold"
+            }
+            for annotation in annotations where problem == nil {
                 do throws(ValidationError) {
-                    try add(annotation, targets: targets, to: &answer)
+                    try add(annotation, targets: targets, to: &regions)
                 } catch {
-                    problem = problem ?? "\(error.field): \(error.message)"
+                    problem = "\(error.field): \(error.message)"
                 }
             }
+            if let question = regions.first(where: { $0.value.count > ResultLimits.maxRegions })?.key, problem == nil {
+                problem = "images[\(index)] has more than \(ResultLimits.maxRegions) regions for \(question)"
+            }
+            let answer = questions.map { JSONMember($0, .array(regions[$0] ?? [])) }
             if let problem {
                 lines.append(.problem(problem))
                 continue
@@ -181,9 +201,9 @@ public struct COCODatasetReader: Sendable {
         }
     }
 
-    /// Appends one annotation's region to the answer of its category's question.
+    /// Appends one annotation's regions to those of its category's question.
     private func add(
-        _ annotation: JSONValue, targets: [Int64: Target], to answer: inout [JSONMember]
+        _ annotation: JSONValue, targets: [Int64: Target], to answer: inout [String: [JSONValue]]
     ) throws(ValidationError) {
         let annotationID = annotation["id"].map { $0.jsonText } ?? "?"
         let path = "annotation \(annotationID)"
@@ -217,13 +237,19 @@ public struct COCODatasetReader: Sendable {
                     message: "must hold x, y, v for each of the category's \(target.pointNames.count) points")
             }
             var points: [JSONMember] = []
-            for (index, name) in target.pointNames.enumerated() where (values[index * 3 + 2].intValue ?? 0) > 0 {
-                points.append(JSONMember(name, .array(Array(values[index * 3..<index * 3 + 3]))))
+            for (index, name) in target.pointNames.enumerated() {
+                // COCO writes visibility as 0, 1 or 2 (some tools as 2.0).
+                guard let visibility = values[index * 3 + 2].doubleValue, [0.0, 1, 2].contains(visibility) else {
+                    throw ValidationError(
+                        field: "\(path).keypoints[\(index * 3 + 2)]", message: "must be 0, 1 or 2 (the visibility)")
+                }
+                guard visibility > 0 else { continue }
+                points.append(
+                    JSONMember(name, .array([values[index * 3], values[index * 3 + 1], .integer(Int(visibility))])))
             }
             regions.append(.object([JSONMember("points", .object(points)), label]))
         }
-        guard let slot = answer.firstIndex(where: { $0.key == target.question }) else { return }
-        answer[slot].value = .array((answer[slot].value.arrayValue ?? []) + regions)
+        answer[target.question, default: []] += regions
     }
 
     /// A box from `bbox`, or from a LabelPark export's outline when `attributes.rotation` is set.
@@ -269,9 +295,17 @@ public struct COCODatasetReader: Sendable {
                 field: "\(path).segmentation", message: "must be an RLE {size, counts} for a masks question")
         }
         if segmentation["counts"]?.stringValue != nil { return segmentation }
-        guard let counts = segmentation["counts"]?.arrayValue?.compactMap(\.intValue) else {
+        guard let list = segmentation["counts"]?.arrayValue else {
             throw ValidationError(
                 field: "\(path).segmentation.counts", message: "must be a string or a list of integers")
+        }
+        var counts: [Int] = []
+        counts.reserveCapacity(list.count)
+        for (index, value) in list.enumerated() {
+            guard let count = value.intValue else {
+                throw ValidationError(field: "\(path).segmentation.counts[\(index)]", message: "must be an integer")
+            }
+            counts.append(count)
         }
         do {
             return try RunLengthMask(height: height, width: width, counts: counts).cocoJSON

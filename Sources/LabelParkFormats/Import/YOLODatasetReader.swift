@@ -53,6 +53,7 @@ public struct YOLODatasetReader: Sendable {
         guard let yamlText = files["data.yaml"] ?? files["data.yml"] else {
             throw ValidationError(field: "body", message: "the zip holds no data.yaml at its root")
         }
+        try Self.checkShape(yamlText)
         let yaml: Node?
         do {
             yaml = try Yams.compose(yaml: yamlText)
@@ -200,11 +201,19 @@ public struct YOLODatasetReader: Sendable {
         ]
     }
 
-    /// The zip's small text files by path; refuses a zip that would expand past the limits.
+    /// The zip's small text files by path; refuses a zip that would expand past the limits or whose files do
+    /// not match their checksums.
+    ///
+    /// The bytes are read from a scratch file, not from memory: ZIPFoundation's in-memory reader traps on a
+    /// directory offset past the end of the data, its file reader merely fails.
     private static func files(in zip: Data) throws(ValidationError) -> [String: String] {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "labelpark-dataset-\(UUID().uuidString).zip")
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let archive: Archive
         do {
-            archive = try Archive(data: zip, accessMode: .read)
+            try zip.write(to: scratch)
+            archive = try Archive(url: scratch, accessMode: .read)
         } catch {
             throw ValidationError(field: "body", message: "is not a zip archive")
         }
@@ -226,8 +235,9 @@ public struct YOLODatasetReader: Sendable {
                 throw ValidationError(field: "body", message: "expands to more than \(maxExpandedBytes) bytes")
             }
             var data = Data()
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                checksum = try archive.extract(entry, skipCRC32: false) { chunk in
                     // Sizes in a zip's headers may lie; what is inflated is counted too.
                     guard data.count + chunk.count <= maxFileBytes else { throw CocoaError(.fileReadTooLarge) }
                     data.append(chunk)
@@ -235,9 +245,55 @@ public struct YOLODatasetReader: Sendable {
             } catch {
                 throw ValidationError(field: path, message: "cannot be read from the zip: \(error)")
             }
+            guard checksum == entry.checksum else {
+                throw ValidationError(field: path, message: "does not match its checksum (a damaged zip)")
+            }
             files[path] = String(decoding: data, as: UTF8.self)
         }
         return files
+    }
+
+    /// How deep `data.yaml` may nest: Yams builds its tree recursively, on a task's small stack.
+    static let maxYAMLDepth = 16
+
+    /// Refuses YAML a dataset's settings never need and that could make parsing run away: anchors and aliases
+    /// (a few hundred bytes can stand for billions of nodes) and deep nesting (by indentation, by `- - -` on a
+    /// line, by brackets). Quoted text and comments are skipped.
+    static func checkShape(_ yaml: String) throws(ValidationError) {
+        var flowDepth = 0
+        for (number, line) in yaml.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            func refuse(_ why: String) -> ValidationError {
+                ValidationError(field: "data.yaml", message: "line \(number + 1): \(why)")
+            }
+            let indentation = line.prefix { $0 == " " || $0 == "\t" }.count
+            let dashes = line.split(separator: " ", omittingEmptySubsequences: true).prefix { $0 == "-" }.count
+            guard indentation / 2 + dashes + flowDepth <= maxYAMLDepth else {
+                throw refuse("nests deeper than \(maxYAMLDepth) levels")
+            }
+            var quote: Character?
+            var previous: Character = " "
+            for character in line {
+                if let open = quote {
+                    if character == open { quote = nil }
+                } else if character == "\"" || character == "'" {
+                    quote = character
+                } else if character == "#" && (previous == " " || previous == "\t") {
+                    break
+                } else if character == "&" || character == "*",
+                    previous == " " || previous == "\t" || "[{,:?-".contains(previous)
+                {
+                    throw refuse("anchors and aliases (& and *) are not accepted")
+                } else if character == "[" || character == "{" {
+                    flowDepth += 1
+                    guard indentation / 2 + dashes + flowDepth <= maxYAMLDepth else {
+                        throw refuse("nests deeper than \(maxYAMLDepth) levels")
+                    }
+                } else if character == "]" || character == "}" {
+                    flowDepth = max(0, flowDepth - 1)
+                }
+                previous = character
+            }
+        }
     }
 
     private static func names(_ node: Node?) throws(ValidationError) -> [Int: String] {

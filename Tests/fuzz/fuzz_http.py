@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 RESPONSE_BODY_CAP = 1 << 20
 SHOWN_BODY_BYTES = 300
@@ -38,6 +39,10 @@ class RawRequest:
     content_length: bool = True
     half_close: bool = False
     timeout: float = 30.0
+    # How much of the response body to keep (exports read back whole need more than the default).
+    max_body: int = RESPONSE_BODY_CAP
+    # What the answer must be beyond "no 5xx": returns why the outcome is wrong, or None when it is right.
+    check: Callable[["Outcome"], str | None] | None = None
 
     def has_header(self, name: str) -> bool:
         """Whether the request already carries header `name` (any case)."""
@@ -101,7 +106,7 @@ def _write(connection: socket.socket, data: bytes, half_close: bool, errors: lis
 
 
 def send(host: str, port: int, request: RawRequest) -> Outcome:
-    """Sends `request` on a new connection and reads the response (a body of at most 1 MiB is kept).
+    """Sends `request` on a new connection and reads the response (a body of at most `request.max_body` is kept).
 
     The request is written by a second thread while this one reads: a server that answers early (413,
     400) and stops reading a large body must not leave the case waiting for its own write to time out.
@@ -118,7 +123,7 @@ def send(host: str, port: int, request: RawRequest) -> Outcome:
     try:
         response = http.client.HTTPResponse(connection, method=request.method)
         response.begin()
-        body = response.read(RESPONSE_BODY_CAP)
+        body = response.read(request.max_body)
         headers = {name.lower(): value for name, value in response.getheaders()}
         return Outcome(response.status, body, headers, seconds=time.monotonic() - started)
     except (OSError, http.client.HTTPException) as error:

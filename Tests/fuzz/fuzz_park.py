@@ -1,4 +1,6 @@
-"""The park the fuzzers work in: people, a project asking every question type, tasks, gold and answers.
+"""The park the fuzzers work in: people, a project asking every question type, tasks, gold and answers; and
+an image project asking every region kind (boxes that turn, polygons, keypoints with a skeleton, masks) on an
+uploaded image and on an image of an attached directory storage, with gold, prefills and valid answers.
 
 Ids are predictable on a fresh data dir (project 1 is the park's project, task 1 its first task), which
 the OpenAPI document's examples rely on, but everything here reads the ids from the answers anyway.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +42,27 @@ GOLD = {"sentiment": "pos", "topics": ["tech"], "stars": 4, "summary": "about pe
 WORK_TASKS = 40
 GOLD_TASKS = 5
 
+# The image project: every region kind on one image field. "person" is a label of every question, so a COCO
+# category of that name must say which question it is for.
+POINTS = ["head", "left_hand", "right_hand", "left_foot", "right_foot"]
+SKELETON = [["head", "left_hand"], ["head", "right_hand"], ["head", "left_foot"], ["head", "right_foot"]]
+REGION_SCHEMA = {
+    "fields": [{"name": "image", "type": "image", "label": "Image"}],
+    "questions": [
+        {"name": "hazards", "type": "boxes", "field": "image", "labels": ["car", "person"], "rotation": True},
+        {"name": "outlines", "type": "polygons", "field": "image", "labels": ["road", "person"]},
+        {"name": "poses", "type": "keypoints", "field": "image", "labels": ["person"], "points": POINTS,
+         "skeleton": SKELETON},
+        {"name": "seg", "type": "masks", "field": "image", "labels": ["sky", "person"]},
+    ],
+}
+REGION_QUALITY = {"gold_rate": 0.1, "gold_at_start": 0, "review": {"mode": "none"}}
+# The uploaded image (width, height), and the attached directory's one image, synced without tasks.
+REGION_IMAGE = (64, 48)
+STORAGE_IMAGE = (80, 60)
+STORAGE_KEY = "street.png"
+REGION_TASKS = 60
+
 
 @dataclass
 class Park:
@@ -57,6 +81,17 @@ class Park:
     inspection_id: int | None = None
     session_cookie: str = ""
     csrf: str = ""
+    # The image project, its uploaded asset, its attached directory storage and that storage's synced asset,
+    # and a storage of the same directory attached to the spare project.
+    region_project_id: int = 0
+    region_asset_id: int = 0
+    storage_id: int = 0
+    storage_asset_id: int = 0
+    foreign_storage_id: int = 0
+    # Data that must survive the hostile families: the image project's tasks by real id (their data and
+    # prefill), and accepted answers by annotation id (their result), added to as families get 201s.
+    region_tasks: dict[int, dict] = field(default_factory=dict)
+    region_answers: dict[int, dict] = field(default_factory=dict)
 
     def client(self, account: Account) -> ParkClient:
         """An API client with `account`'s token."""
@@ -170,14 +205,116 @@ def http_get_with_cookie(park: Park, path: str) -> dict:
         connection.close()
 
 
-def build_park(people: tuple[Account, Account, Account], base_url: str) -> Park:
-    """Everything but the people (made with the CLI before the server starts), through the API."""
+def rle_counts(counts: list[int]) -> str:
+    """COCO's compressed counts string of run lengths (pycocotools' `rleToString`)."""
+    text = []
+    for index, count in enumerate(counts):
+        value = count - counts[index - 2] if index > 2 else count
+        more = True
+        while more:
+            code = value & 0x1F
+            value >>= 5
+            more = value != -1 if code & 0x10 else value != 0
+            text.append(chr((code | 0x20 if more else code) + 48))
+    return "".join(text)
+
+
+def valid_region_result(width: int, height: int) -> dict:
+    """A complete, valid answer to every region question for an image of `width` × `height` (at least 40 × 30)."""
+    return {
+        "hazards": [{"x": 10, "y": 10, "width": 20, "height": 10, "rotation": 15, "label": "car", "id": "b-1"},
+                    {"x": 2, "y": 3, "width": 5.5, "height": 4.25, "label": "person"}],
+        "outlines": [{"points": [[2, 2], [30, 2], [30, 20], [2, 20]], "label": "road"}],
+        "poses": [{"points": {"head": [10, 5, 2], "left_hand": [5, 15, 1], "right_foot": [12, 29, 2],
+                              "left_foot": [0, 0, 0]}, "label": "person"}],
+        "seg": [{"rle": {"size": [height, width], "counts": rle_counts([100, 50, height * width - 150])},
+                 "label": "sky"}],
+    }
+
+
+def region_task_lines(park: Park) -> bytes:
+    """The image project's tasks: plain ones on the uploaded image, gold and prefilled ones on both images."""
+    asset = {"image": f"asset:{park.region_asset_id}"}
+    stored = {"image": f"storage:{park.storage_id}/{STORAGE_KEY}"}
+    lines = [{"data": asset, "priority": i % 3} for i in range(REGION_TASKS)]
+    lines += [{"data": asset, "gold": valid_region_result(*REGION_IMAGE)},
+              {"data": stored, "gold": valid_region_result(*STORAGE_IMAGE)},
+              {"data": asset, "prefill": valid_region_result(*REGION_IMAGE)},
+              {"data": stored, "prefill": {"hazards": valid_region_result(*STORAGE_IMAGE)["hazards"]}}]
+    return b"\n".join(json.dumps(line).encode() for line in lines) + b"\n"
+
+
+def attach_storage(park: Park, manager: ParkClient, directory: Path) -> None:
+    """Attaches `directory` to the image project (and to the spare one) and syncs it without creating tasks."""
+    path = f"/api/v1/projects/{park.region_project_id}/storages"
+    park.storage_id = expect_json(manager.post_json(path, {"kind": "directory", "path": str(directory)}),
+                                  "attach the directory")["id"]
+    park.foreign_storage_id = expect_json(
+        manager.post_json(f"/api/v1/projects/{park.spare_project_id}/storages", {"kind": "directory",
+                                                                                "path": str(directory)}),
+        "attach the directory to the spare project")["id"]
+    expect_json(manager.post_json(f"{path}/{park.storage_id}/sync", {"create_tasks": False}), "sync", (202,))
+    ends = time.monotonic() + 60
+    while True:
+        sync = expect_json(manager.get(f"{path}/{park.storage_id}"), "read the storage")["sync"]
+        if sync["state"] not in ("running", "idle") or time.monotonic() > ends:
+            break
+        time.sleep(0.1)
+    objects = expect_json(manager.get(f"{path}/{park.storage_id}/objects"), "list the synced objects")["objects"]
+    synced = [item["asset_id"] for item in objects if item["key"] == STORAGE_KEY and item["asset_id"]]
+    if sync["state"] != "finished" or not synced:
+        raise ProcessFailure(f"park set-up: the directory sync ended {sync['state']} ({sync.get('error')}), "
+                             f"objects {objects}")
+    park.storage_asset_id = synced[0]
+
+
+def create_region_project(park: Park, manager: ParkClient, annotator: ParkClient, directory: Path) -> None:
+    """The image project: an uploaded image, the attached directory's image, tasks, gold, prefills, answers."""
+    body = {"name": "Fuzz regions", "schema": REGION_SCHEMA, "overlap": 1, "lease_seconds": 600,
+            "quality": REGION_QUALITY, "description": "every region kind"}
+    park.region_project_id = expect_json(manager.post_json("/api/v1/projects", body), "create the image project")["id"]
+    from gen_media import png  # here: gen_media imports the generators' context, which imports this module
+
+    upload = manager.request("POST", f"/api/v1/projects/{park.region_project_id}/assets", png(*REGION_IMAGE),
+                             "image/png")
+    park.region_asset_id = expect_json(upload, "upload the image")["id"]
+    attach_storage(park, manager, directory)
+    imported = manager.request("POST", f"/api/v1/projects/{park.region_project_id}/tasks", region_task_lines(park),
+                               "application/x-ndjson")
+    expect_json(imported, "import the image tasks", (201,))
+    for index in range(3):
+        claim = annotator.request("POST", f"/api/v1/projects/{park.region_project_id}/next")
+        claim_json = expect_json(claim, "claim an image task")
+        task = claim_json["task"]
+        size = STORAGE_IMAGE if task["data"]["image"] == f"asset:{park.storage_asset_id}" else REGION_IMAGE
+        result = valid_region_result(*size)
+        body = {"lease_token": claim_json["lease"]["token"], "result": result, "idempotency_key": f"region-{index}"}
+        annotation = expect_json(annotator.post_json(f"/api/v1/tasks/{task['id']}/annotations", body),
+                                 "answer an image task")
+        park.region_answers[annotation["id"]] = result
+    export = manager.get(f"/api/v1/projects/{park.region_project_id}/export?aggregate=false")
+    for line in expect_json_lines(export, "export the image project"):
+        task = expect_json(manager.get(f"/api/v1/tasks/{line['id']}"), "read an image task")
+        park.region_tasks[task["id"]] = {"data": task["data"], "prefill": task.get("prefill")}
+
+
+def expect_json_lines(response, what: str) -> list:
+    """The JSON lines of `response`, or `ProcessFailure` naming `what` unless it is a 200."""
+    if response.status != 200:
+        raise ProcessFailure(f"park set-up: {what} answered {response.status}: {response.text()[:300]}")
+    return response.json_lines()
+
+
+def build_park(people: tuple[Account, Account, Account], base_url: str, attachable: Path) -> Park:
+    """Everything but the people (made with the CLI before the server starts), through the API; `attachable` is
+    the directory the server may attach, holding the image `STORAGE_KEY`."""
     park = Park(base_url, *people)
     manager_client, annotator_client = park.client(park.manager), park.client(park.annotator)
     create_projects(park, manager_client)
     import_tasks(park, manager_client)
     answer_some(park, annotator_client)
     start_inspection(park, manager_client)
+    create_region_project(park, manager_client, annotator_client, attachable)
     sign_in(park)
     for client in (manager_client, annotator_client):
         client.close()
@@ -185,10 +322,12 @@ def build_park(people: tuple[Account, Account, Account], base_url: str) -> Park:
 
 
 def restore_project(park: Park) -> None:
-    """Puts the park project's settings back after schemathesis may have PATCHed them."""
+    """Puts the park projects' settings back after schemathesis may have PATCHed them."""
     client = park.client(park.manager)
     try:
         client.request("PATCH", f"/api/v1/projects/{park.project_id}",
                        json.dumps({"lease_seconds": 600, "quality": QUALITY}).encode(), "application/json")
+        client.request("PATCH", f"/api/v1/projects/{park.region_project_id}",
+                       json.dumps({"lease_seconds": 600, "quality": REGION_QUALITY}).encode(), "application/json")
     finally:
         client.close()

@@ -2,8 +2,10 @@
 
 `FuzzServer` wraps the process harness's `ServerProcess`: it writes the server's pid to a file (so the
 schemathesis hooks, in another process, can kill a hung server) and restarts it after a crash, so one
-crash does not hide the next. `CaseRunner` sends one case, checks `/healthz`, and records a `Finding`
-for a 5xx or a dead or unresponsive server, with the request and the server's log around it.
+crash does not hide the next; the server may attach the directory `attachable/` of its work dir (with
+the files it was given) as a storage. `CaseRunner` sends one case, checks `/healthz`, and records a
+`Finding` for a 5xx, a dead or unresponsive server, or an answer the case's own `check` refuses (a wrong
+2xx, an error body that names nothing), with the request and the server's log around it.
 """
 
 from __future__ import annotations
@@ -33,13 +35,18 @@ def is_crash_line(line: str) -> bool:
 class FuzzServer:
     """One `labelpark serve` on a loopback port and a temporary data dir, restartable after a crash."""
 
-    def __init__(self, binary: str, work_dir: Path):
+    def __init__(self, binary: str, work_dir: Path, attachable: dict[str, bytes] | None = None):
         self.work_dir = work_dir
         self.log_path = work_dir / "server.log"
         self.pid_path = work_dir / "server.pid"
         data_dir = work_dir / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.process = ServerProcess(binary, log_path=self.log_path, data_dir=data_dir, description="the server")
+        self.attachable_dir = work_dir / "attachable"
+        self.attachable_dir.mkdir(exist_ok=True)
+        for name, content in (attachable or {}).items():
+            (self.attachable_dir / name).write_bytes(content)
+        self.process = ServerProcess(binary, log_path=self.log_path, data_dir=data_dir, description="the server",
+                                     extra_args=["--attachable-directory", str(self.attachable_dir)])
         self.restarts = 0
 
     @property
@@ -166,12 +173,17 @@ class CaseRunner:
         self.verbose = verbose
 
     def run(self, request: RawRequest) -> Outcome:
-        """Sends `request`, then fails the case on a 5xx or when `/healthz` does not answer 200."""
+        """Sends `request`, then fails the case on a 5xx, an answer its `check` refuses, or when `/healthz`
+        does not answer 200."""
         offset = self.server.log_size()
         outcome = send(self.server.host, self.server.port, request)
         problems = []
         if outcome.status is not None and outcome.status >= 500:
             problems.append(f"answered {outcome.summary()}")
+        elif request.check is not None:
+            complaint = request.check(outcome)
+            if complaint:
+                problems.append(f"wrong answer: {complaint}; the case got {outcome.summary()}")
         if self.server.process.is_alive() and not probe_health(self.server.host, self.server.port,
                                                                 HEALTH_TIMEOUT_SECONDS):
             self.server.wait_for_exit(EXIT_WAIT_SECONDS)
@@ -186,7 +198,8 @@ class CaseRunner:
             finding = Finding(request.family, request.describe(), "; ".join(problems), self.server.log_since(offset),
                               request.note)
             print(f"FAIL {finding.render()}\n", flush=True)
-            if not self.server.healthy():
+            # A case that got no answer may still be running: a server grinding on it would starve the next ones.
+            if outcome.status is None or not self.server.healthy():
                 self.server.restart()
         elif self.verbose:
             print(f"ok   [{request.family}] {outcome.seconds:6.2f} s {request.method} {str(request.path)[:80]} "

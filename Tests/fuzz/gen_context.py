@@ -1,9 +1,9 @@
 """What the seeded generators share: the park, the random source, a time slice per family, request builders.
 
 A family is a generator function `family(ctx)` yielding `RawRequest`s; the driver sends each one (with
-the health check) and sends the `Outcome` back into the generator, so a family can react to answers
-(a lease that was used up, an id that was created). Families run their fixed corpus in full, then
-random cases while `ctx.more()` says their time slice and case cap allow.
+the health check and the request's own answer check) and sends the `Outcome` back into the generator, so
+a family can react to answers (a lease that was used up, an id that was created). Families run their
+fixed corpus in full, then random cases while `ctx.more()` says their time slice and case cap allow.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import random
 import time
 from typing import Callable, Iterator
 
+from expect import error_body
 from fuzz_http import Outcome, RawRequest
 from fuzz_park import Park
 from fuzz_runner import CaseRunner
@@ -55,7 +56,8 @@ class Context:
     def api(self, method: str, path: str | bytes, body=None, *, token: str | None = None,
             content_type: str | None = "application/json", headers=(), note: str = "", **options) -> RawRequest:
         """An API request with the manager's bearer token (or `token`); `body` is encoded with `hostile.encode`
-        unless it is bytes already."""
+        unless it is bytes already. Its answer is checked by `check` (an `expect` check), by default
+        `expect.error_body`: a 4xx must be the API's error object, and a 422 must name a field or a line."""
         token = self.park.manager.token if token is None else token
         all_headers = [("Authorization", f"Bearer {token}")] if token else []
         data = b""
@@ -64,6 +66,7 @@ class Context:
             if content_type is not None:
                 all_headers.append(("Content-Type", content_type))
         all_headers += list(headers)
+        options.setdefault("check", error_body)
         return self.request(method, path, data, all_headers, note, **options)
 
     def session_headers(self, with_csrf: bool = False) -> list[tuple[str, str]]:

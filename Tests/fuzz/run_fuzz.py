@@ -3,14 +3,18 @@
 
     python3 Tests/fuzz/run_fuzz.py --binary .build/debug/labelpark [--seed N] [--budget-seconds S]
 
-Starts `labelpark serve` on a free loopback port with a temporary data dir, builds a park (a manager, an
-annotator and a reviewer in one client organization; a project asking every question type; tasks, gold,
-answers, a review queue, an inspection, a browser session), runs schemathesis with the manager's token,
-then the generators of `gen_http` and `gen_data`, which send raw HTTP. After every case `/healthz` must
-answer 200 within a few seconds; a 5xx, a dead or a hung server fails the case, which is printed with the
-server log's tail, and the server is restarted so the run goes on. At the end the server gets SIGTERM
-and its log must hold no crash. Prints cases per family and `fuzz: N passed, M failed`; exits 1 on any
-failure. Needs the packages of requirements.txt (schemathesis).
+Starts `labelpark serve` on a free loopback port with a temporary data dir (and a directory it may attach,
+holding one image), builds a park (a manager, an annotator and a reviewer in one client organization; a
+project asking every question type; tasks, gold, answers, a review queue, an inspection, a browser session;
+an image project asking every region kind, with an uploaded image and a synced directory storage), runs
+schemathesis with the manager's token, then the generators of `gen_http`, `gen_data`, `gen_media`,
+`gen_regions` and `gen_datasets`, which send raw HTTP. After every case `/healthz` must answer 200 within a
+few seconds; a 5xx, a dead or a hung server, or an answer the case's check refuses (a 2xx for what the
+documented rules refuse, a refusal of what they allow, a 4xx whose error names nothing, an export that does
+not parse or lost data) fails the case, which is printed with the server log's tail, and the server is
+restarted if it must be so the run goes on. At the end the server gets SIGTERM and its log must hold no
+crash. Prints cases per family and `fuzz: N passed, M failed`; exits 1 on any failure. Needs the packages
+of requirements.txt (schemathesis).
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ sys.path.insert(0, str(HERE))
 
 import fuzz_schemathesis  # noqa: E402
 import gen_data  # noqa: E402
+import gen_datasets  # noqa: E402
 import gen_http  # noqa: E402
 import gen_media  # noqa: E402
-from fuzz_park import build_park, create_people, restore_project  # noqa: E402
+import gen_regions  # noqa: E402
+from fuzz_park import STORAGE_IMAGE, STORAGE_KEY, build_park, create_people, restore_project  # noqa: E402
 from fuzz_runner import CaseRunner, Finding, FuzzServer, Tally  # noqa: E402
 from gen_context import Context, drive  # noqa: E402
 from lp_server import Deadline, ProcessFailure  # noqa: E402
@@ -52,10 +58,13 @@ FAMILIES = [
     ("schemas", gen_data.schemas),
     ("quality policies", gen_data.quality),
     ("answers", gen_data.answers),
+    ("regions", gen_regions.regions),
+    ("datasets", gen_datasets.datasets),
     ("reviews", gen_data.reviews),
     ("inspections", gen_data.inspections),
     ("sign-in form", gen_http.sign_in_form),
     ("read back", gen_data.readback),
+    ("region read back", gen_regions.readback),
 ]
 SCHEMATHESIS_SHARE = 0.4
 SHUTDOWN_RESERVE_SECONDS = 20.0
@@ -110,7 +119,8 @@ def signature(finding: Finding) -> str:
     """What makes two findings the same bug, roughly: the family, the note and the first crash line."""
     crash = next((line.strip(" |") for line in finding.log.splitlines()
                   if "Fatal error" in line or "Program crashed" in line), "")
-    problem = "died" if "died" in finding.problem else ("hung" if "hung" in finding.problem else "5xx")
+    problem = ("died" if "died" in finding.problem else "hung" if "hung" in finding.problem
+               else "wrong answer" if finding.problem.startswith("wrong answer") else "5xx")
     return f"{finding.family} / {finding.note} / {problem} / {crash[:200]}"
 
 
@@ -153,12 +163,13 @@ def main() -> int:
     started = time.monotonic()
     deadline = Deadline(arguments.budget_seconds, "the fuzz run")
     work_dir = Path(tempfile.mkdtemp(prefix="labelpark-fuzz-"))
-    server = FuzzServer(os.path.abspath(arguments.binary), work_dir)
+    server = FuzzServer(os.path.abspath(arguments.binary), work_dir,
+                        attachable={STORAGE_KEY: gen_media.png(*STORAGE_IMAGE)})
     tally = Tally()
     try:
         people = create_people(server.process.binary, work_dir / "data", Deadline(120, "creating people"))
         server.start()
-        park = build_park(people, server.base_url)
+        park = build_park(people, server.base_url, server.attachable_dir)
         print(f"park: project {park.project_id}, batch {park.batch_id}, {len(park.annotation_ids)} annotations, "
               f"server {server.base_url}, work dir {work_dir}", flush=True)
         if not arguments.skip_schemathesis and not arguments.only:

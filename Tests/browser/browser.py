@@ -59,12 +59,14 @@ def wait_until(condition, timeout: float = DEFAULT_WAIT_SECONDS, what: str = "a 
 class Browser:
     """One Chromium with its own profile directory; close it with `quit()`."""
 
-    def __init__(self, profile_dir: Path, log_path: Path, accept_language: str = "en-US,en"):
+    def __init__(self, profile_dir: Path, log_path: Path, accept_language: str = "en-US,en",
+                 extra_arguments: tuple[str, ...] = ()):
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
                          f"--user-data-dir={profile_dir}", "--no-first-run", "--no-default-browser-check",
-                         "--disable-extensions", "--disable-search-engine-choice-screen", "--lang=en-US"):
+                         "--disable-extensions", "--disable-search-engine-choice-screen", "--lang=en-US",
+                         *extra_arguments):
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         # An alert must stay open so the XSS test can find it, not be dismissed by the driver.

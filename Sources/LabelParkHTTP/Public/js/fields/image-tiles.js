@@ -8,12 +8,16 @@
  * queued tile that is no longer on screen is dropped and one still downloading is cancelled (its `src`
  * removed). Loaded tiles stay in a bounded cache for panning back.
  *
- * Tiles are placed in screen pixels with their edges rounded to device pixels, so neighbours meet exactly;
- * inside one scaled container their antialiased edges would show hairline seams.
+ * Tiles are placed in screen pixels of the viewer's anchor view, with their edges rounded to device pixels,
+ * so neighbours meet exactly; inside one scaled container their antialiased edges would show hairline seams.
+ * They lie in one compositor layer, moved and scaled from the anchor to the current view as a whole: while the
+ * view moves, the tiles already drawn are neither repainted nor rasterized again, only tiles that arrive are,
+ * and none finer than the anchor's level (the layer could not show their detail before the next anchor).
  */
 
 import {
   baseLevel,
+  layerShift,
   levelFor,
   levelScale,
   tileBounds,
@@ -40,12 +44,24 @@ export class TileLayer {
     this.element = document.createElement("div");
     this.element.className = "lp-image-tiles";
     this.element.setAttribute("aria-hidden", "true");
+    /** The compositor layer the tiles lie in, placed at `anchor` and moved to the current view. */
+    this.layer = document.createElement("div");
+    this.layer.className = "lp-image-tiles-layer";
+    this.element.append(this.layer);
+    /** The anchor the tiles are placed at, and a count of anchors (a tile placed at an older one is moved). */
+    this.anchor = null;
+    this.anchorSerial = 0;
+    this.layerTransform = "";
+    /** The level of each tile picture in the layer. */
+    this.levels = new WeakMap();
     /** Every tile asked for, by key: `{key, level, column, row, bounds, img, state, used}`. */
     this.tiles = new Map();
     this.queue = [];
     this.loading = 0;
     this.frame = 0;
-    this.shown = [];
+    /** The tiles in the layer, and the anchor at which those not drawn last left it. */
+    this.shown = new Set();
+    this.shownAt = 0;
     this.destroyed = false;
   }
 
@@ -58,12 +74,19 @@ export class TileLayer {
     return ready;
   }
 
-  /** Draws the view: asks for the tiles it needs, forgets the ones it no longer needs, places what has arrived. */
-  update(view, box, pixelRatio) {
+  /**
+   * Draws the view: asks for the tiles it needs, forgets the ones it no longer needs, places what has arrived.
+   * `anchor` is the view (`{scale, x, y}`) the tiles are drawn at: see the header.
+   */
+  update(view, box, pixelRatio, anchor) {
     if (this.destroyed) return;
     this.frame += 1;
     const pyramid = this.pyramid;
-    const level = levelFor(pyramid, view.scale, pixelRatio, this.base);
+    if (anchor !== this.anchor) {
+      this.anchor = anchor;
+      this.anchorSerial += 1;
+    }
+    const level = levelFor(pyramid, Math.min(view.scale, anchor.scale), pixelRatio, this.base);
     this.element.dataset.level = String(level);
 
     /** What the view needs, by key, with a priority (lower first). */
@@ -134,23 +157,51 @@ export class TileLayer {
     this.evict();
   }
 
-  /** Positions the drawn tiles and, when the set or its order changed, puts exactly them in the layer. */
+  /**
+   * Shows the drawn tiles, finer levels over coarser ones: tiles that are new to the layer, or were placed at
+   * an older anchor, are positioned at the anchor. Those no longer drawn leave only with a new anchor: while
+   * the view moves the layer's extent then stays as it is or grows, and the compositor keeps the pixels it has
+   * (a layer whose size changes is rasterized again, at the zoom of the moment). Then the layer is moved from
+   * the anchor to `view`.
+   */
   place(drawn, view, pixelRatio) {
+    const anchor = this.anchor;
     const snap = (value) => Math.round(value * pixelRatio) / pixelRatio;
-    for (const entry of drawn) {
-      const bounds = entry.bounds;
-      const left = snap(view.x + bounds.x * view.scale);
-      const top = snap(view.y + bounds.y * view.scale);
-      const right = snap(view.x + (bounds.x + bounds.width) * view.scale);
-      const bottom = snap(view.y + (bounds.y + bounds.height) * view.scale);
-      const scaleX = (right - left) / bounds.pixelWidth;
-      const scaleY = (bottom - top) / bounds.pixelHeight;
-      entry.img.style.transform = `translate(${left}px, ${top}px) scale(${scaleX}, ${scaleY})`;
+    if (this.shownAt !== this.anchorSerial) {
+      this.shownAt = this.anchorSerial;
+      const keep = new Set(drawn);
+      for (const entry of this.shown) {
+        if (!keep.has(entry)) {
+          entry.img.remove();
+          this.shown.delete(entry);
+        }
+      }
     }
-    const same = drawn.length === this.shown.length && drawn.every((entry, index) => entry === this.shown[index]);
-    if (!same) {
-      this.element.replaceChildren(...drawn.map((entry) => entry.img));
-      this.shown = drawn;
+    for (const entry of drawn) {
+      if (entry.placedAt !== this.anchorSerial) {
+        entry.placedAt = this.anchorSerial;
+        const bounds = entry.bounds;
+        const left = snap(anchor.x + bounds.x * anchor.scale);
+        const top = snap(anchor.y + bounds.y * anchor.scale);
+        const right = snap(anchor.x + (bounds.x + bounds.width) * anchor.scale);
+        const bottom = snap(anchor.y + (bounds.y + bounds.height) * anchor.scale);
+        const scaleX = (right - left) / bounds.pixelWidth;
+        const scaleY = (bottom - top) / bounds.pixelHeight;
+        entry.img.style.transform = `translate(${left}px, ${top}px) scale(${scaleX}, ${scaleY})`;
+      }
+      if (entry.img.parentNode !== this.layer) {
+        // Before the first tile of a finer level: coarser stand-ins stay under finer tiles.
+        let before = this.layer.firstChild;
+        while (before && this.levels.get(before) <= entry.level) before = before.nextSibling;
+        this.levels.set(entry.img, entry.level);
+        this.layer.insertBefore(entry.img, before);
+        this.shown.add(entry);
+      }
+    }
+    const transform = layerShift(view, anchor);
+    if (transform !== this.layerTransform) {
+      this.layerTransform = transform;
+      this.layer.style.transform = transform;
     }
   }
 
@@ -204,6 +255,8 @@ export class TileLayer {
       .sort((a, b) => a.used - b.used);
     for (const entry of old.slice(0, this.tiles.size - cacheLimit)) {
       entry.img.removeAttribute("src");
+      entry.img.remove();
+      this.shown.delete(entry);
       this.tiles.delete(entry.key);
     }
   }
@@ -217,8 +270,8 @@ export class TileLayer {
     }
     this.tiles.clear();
     this.queue = [];
-    this.shown = [];
-    this.element.replaceChildren();
+    this.shown.clear();
+    this.layer.replaceChildren();
   }
 }
 

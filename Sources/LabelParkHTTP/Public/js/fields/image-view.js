@@ -73,6 +73,16 @@ export function toScreenPoint(view, ix, iy) {
 }
 
 /**
+ * The CSS transform (origin at the top-left corner) that moves what is drawn at the view `anchor` to where
+ * `view` shows it: "none" when they are the same view.
+ */
+export function layerShift(view, anchor) {
+  const ratio = view.scale / anchor.scale;
+  if (ratio === 1 && view.x === anchor.x && view.y === anchor.y) return "none";
+  return `translate(${view.x - anchor.x * ratio}px, ${view.y - anchor.y * ratio}px) scale(${ratio})`;
+}
+
+/**
  * Whether `url` is a path on this origin: not `//host/…` (or `/\host`), which a browser reads as another
  * origin. The page's CSP would refuse another origin anyway; this keeps the viewer from even asking.
  */

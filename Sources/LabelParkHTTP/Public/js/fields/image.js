@@ -5,6 +5,13 @@
  * needs (`image-tiles.js`), so a 20,000-pixel photograph costs what a screenful does. While the tiles are
  * being made the whole image is shown instead, and the viewer switches over when they are ready.
  *
+ * The image and the overlay of marks are drawn at one view, their anchor, each in a compositor layer of its
+ * own, and the layers are moved and scaled from the anchor to the current view by one CSS transform each. So
+ * while the view moves nothing is restyled, repainted or rasterized again (only tiles that arrive are drawn):
+ * the compositor moves and scales pixels already drawn. Once the view has been still for a moment, or its
+ * zoom has gone far from the anchor's (see `minAnchorRatio`), it becomes the anchor and what it shows is drawn
+ * sharp at it.
+ *
  * Marking questions (boxes, polygons) draw on `imageTarget`: see the registry's header.
  */
 
@@ -15,6 +22,7 @@ import {
   deepZoomPyramid,
   fitView,
   isOwnPath,
+  layerShift,
   panBy,
   toImagePoint,
   toScreenPoint,
@@ -28,6 +36,17 @@ const panShare = 0.125;
 /** While the server makes the tiles, how often to ask again (ms), growing to the last value, and for how long. */
 const tilePollDelays = [2_000, 4_000, 8_000, 15_000, 30_000];
 const tilePollLimitMs = 15 * 60_000;
+/** How long the view must be still before it becomes the anchor, drawn sharp (ms). */
+const settleMilliseconds = 160;
+/**
+ * While the view moves, it becomes the anchor only once its zoom is this far from the anchor's: zoomed out
+ * to half, so that a layer never draws much more than a screenful; zoomed in eightfold, past which the
+ * magnified picture shows nothing useful. Between the two the compositor scales what was drawn (zooming in
+ * magnifies it, blurred), and the view is drawn sharp once it is still: drawing anew while moving costs two
+ * or three frames each time (the marks and the visible tiles drawn again, finer tiles loaded).
+ */
+const minAnchorRatio = 0.5;
+const maxAnchorRatio = 8;
 /** Brightness and contrast range, in percent; the step of the arrow keys on their sliders is 5. */
 const adjustmentRange = { min: 20, max: 300, step: 5 };
 
@@ -94,10 +113,15 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
   const stage = element("div", "lp-image-stage");
   /** For marks: image pixel coordinates, moved and scaled like the image. */
   const overlay = element("div", "lp-image-overlay");
+  /** The compositor layers of the whole image and of the overlay: see the header. */
+  const stageLayer = element("div", "lp-image-layer");
+  const overlayLayer = element("div", "lp-image-layer");
+  stageLayer.append(stage);
+  overlayLayer.append(overlay);
   // The message and the hint are beside the viewport, not in it: what is inside role="img" is not read out.
   const message = element("p", "lp-image-message", t("form.imageLoading"));
   message.setAttribute("role", "status");
-  viewport.append(stage, overlay);
+  viewport.append(stageLayer, overlayLayer);
   root.append(toolbar, viewport, message, hint);
   setButtonsEnabled(false);
 
@@ -114,6 +138,20 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
   let full = null;
   let tiles = null;
   let frame = 0;
+  /** Wheel turns since the last frame, applied together by it: `{dx, factor, clientX, clientY}`. */
+  let wheel = null;
+  /**
+   * The view the image and overlay layers are drawn at (`{scale, x, y, width, height, pixelRatio}`), how they
+   * are moved, and the view the tiles are drawn at.
+   */
+  let anchor = null;
+  let layerTransform = "";
+  let tileAnchor = null;
+  /** The view has been still long enough to become the anchor at the next frame; the view drawn last. */
+  let still = false;
+  let drawn = null;
+  let settleTimer = 0;
+  let zoomShown = "";
   /** The view last told to `onViewChange` listeners. */
   let notified = null;
   let destroyed = false;
@@ -262,7 +300,7 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
         schedule();
       },
     });
-    viewport.insertBefore(tiles.element, overlay);
+    viewport.insertBefore(tiles.element, overlayLayer);
     schedule();
   }
 
@@ -314,17 +352,76 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
   function draw() {
     frame = 0;
     if (!image || box.width === 0 || box.height === 0) return;
-    const transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
-    stage.style.transform = transform;
-    overlay.style.transform = transform;
-    tiles?.update(view, box, window.devicePixelRatio || 1);
+    if (wheel) applyWheel();
+    const pixelRatio = window.devicePixelRatio || 1;
+    placeLayers(pixelRatio);
+    tiles?.update(view, box, pixelRatio, tileAnchor);
     viewport.classList.toggle("lp-pixelated", view.scale > 1);
-    zoomText.textContent = percent(view.scale);
+    const zoom = percent(view.scale);
+    if (zoom !== zoomShown) {
+      zoomShown = zoom;
+      zoomText.textContent = zoom;
+    }
     root.dataset.zoom = String(view.scale);
     const snapshot = currentView();
     if (notified && ["scale", "x", "y", "width", "height"].every((key) => notified[key] === snapshot[key])) return;
     notified = snapshot;
     for (const listener of viewListeners) listener(snapshot);
+  }
+
+  /**
+   * Makes the view the anchor of the image and overlay layers, and of the tiles, when it is still, the first
+   * time, or too far from the anchor (see the header): they are then drawn at it. At most one of the two is
+   * drawn anew in a frame while the view moves, so that their costs never meet in one frame. Then moves the
+   * layers from their anchor to the view.
+   */
+  function placeLayers(pixelRatio) {
+    const fresh = (from) => !from || from.width !== box.width || from.height !== box.height ||
+      from.pixelRatio !== pixelRatio;
+    const due = (from) => {
+      if (fresh(from)) return true;
+      if (from.scale === view.scale && from.x === view.x && from.y === view.y) return false;
+      const ratio = view.scale / from.scale;
+      return still || ratio < minAnchorRatio || ratio > maxAnchorRatio;
+    };
+    const anchorHere = () =>
+      ({ scale: view.scale, x: view.x, y: view.y, width: box.width, height: box.height, pixelRatio });
+    let spare = 1;
+    if (due(anchor) && (fresh(anchor) || spare-- > 0)) {
+      anchor = anchorHere();
+      const transform = `translate(${anchor.x}px, ${anchor.y}px) scale(${anchor.scale})`;
+      stage.style.transform = transform;
+      overlay.style.transform = transform;
+    }
+    let waiting = false;
+    if (tiles && due(tileAnchor)) {
+      if (fresh(tileAnchor) || spare-- > 0) tileAnchor = anchorHere();
+      else waiting = true;
+    }
+    // A tile anchor put off until the next frame keeps the view's stillness for it.
+    still = still && waiting;
+    if (waiting) schedule();
+    const transform = layerShift(view, anchor);
+    if (transform !== layerTransform) {
+      layerTransform = transform;
+      stageLayer.style.transform = transform;
+      overlayLayer.style.transform = transform;
+    }
+    // The view is still once no frame has moved it for a while (a tile arriving draws a frame too).
+    const shifted = transform !== "none" || (tiles !== null && layerShift(view, tileAnchor) !== "none");
+    const changed = !drawn || drawn.scale !== view.scale || drawn.x !== view.x || drawn.y !== view.y;
+    drawn = view;
+    if (!shifted || changed) {
+      clearTimeout(settleTimer);
+      settleTimer = 0;
+    }
+    if (shifted && !settleTimer) {
+      settleTimer = setTimeout(() => {
+        settleTimer = 0;
+        still = true;
+        schedule();
+      }, settleMilliseconds);
+    }
   }
 
   function currentView() {
@@ -353,9 +450,12 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
     }
   }
 
+  // Made once: the zoom is shown at every frame of a zoom.
+  const percents = [0, 1].map((digits) =>
+    new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: digits }));
+
   function percent(scale) {
-    const digits = scale < 0.1 ? 1 : 0;
-    return new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: digits }).format(scale);
+    return percents[scale < 0.1 ? 1 : 0].format(scale);
   }
 
   function number(value) {
@@ -387,18 +487,36 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
     return { x: clientX - rect.left - viewport.clientLeft, y: clientY - rect.top - viewport.clientTop };
   }
 
+  // Wheel turns are gathered and applied once per frame, by the frame (`applyWheel`): a mouse or trackpad may
+  // send several per frame, and reading where the viewport is here would lay out the page for each.
   const onWheel = (event) => {
     if (!ready()) return;
     event.preventDefault();
     const unit = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? box.height : 1;
-    const { x, y } = local(event.clientX, event.clientY);
-    if (event.deltaX !== 0 && !event.ctrlKey) pan(-event.deltaX * unit, 0);
-    if (event.deltaY === 0) return;
-    // A trackpad pinch arrives as a wheel with Ctrl and small steps.
-    const perPixel = event.ctrlKey ? 0.01 : 0.002;
-    const factor = Math.min(2, Math.max(0.5, Math.exp(-event.deltaY * unit * perPixel)));
-    zoomAround(factor, x, y);
+    wheel ??= { dx: 0, factor: 1, clientX: 0, clientY: 0 };
+    if (event.deltaX !== 0 && !event.ctrlKey) wheel.dx -= event.deltaX * unit;
+    if (event.deltaY !== 0) {
+      // A trackpad pinch arrives as a wheel with Ctrl and small steps.
+      const perPixel = event.ctrlKey ? 0.01 : 0.002;
+      wheel.factor *= Math.min(2, Math.max(0.5, Math.exp(-event.deltaY * unit * perPixel)));
+    }
+    wheel.clientX = event.clientX;
+    wheel.clientY = event.clientY;
+    schedule();
   };
+
+  /** The wheel turns gathered since the last frame: the pan, then the zoom around the pointer. */
+  function applyWheel() {
+    const { dx, factor, clientX, clientY } = wheel;
+    wheel = null;
+    if (!ready() || (dx === 0 && factor === 1)) return;
+    if (dx !== 0) view = panBy(view, dx, 0, image, box);
+    if (factor !== 1) {
+      const { x, y } = local(clientX, clientY);
+      view = zoomAt(view, factor, x, y, image, box);
+    }
+    fitted = false;
+  }
 
   const onDoubleClick = (event) => {
     if (!ready() || event.defaultPrevented) return;
@@ -565,6 +683,7 @@ function renderImage(field, value, { labelledBy, readOnly, api, lang: language =
       destroyed = true;
       fetches.abort();
       clearTimeout(pollTimer);
+      clearTimeout(settleTimer);
       if (frame) cancelAnimationFrame(frame);
       frame = 0;
       resizes.disconnect();

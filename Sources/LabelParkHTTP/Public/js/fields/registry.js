@@ -28,8 +28,9 @@
  *   - `overlay`: an absolutely positioned element `width` × `height` CSS pixels that moves and scales with
  *     the image, for marks drawn in image pixels (an `<svg viewBox="0 0 width height">` filling it); it is
  *     scaled with a CSS transform, under which Chromium ignores `vector-effect: non-scaling-stroke`, so a
- *     question sets its stroke widths from `scale` (the region questions keep a `--lp-px` variable); it is
- *     above the image and takes the pointer;
+ *     question sets its stroke widths from `scale` (the region questions keep a `--lp-px` variable, set once
+ *     the view is still: while it moves, the viewer scales the overlay's pixels as one compositor layer); it
+ *     is above the image and takes the pointer;
  *   - `element`: the viewport (focusable; where the pointer and keys arrive);
  *   - `onViewChange(callback) → unsubscribe()`: `callback({scale, x, y, width, height})` after each redraw
  *     that moved or zoomed the view (and the first one): `x`, `y` the image's top-left in viewport pixels,

@@ -6,10 +6,11 @@
  * write, draw, move and grow one region (`spec`) and its own pointer and key handling (`editor.setTool(tool)`).
  *
  * Drawing stays cheap with thousands of regions: a region is an immutable object, a change swaps objects,
- * and only the marks and list rows of swapped objects are touched. Panning costs nothing here (the overlay
- * moves with the image); a zoom sets one CSS variable (`--lp-px`, image pixels per screen pixel) from which
- * every stroke width follows, and redraws the selected region's handles. (`vector-effect:
- * non-scaling-stroke` does not help: Chromium scales strokes by the CSS transform of the overlay anyway.)
+ * and only the marks and list rows of swapped objects are touched. Panning and zooming cost nothing here (the
+ * viewer moves and scales the overlay as one compositor layer) but a redraw of the selected region's handles;
+ * once the view is still, one CSS variable (`--lp-px`, image pixels per screen pixel) makes every stroke width
+ * fit the zoom. (`vector-effect: non-scaling-stroke` does not help: Chromium scales strokes by the CSS
+ * transform of the overlay anyway.)
  *
  * Marks carry `data-region` (the region's id) and list rows the same; the svg is `svg.lp-regions` with
  * `data-question` and `data-kind`. A kind's tool is `{pointerDown(event, hit), click?(event), dblclick?(event),
@@ -315,13 +316,13 @@ export function createRegionEditor(question, context, spec) {
   } else {
     svg.append(markLayer, editLayer);
   }
-  /** What moves with the view: the svg, and the HTML layer of marks if the kind has one. */
-  const layers = spec.htmlMarks ? [markLayer, svg] : [svg];
 
   let unsubscribe = null;
   let hub = null;
   let defaultHint = "";
   let lastScale = 0;
+  /** The zoom the strokes (`--lp-px`) fit. */
+  let strokeScale = 0;
   let settleTimer = 0;
   if (target) {
     const heading = shown.definition.label || shown.definition.name;
@@ -340,21 +341,21 @@ export function createRegionEditor(question, context, spec) {
   }
 
   /**
-   * While the view moves, the svg is its own compositor layer (`.lp-moving`): panning and zooming then move
-   * and scale pixels already drawn instead of drawing thousands of regions every frame. Once the view has
-   * been still for a moment the layer goes and the regions are drawn sharp at the new zoom, strokes
-   * included (`--lp-px`).
+   * While the view moves, the viewer moves and scales the overlay as one compositor layer (pixels already
+   * drawn): nothing here is restyled or repainted. Once the view has been still for a moment the strokes are
+   * made to fit the new zoom (`--lp-px`), which restyles every mark, so only then; the viewer draws the layer
+   * sharp at the new zoom at the same moment.
    */
   function onView(view) {
     if (!image && target.width > 0) imageArrived();
     if (!(view.scale > 0)) return;
     if (lastScale === 0) {
       lastScale = view.scale;
+      strokeScale = view.scale;
       svg.style.setProperty("--lp-px", String(1 / view.scale));
       tool.refresh();
       return;
     }
-    for (const layer of layers) layer.classList.add("lp-moving");
     clearTimeout(settleTimer);
     settleTimer = setTimeout(settle, settleMilliseconds);
     if (view.scale !== lastScale) {
@@ -365,7 +366,8 @@ export function createRegionEditor(question, context, spec) {
 
   function settle() {
     settleTimer = 0;
-    for (const layer of layers) layer.classList.remove("lp-moving");
+    if (strokeScale === lastScale) return;
+    strokeScale = lastScale;
     svg.style.setProperty("--lp-px", String(1 / lastScale));
   }
 
